@@ -1,0 +1,1 @@
+"""Conversation core and its adapters: Telegram, terminal, command line."""

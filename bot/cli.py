@@ -1,0 +1,292 @@
+"""The `reportbot` command: a thin click shell over ReportService."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from ..retrieval.errors import RetrievalError
+from ..retrieval.evaluation import evaluate, load_questions
+from ..retrieval.models import KINDS, Hit
+from ..storage.errors import StorageError
+from .config import ConfigError, Settings, load_settings
+from .render import answer_text, to_plain
+from .service import IngestResult, ReportService
+
+PROGRESS_MIN_FILES = 20
+
+
+def with_service(command: Callable) -> Callable:
+    """Give a command --db/--config options and an open ReportService; map errors to messages."""
+
+    @click.option("--db", "db", type=click.Path(dir_okay=False), help="Database file.")
+    @click.option("--config", "config", type=click.Path(dir_okay=False), help="TOML config file.")
+    @click.pass_context
+    @wraps(command)
+    def wrapper(ctx: click.Context, db: str | None, config: str | None, **kwargs):
+        parent = ctx.find_root().params
+        try:
+            settings = load_settings(config or parent.get("config"))
+            service = ReportService.open(
+                settings.db_path(db or parent.get("db")),
+                boilerplate_patterns=settings.ingest.boilerplate_patterns,
+                max_file_bytes=settings.ingest.max_file_bytes,
+            )
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from error
+        try:
+            return command(service, settings, **kwargs)
+        except (RetrievalError, StorageError, ConfigError) as error:
+            raise click.ClickException(str(error)) from error
+        finally:
+            service.close()
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="reportbot")
+@click.option("--db", type=click.Path(dir_okay=False), envvar=None,
+              help="Database file (else $REPORTBOT_DB, else config, else per-user default).")
+@click.option("--config", type=click.Path(dir_okay=False),
+              help="TOML config file (else $REPORTBOT_CONFIG).")
+def cli(db: str | None, config: str | None) -> None:
+    """Answer questions about work reports with cited passages.
+
+    \b
+    Example:
+        reportbot ingest reports/
+        reportbot ask "支部书记签了几份责任书？"
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@with_service
+def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -> None:
+    """Add reports (.txt .md .docx; folders recursively) to the database.
+
+    Prints one line per file. Exit status 1 if any file failed.
+
+    \b
+    Example:
+        reportbot ingest 2023年总结.docx reports/
+    """
+    results: list[IngestResult] = []
+    show_bar = len(paths) > PROGRESS_MIN_FILES or any(Path(p).is_dir() for p in paths)
+    with click.progressbar(length=0, file=sys.stderr, label="ingesting") if show_bar and \
+            sys.stderr.isatty() else _NoBar() as bar:
+        def report(result: IngestResult) -> None:
+            bar.update(1)
+            click.echo(_ingest_line(result))
+            if result.status in ("added", "replaced") and not result.structured:
+                click.echo(f"warning: {Path(result.path).name}: no heading structure found, "
+                           "the whole file became one section", err=True)
+        results = service.ingest(paths, progress=report)
+    for result in results:
+        if result.status == "skipped":
+            click.echo(_ingest_line(result))
+    counts = {s: sum(1 for r in results if r.status == s)
+              for s in ("added", "replaced", "unchanged", "skipped", "failed")}
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to ingest")
+    if counts["failed"]:
+        sys.exit(1)
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
+
+
+def _ingest_line(result: IngestResult) -> str:
+    name = Path(result.path).name
+    if result.status in ("failed", "skipped"):
+        return f"{result.status}: {result.reason}"
+    detail = f"{name} [{result.doc_id}] {result.title}"
+    if result.status == "unchanged":
+        return f"unchanged: {detail}"
+    return (f"{result.status}: {detail} ({result.parts} parts, {result.sections} sections, "
+            f"{result.chunks} chunks)")
+
+
+def _hit_json(hit: Hit) -> dict:
+    data = asdict(hit)
+    data["section_path"] = list(hit.section_path)
+    data["matched_terms"] = list(hit.matched_terms)
+    data["also_in"] = list(hit.also_in)
+    data["citation"] = hit.citation
+    return data
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="How many passages.")
+@click.option("--doc", "doc_id", type=int, help="Only this document id.")
+@click.option("--kind", type=click.Choice(KINDS[:3]), help="Only work, problem or plan sections.")
+@click.option("--year", type=int, help="Only documents of this year.")
+@click.option("--json", "as_json", is_flag=True, help="JSON array (JSON Lines for stdin queries).")
+@with_service
+def search(service: ReportService, settings: Settings, query: str | None, k: int | None,
+           doc_id: int | None, kind: str | None, year: int | None, as_json: bool) -> None:
+    """Top passages for QUERY, best first; nothing when the reports do not cover it.
+
+    With --json and no QUERY, reads one query per line from standard input and prints
+    one JSON array per line.
+
+    \b
+    Example:
+        reportbot search 党员发展 -k 3 --kind work --json
+    """
+    k = k or settings.search.results
+    if query is None:
+        if not as_json:
+            raise click.UsageError("QUERY is required unless --json reads queries from stdin")
+        for line in sys.stdin:
+            if line.strip():
+                response = service.search(line.strip(), k, doc_id=doc_id, kind=kind, year=year)
+                click.echo(json.dumps([_hit_json(h) for h in response.hits], ensure_ascii=False))
+        return
+    response = service.search(query, k, doc_id=doc_id, kind=kind, year=year)
+    if as_json:
+        click.echo(json.dumps([_hit_json(h) for h in response.hits], ensure_ascii=False, indent=2))
+        return
+    if not response.hits:
+        click.echo("no passages found")
+    for hit in response.hits:
+        click.echo(f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, {hit.kind})")
+        click.echo("    " + " ".join(hit.text.split()))
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 20), default=None, help="How many passages.")
+@with_service
+def ask(service: ReportService, settings: Settings, query: str, k: int | None) -> None:
+    """The answer a chat user gets: cited passages [1], [2]… or a plain not-found.
+
+    \b
+    Example:
+        reportbot ask "有没有关于作风建设的提法"
+    """
+    response = service.search(query, k or settings.search.results)
+    click.echo(to_plain(answer_text(query, response.hits, from_samples=response.from_samples,
+                                    lang=settings.bot.language, full=True)))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
+@with_service
+def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
+    """List stored documents with their ids.
+
+    \b
+    Example:
+        reportbot docs --json
+    """
+    documents = service.documents()
+    if as_json:
+        click.echo(json.dumps([
+            {"doc_id": d.doc_id, "title": d.title, "year": d.year, "source": d.source,
+             "sections": d.sections, "chunks": d.chunks, "format": d.format, "sample": d.sample,
+             "ingested_at": d.ingested_at}
+            for d in documents
+        ], ensure_ascii=False, indent=2))
+        return
+    for d in documents:
+        sample = "  (sample)" if d.sample else ""
+        click.echo(f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.sections} sections, "
+                   f"{d.chunks} chunks{sample}")
+
+
+@cli.command()
+@click.argument("doc_id", type=int)
+@with_service
+def outline(service: ReportService, settings: Settings, doc_id: int) -> None:
+    """Show a document's heading tree with the kind of each section.
+
+    \b
+    Example:
+        reportbot outline 3
+    """
+    info, sections = service.outline(doc_id)
+    click.echo(f"[{info.doc_id}] {info.title}")
+    shown: list[str] = []
+    for record in sections:
+        for depth, heading in enumerate(record.path):
+            if shown[: depth + 1] != list(record.path[: depth + 1]):
+                shown = list(record.path[: depth + 1])
+                label = f"  ({record.kind})" if depth == len(record.path) - 1 else ""
+                click.echo("  " * (depth + 1) + heading + label)
+        if not record.path:
+            click.echo(f"  (opening text, {record.kind})")
+
+
+@cli.command()
+@click.argument("doc_id", type=int)
+@with_service
+def delete(service: ReportService, settings: Settings, doc_id: int) -> None:
+    """Delete a document and its passages.
+
+    \b
+    Example:
+        reportbot delete 3
+    """
+    info = service.delete(doc_id)
+    click.echo(f"deleted: [{info.doc_id}] {info.title}")
+
+
+@cli.command()
+@with_service
+def stats(service: ReportService, settings: Settings) -> None:
+    """Database location, size, documents, chunks and query figures.
+
+    \b
+    Example:
+        reportbot stats
+    """
+    for key, value in service.stats().items():
+        if key == "top_queries":
+            value = "; ".join(f"{q['query']} ({q['count']})" for q in value) or "-"
+        click.echo(f"{key}: {value}")
+
+
+@cli.command(name="eval")
+@click.argument("qrels", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per question.")
+@with_service
+def eval_command(service: ReportService, settings: Settings, qrels: str, as_json: bool,
+                 verbose: bool) -> None:
+    """Measure hit@1, hit@5, MRR@10 and out-of-domain rejections on a question file.
+
+    \b
+    Example:
+        reportbot eval ../shared/eval/dev.jsonl
+    """
+    questions = load_questions(Path(qrels))
+    report = evaluate(questions, lambda q: [h.text for h in service.search(q, 10, source="eval").hits])
+    summary = report.summary()
+    if verbose:
+        for q in report.questions:
+            mark = ("rejected" if not q.results else "ANSWERED") if not q.in_domain else (
+                f"hit@{q.first_hit}" if q.first_hit else "MISS")
+            click.echo(f"{q.id}\t{mark}\t{q.results}\t{q.query}")
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    click.echo(f"questions: {summary['questions']} ({summary['in_domain']} in domain)")
+    click.echo(f"hit@1: {summary['hit@1']:.3f}  hit@5: {summary['hit@5']:.3f}  "
+               f"MRR@10: {summary['mrr@10']:.3f}")
+    click.echo(f"out-of-domain rejected: {summary['ood_rejected']}/{summary['ood_total']}")

@@ -1,0 +1,164 @@
+"""Settings from a TOML file, environment variables and command-line options.
+
+The TOML file is the user's: unknown keys are an error (a typo must not silently do
+nothing), missing keys take the defaults below. The bot token is never read from the
+file itself, only from TELEGRAM_BOT_TOKEN or a token file the config points to.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import click
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+APP_NAME = "reportbot"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+DB_ENV = "REPORTBOT_DB"
+CONFIG_ENV = "REPORTBOT_CONFIG"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, malformed or has unknown keys."""
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    db: str | None = None
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    token_file: str | None = None
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    poll_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    public: bool = False
+    allowed_users: tuple[int, ...] = ()
+    allowed_chats: tuple[int, ...] = ()
+    admins: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    language: str = "zh"
+    results_per_page: int = 3
+    rate_limit_per_minute: int = 20
+    digest_chat: int | None = None
+    digest_weekday: int = 0
+    digest_time: str = "09:00"
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    results: int = 5
+    engine: str = "bm25"
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    boilerplate_patterns: tuple[str, ...] = ()
+    max_file_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
+    bot: BotSettings = field(default_factory=BotSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    source: str | None = None
+
+    def db_path(self, override: str | None = None) -> Path:
+        """--db, else REPORTBOT_DB, else the config's storage.db, else a per-user default."""
+        chosen = override or os.environ.get(DB_ENV) or self.storage.db
+        if chosen:
+            return Path(chosen).expanduser()
+        return Path(click.get_app_dir(APP_NAME)) / "reportbot.db"
+
+    def token(self) -> str | None:
+        """The bot token from the environment, else from the configured token file."""
+        token = os.environ.get(TOKEN_ENV, "").strip()
+        if not token and self.telegram.token_file:
+            token = Path(self.telegram.token_file).expanduser().read_text("utf-8").strip()
+        return token or None
+
+
+SECTIONS = {f.name: f.type for f in fields(Settings) if f.name != "source"}
+_SECTION_CLASSES = {
+    "storage": StorageSettings, "telegram": TelegramSettings, "access": AccessSettings,
+    "bot": BotSettings, "search": SearchSettings, "ingest": IngestSettings,
+}
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Settings from `path`, else $REPORTBOT_CONFIG, else defaults."""
+    path = path or os.environ.get(CONFIG_ENV)
+    if not path:
+        return Settings()
+    path = Path(path).expanduser()
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"config file not found: {path}") from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from error
+    return parse_settings(data, str(path))
+
+
+def parse_settings(data: dict, source: str = "<config>") -> Settings:
+    """Build Settings from parsed TOML, rejecting unknown sections/keys and wrong types."""
+    sections = {}
+    for name, values in data.items():
+        cls = _SECTION_CLASSES.get(name)
+        if cls is None:
+            raise ConfigError(f"{source}: unknown section [{name}] "
+                              f"(known: {', '.join(_SECTION_CLASSES)})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{source}: [{name}] must be a table")
+        sections[name] = _section(cls, name, values, source)
+    return Settings(**sections, source=source)
+
+
+def _section(cls, name: str, values: dict, source: str):
+    known = {f.name: f for f in fields(cls)}
+    kwargs = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key '{key}' in [{name}] "
+                              f"(known: {', '.join(known)})")
+        kwargs[key] = _coerce(known[key].default, value, f"{name}.{key}", source)
+    return cls(**kwargs)
+
+
+def _coerce(default, value, key: str, source: str):
+    """Check a value against the type of its default (tuples come from TOML lists)."""
+    if isinstance(default, tuple):
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {key} must be a list")
+        return tuple(value)
+    expected = type(default) if default is not None else None
+    if expected is bool and not isinstance(value, bool):
+        raise ConfigError(f"{source}: {key} must be true or false")
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected not in (None, bool) and not isinstance(value, expected):
+        raise ConfigError(f"{source}: {key} must be {expected.__name__}")
+    return value

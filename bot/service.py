@@ -1,0 +1,278 @@
+"""The Python API behind every interface: ingest files, search, browse, log.
+
+The CLI, the terminal chat and the Telegram bot all call this one class, so a question is
+answered, logged and cited the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
+from ..retrieval.chunker import chunk_sections
+from ..retrieval.errors import DocumentError
+from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText, read_source
+from ..retrieval.models import Hit, ParsedReport
+from ..retrieval.parser import parse_report
+from ..retrieval.search import Candidate, QueryAnalysis, Searcher, select_passages
+from ..retrieval.tokenizer import harvest_phrases, tokenize
+from ..storage.db import ChunkRecord, DocumentInfo, NewChunk, ReportStore
+
+MAX_QUERY_CHARS = 500
+SAMPLE_PREFIX = "sample:"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one file: added, unchanged, replaced, skipped or failed."""
+
+    path: str
+    status: str
+    doc_id: int | None = None
+    title: str | None = None
+    parts: int = 0
+    sections: int = 0
+    chunks: int = 0
+    structured: bool = True
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    """Hits for one question, with the query-log id that buttons and feedback refer to."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    query_log_id: int
+    from_samples: bool
+    answerable: bool
+    latency_ms: float
+
+
+@dataclass
+class _Prepared:
+    path: Path
+    source: SourceText | None = None
+    content_hash: str = ""
+    keys: set[str] = field(default_factory=set)
+    error: str | None = None
+
+
+class ReportService:
+    """Reports in one database, searchable with cited passages."""
+
+    def __init__(
+        self,
+        store: ReportStore,
+        boilerplate_patterns: Iterable[str] = (),
+        max_file_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.store = store
+        self.boilerplate_patterns = tuple(boilerplate_patterns)
+        self.max_file_bytes = max_file_bytes
+        self._searcher: Searcher | None = None
+        self._generation = -1
+        self._lock = threading.Lock()
+        if not store.documents():
+            self._ingest_samples()
+
+    @classmethod
+    def open(cls, db_path: str | Path, **options) -> ReportService:
+        return cls(ReportStore(db_path), **options)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ingest ----------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Iterable[str | Path], progress: Callable[[IngestResult], None] | None = None
+    ) -> list[IngestResult]:
+        """Ingest files and folders (recursively); good files are kept when others fail."""
+        files, skipped = expand_paths(paths)
+        results = [IngestResult(str(p), "skipped", reason=why) for p, why in skipped]
+        prepared = [self._prepare(path) for path in files]
+        batch_counts = Counter(key for item in prepared for key in item.keys)
+        stored_counts = self.store.line_document_counts(batch_counts)
+        repeated = {
+            key for key, count in batch_counts.items()
+            if count + stored_counts.get(key, 0) >= REPEAT_DOCUMENTS
+        }
+        boilerplate = BoilerplateFilter(self.boilerplate_patterns, repeated)
+        for item in prepared:
+            result = self._ingest_one(item, boilerplate)
+            results.append(result)
+            if progress:
+                progress(result)
+        return results
+
+    def _prepare(self, path: Path) -> _Prepared:
+        try:
+            source = read_source(path, self.max_file_bytes)
+        except DocumentError as error:
+            return _Prepared(path, error=str(error))
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return _Prepared(path, source, digest, candidate_keys(source.lines))
+
+    def _ingest_one(self, item: _Prepared, boilerplate: BoilerplateFilter) -> IngestResult:
+        if item.error or item.source is None:
+            return IngestResult(str(item.path), "failed", reason=item.error)
+        source_id = str(item.path.resolve())
+        existing = self.store.find_document(source=source_id)
+        same = self.store.find_document(content_hash=item.content_hash)
+        if same is not None and not same.sample:
+            return IngestResult(str(item.path), "unchanged", doc_id=same.doc_id, title=same.title,
+                                parts=same.parts, sections=same.sections, chunks=same.chunks)
+        report = parse_report(item.source, item.path.name, boilerplate)
+        if not report.sections:
+            return IngestResult(str(item.path), "failed", reason=f"{item.path.name}: no text left "
+                                "after removing promotional lines")
+        doc_id, chunks = self._store_report(
+            report, source_id, item.content_hash, item.keys,
+            replaces=existing.doc_id if existing else None,
+        )
+        return IngestResult(
+            str(item.path), "replaced" if existing else "added", doc_id=doc_id, title=report.title,
+            parts=report.parts, sections=len(report.sections), chunks=chunks,
+            structured=report.structured,
+        )
+
+    def _store_report(self, report: ParsedReport, source: str, content_hash: str,
+                      line_keys: Iterable[str], replaces: int | None = None,
+                      sample: bool = False) -> tuple[int, int]:
+        phrases = harvest_phrases("\n".join(s.text for s in report.sections))
+        chunks = [
+            NewChunk(c.section, c.path, c.kind, c.text, tokenize(" ".join((*c.path, c.text)), phrases))
+            for c in chunk_sections(report.sections)
+        ]
+        doc_id = self.store.save_document(
+            title=report.title, source=source, content_hash=content_hash, format=report.format,
+            year=report.year, parts=report.parts, sections=len(report.sections), chunks=chunks,
+            line_keys=line_keys, phrases=phrases, sample=sample, replaces=replaces,
+        )
+        return doc_id, len(chunks)
+
+    def _ingest_samples(self) -> None:
+        """Load the shipped sample reports so a new database can answer at once."""
+        folder = resources.files("reportbot.storage.samples")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if Path(entry.name).suffix not in SUPPORTED_SUFFIXES:
+                continue
+            data = entry.read_bytes()
+            with resources.as_file(entry) as path:
+                report = parse_report(read_source(path), entry.name)
+            self._store_report(report, SAMPLE_PREFIX + entry.name,
+                               hashlib.sha256(data).hexdigest(), (), sample=True)
+
+    def delete(self, doc_id: int) -> DocumentInfo:
+        return self.store.delete_document(doc_id)
+
+    # search ----------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """The index for the current documents, rebuilt when the database has changed."""
+        generation = self.store.generation()
+        with self._lock:
+            if self._searcher is None or generation != self._generation:
+                rows = list(self.store.iter_index_rows())
+                self._searcher = Searcher(
+                    [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                    [r[3] for r in rows], [r[4] for r in rows], self.store.phrases(),
+                )
+                self._generation = generation
+            return self._searcher
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        doc_id: int | None = None,
+        kind: str | None = None,
+        year: int | None = None,
+        source: str = "cli",
+        user_id: int | None = None,
+        chat_id: int | None = None,
+    ) -> SearchResponse:
+        """Answer a question with cited passages (or none) and log it."""
+        started = time.perf_counter()
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        searcher = self.searcher()
+        analysis = searcher.analyze(query)
+        ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
+        hits = select_passages(analysis, self._candidates(ranked), k)
+        latency = (time.perf_counter() - started) * 1000
+        filters = {k: v for k, v in {"doc": doc_id, "kind": kind, "year": year}.items() if v}
+        log_id = self.store.log_query(
+            query=query, source=source, user_id=user_id, chat_id=chat_id, filters=filters,
+            result_ids=[h.chunk_id for h in hits], scores=[h.score for h in hits],
+            latency_ms=latency,
+        )
+        return SearchResponse(query, tuple(hits), log_id, not self.store.has_user_documents(),
+                              analysis.answerable, latency)
+
+    def analyze(self, query: str) -> QueryAnalysis:
+        return self.searcher().analyze(query)
+
+    def _candidates(self, ranked: list[tuple[int, float]]) -> list[Candidate]:
+        records = self.store.chunks([chunk_id for chunk_id, _ in ranked])
+        return [
+            Candidate(chunk_id, score, r.doc_id, r.doc_title, r.path, r.kind, r.text,
+                      frozenset(r.tokens))
+            for chunk_id, score in ranked
+            if (r := records.get(chunk_id)) is not None
+        ]
+
+    # browsing ----------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentInfo]:
+        """The documents searches draw on: the user's, or the samples while there are none."""
+        return self.store.documents()
+
+    def outline(self, doc_id: int) -> tuple[DocumentInfo, list[ChunkRecord]]:
+        """A document and the first passage of each of its sections, in order."""
+        info = self.store.document(doc_id)
+        firsts = {}
+        for record in self.store.document_chunks(doc_id):
+            firsts.setdefault(record.section, record)
+        return info, list(firsts.values())
+
+    def section(self, chunk_id: int) -> list[ChunkRecord]:
+        return self.store.section_chunks(chunk_id)
+
+    def feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
+        self.store.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
+
+    def stats(self) -> dict:
+        return self.store.stats()
+
+
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files to ingest from files and folders; folder entries of other types are skipped."""
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in _walk(path):
+                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(child)
+                else:
+                    skipped.append((child, f"{child.name}: not a report file type"))
+        else:
+            files.append(path)
+    return files, skipped
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for child in sorted(folder.rglob("*")):
+        hidden = any(part.startswith((".", "~$")) for part in child.relative_to(folder).parts)
+        if child.is_file() and not hidden:
+            yield child

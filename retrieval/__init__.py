@@ -1,0 +1,1 @@
+"""Pure search core: parsing reports, chunking, tokenizing, BM25 scoring. No I/O beyond reading files."""

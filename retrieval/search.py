@@ -1,0 +1,260 @@
+"""From a question to cited passages: BM25 candidates, relevance evidence, de-duplication.
+
+BM25 scores are not comparable across questions, so whether the reports cover a question
+at all is decided from corpus-level evidence: how much of the question's content (each
+word weighted by its rarity in general Chinese, from jieba's dictionary) occurs in the
+reports at all. A weather or recipe question shares only common words with the reports;
+an in-domain one shares its rare words. Passages are then kept only if they carry a fair
+share of that content themselves, so an answer is never padded with noise.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import jieba
+import numpy as np
+
+from .bm25 import BM25Index
+from .models import KINDS, Hit
+from .text import normalize, squeeze
+from .tokenizer import is_term, query_words, tokenize
+
+MIN_CORPUS_COVERAGE = 0.6
+MIN_PASSAGE_COVERAGE = 0.3
+RELATIVE_PASSAGE_COVERAGE = 0.5
+EXPANSION_CREDIT = 0.5
+MAX_EXPANSIONS = 3
+CANDIDATE_FACTOR = 4
+DUPLICATE_SIMILARITY = 0.7
+MAX_PHRASE = 24
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """A content word of the question, its rarity weight and its search-mode sub-tokens."""
+
+    word: str
+    weight: float
+    parts: tuple[str, ...]
+    presence: float
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    """What the question asks for, and how much of it the reports contain."""
+
+    question: str
+    tokens: tuple[str, ...]
+    words: tuple[QueryWord, ...]
+    coverage: float
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the reports contain enough of the question to try answering it."""
+        return bool(self.tokens) and self.coverage >= MIN_CORPUS_COVERAGE
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage fetched for a BM25 candidate row, with what is needed to judge and cite it."""
+
+    chunk_id: int
+    score: float
+    doc_id: int
+    doc_title: str
+    section_path: tuple[str, ...]
+    kind: str
+    text: str
+    tokens: frozenset[str]
+
+
+class Searcher:
+    """BM25 index over section chunks plus the metadata needed for filters and evidence."""
+
+    def __init__(
+        self,
+        chunk_ids: Sequence[int],
+        doc_ids: Sequence[int],
+        kinds: Sequence[str],
+        years: Sequence[int | None],
+        corpus: Sequence[Sequence[str]],
+        phrases: Iterable[str] = (),
+    ) -> None:
+        self.chunk_ids = np.asarray(chunk_ids, dtype=np.int64)
+        self.doc_ids = np.asarray(doc_ids, dtype=np.int64)
+        self.kinds = np.asarray([KINDS.index(kind) for kind in kinds], dtype=np.int8)
+        self.years = np.asarray([year or 0 for year in years], dtype=np.int32)
+        self.index = BM25Index(corpus)
+        self.phrases = frozenset(phrases)
+        self._sorted_vocabulary: list[str] | None = None
+
+    def analyze(self, question: str) -> QueryAnalysis:
+        """Tokenize the question and measure how much of it the reports contain."""
+        normalized = normalize(question)
+        phrases = self._phrases_in(normalized)
+        tokens = [t for t in tokenize(normalized, phrases) if is_term(t)]
+        words = []
+        for word in _trim_particles(query_words(normalized)):
+            parts = tuple(t for t in jieba.cut_for_search(word) if is_term(t) and t != word)
+            presence = self._presence(word, parts)
+            expansions = self._expansions(word) if presence == 0 else []
+            if expansions:
+                tokens.extend(expansions)
+                presence = EXPANSION_CREDIT
+            words.append(QueryWord(word, general_weight(word), parts, presence))
+        tokens.extend(t for t in (w.word for w in words) if t not in tokens)
+        total = sum(w.weight for w in words)
+        coverage = sum(w.weight * w.presence for w in words) / total if total else 0.0
+        return QueryAnalysis(question, tuple(tokens), tuple(words), coverage)
+
+    def candidates(
+        self,
+        analysis: QueryAnalysis,
+        k: int,
+        doc_id: int | None = None,
+        kind: str | None = None,
+        year: int | None = None,
+    ) -> list[tuple[int, float]]:
+        """Best BM25 rows for the question as (chunk_id, score), filters applied before top-k."""
+        if not analysis.answerable or self.index.n_docs == 0:
+            return []
+        mask = self._mask(doc_id, kind, year)
+        rows = self.index.top_k(analysis.tokens, k * CANDIDATE_FACTOR, mask)
+        return [(int(self.chunk_ids[row]), score) for row, score in rows]
+
+    def _mask(self, doc_id: int | None, kind: str | None, year: int | None) -> np.ndarray | None:
+        if doc_id is None and kind is None and year is None:
+            return None
+        mask = np.ones(len(self.chunk_ids), dtype=bool)
+        if doc_id is not None:
+            mask &= self.doc_ids == doc_id
+        if kind is not None:
+            mask &= self.kinds == KINDS.index(kind)
+        if year is not None:
+            mask &= self.years == year
+        return mask
+
+    def _presence(self, word: str, parts: tuple[str, ...]) -> float:
+        """1 if the reports hold the word, else the share of its sub-words they hold."""
+        if self.index.doc_freq(word) or word in self.phrases:
+            return 1.0
+        if not parts:
+            return 0.0
+        return sum(1 for p in parts if self.index.doc_freq(p)) / len(parts)
+
+    def _expansions(self, word: str) -> list[str]:
+        """Report words that start with a word the reports lack (签 → 签订), most frequent first."""
+        if len(word) > 2:
+            return []
+        if self._sorted_vocabulary is None:
+            self._sorted_vocabulary = sorted(self.index.vocabulary)
+        vocabulary = self._sorted_vocabulary
+        start = bisect.bisect_left(vocabulary, word)
+        found = []
+        for term in vocabulary[start:]:
+            if not term.startswith(word):
+                break
+            if len(term) <= len(word) + 2:
+                found.append(term)
+        found.sort(key=lambda term: -self.index.doc_freq(term))
+        return found[:MAX_EXPANSIONS]
+
+    def _phrases_in(self, normalized: str) -> list[str]:
+        """Known quoted phrases that occur whole in the question."""
+        text = squeeze(normalized)
+        return [
+            text[i:j]
+            for i in range(len(text))
+            for j in range(i + 3, min(len(text), i + MAX_PHRASE) + 1)
+            if text[i:j] in self.phrases
+        ]
+
+
+def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int) -> list[Hit]:
+    """Keep passages that carry enough of the question, collapse near-duplicates, rank them."""
+    judged = [(passage_coverage(analysis, c), c) for c in candidates]
+    if not judged:
+        return []
+    best = max(coverage for coverage, _ in judged)
+    floor = max(MIN_PASSAGE_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
+    kept = [c for coverage, c in judged if coverage >= floor]
+    hits: list[Hit] = []
+    shingles: list[set[str]] = []
+    for candidate in kept:
+        own = _shingles(candidate.text)
+        twin = next((i for i, other in enumerate(shingles) if _similar(own, other)), None)
+        if twin is not None:
+            hits[twin] = replace(hits[twin], also_in=(*hits[twin].also_in, candidate.doc_title))
+            continue
+        if len(hits) == k:
+            continue
+        shingles.append(own)
+        hits.append(
+            Hit(
+                rank=len(hits) + 1,
+                score=round(candidate.score, 4),
+                chunk_id=candidate.chunk_id,
+                doc_id=candidate.doc_id,
+                doc_title=candidate.doc_title,
+                section_path=candidate.section_path,
+                kind=candidate.kind,
+                text=candidate.text,
+                matched_terms=matched_terms(analysis, candidate),
+            )
+        )
+    return hits
+
+
+def passage_coverage(analysis: QueryAnalysis, candidate: Candidate) -> float:
+    """Share of the question's weighted content words found in this passage."""
+    total = sum(w.weight for w in analysis.words)
+    if not total:
+        return 0.0
+    found = 0.0
+    for word in analysis.words:
+        if word.word in candidate.tokens:
+            found += word.weight
+        elif word.parts:
+            share = sum(1 for p in word.parts if p in candidate.tokens) / len(word.parts)
+            found += word.weight * share
+        elif any(t.startswith(word.word) for t in candidate.tokens if len(t) > len(word.word)):
+            found += word.weight * EXPANSION_CREDIT
+    return found / total
+
+
+def matched_terms(analysis: QueryAnalysis, candidate: Candidate) -> tuple[str, ...]:
+    """Question tokens visible in the passage text, longest first, for highlighting."""
+    text = normalize(candidate.text)
+    terms = {t for t in analysis.tokens if t in candidate.tokens and t in text}
+    return tuple(sorted(terms, key=lambda t: (-len(t), t)))
+
+
+def general_weight(word: str) -> float:
+    """Information content of a word in general Chinese: rare words say what a question is about."""
+    freq = jieba.dt.FREQ.get(word, 0)
+    return math.log(jieba.dt.total / freq) if freq else math.log(jieba.dt.total)
+
+
+def _trim_particles(words: list[str]) -> list[str]:
+    """Drop aspect particles jieba glues onto verbs in questions (签了 → 签)."""
+    trimmed = []
+    for word in words:
+        if len(word) == 2 and word[1] in "了着过" and word not in jieba.dt.FREQ:
+            word = word[0]
+        if word.startswith(("多少", "几")) and len(word) <= 3:
+            continue
+        trimmed.append(word)
+    return trimmed
+
+
+def _shingles(text: str) -> set[str]:
+    compact = squeeze(normalize(text))
+    return {compact[i : i + 4] for i in range(max(1, len(compact) - 3))}
+
+
+def _similar(a: set[str], b: set[str]) -> bool:
+    return len(a & b) / max(1, min(len(a), len(b))) >= DUPLICATE_SIMILARITY

@@ -1,0 +1,30 @@
+"""Text normalisation shared by parsing, tokenizing and de-duplication."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+_SPACE_BETWEEN_WIDE = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
+
+
+def normalize(text: str) -> str:
+    """Fold full-width forms and digits (NFKC), lower-case, and drop spaces inside Chinese text.
+
+    Reports carry stray spaces ("责任 制") and full-width letters; search must not see them.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _SPACE_BETWEEN_WIDE.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def squeeze(text: str) -> str:
+    """Remove all whitespace: how passages are compared for near-duplicates and needles."""
+    return _SPACE.sub("", text)
+
+
+def line_key(line: str) -> str:
+    """Stable key of a line, used to spot lines repeated across documents."""
+    return hashlib.sha1(squeeze(unicodedata.normalize("NFKC", line)).encode()).hexdigest()[:16]

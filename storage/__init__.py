@@ -1,0 +1,1 @@
+"""SQLite storage: documents, chunks, query log, feedback; the only place with SQL."""

@@ -1,0 +1,331 @@
+"""The report database: documents, chunks, query log and feedback in one SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .errors import NotFoundError
+from .migrations import migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document as listed to users."""
+
+    doc_id: int
+    title: str
+    year: int | None
+    source: str
+    format: str
+    parts: int
+    sections: int
+    chunks: int
+    sample: bool
+    ingested_at: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """One stored passage with its citation data."""
+
+    chunk_id: int
+    doc_id: int
+    doc_title: str
+    position: int
+    section: int
+    path: tuple[str, ...]
+    kind: str
+    text: str
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A passage to store, as produced by the chunker and tokenizer."""
+
+    section: int
+    path: tuple[str, ...]
+    kind: str
+    text: str
+    tokens: Sequence[str]
+
+
+def now() -> str:
+    """UTC timestamp as stored in every time column."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class ReportStore:
+    """Open (creating and migrating) a report database at `path`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        self.db = Database(conn)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if str(path) != ":memory:":
+            self.db.enable_wal()
+        self.db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # documents ---------------------------------------------------------------
+
+    def find_document(self, *, source: str | None = None, content_hash: str | None = None
+                      ) -> DocumentInfo | None:
+        """The document stored from this source path, or with this content."""
+        column, value = ("source", source) if source is not None else ("content_hash", content_hash)
+        docs = self._documents(f"d.{column} = ?", [value])
+        return docs[0] if docs else None
+
+    def documents(self, include_samples: bool = True) -> list[DocumentInfo]:
+        return self._documents("1" if include_samples else "d.sample = 0", [])
+
+    def document(self, doc_id: int) -> DocumentInfo:
+        docs = self._documents("d.id = ?", [doc_id])
+        if not docs:
+            raise NotFoundError(f"no document with id {doc_id}")
+        return docs[0]
+
+    def _documents(self, where: str, params: list) -> list[DocumentInfo]:
+        sql = f"""
+            select d.*, (select count(*) from chunks c where c.doc_id = d.id) as chunks
+            from documents d where {where} order by d.id
+        """
+        return [
+            DocumentInfo(
+                doc_id=row["id"], title=row["title"], year=row["year"], source=row["source"],
+                format=row["format"], parts=row["parts"], sections=row["sections"],
+                chunks=row["chunks"], sample=bool(row["sample"]),
+                ingested_at=row["ingested_at"], content_hash=row["content_hash"],
+            )
+            for row in self.db.query(sql, params)
+        ]
+
+    def has_user_documents(self) -> bool:
+        return bool(self.db.execute("select 1 from documents where sample = 0 limit 1").fetchone())
+
+    def save_document(
+        self,
+        *,
+        title: str,
+        source: str,
+        content_hash: str,
+        format: str,
+        year: int | None,
+        parts: int,
+        sections: int,
+        chunks: Iterable[NewChunk],
+        line_keys: Iterable[str],
+        phrases: Iterable[str],
+        sample: bool = False,
+        replaces: int | None = None,
+    ) -> int:
+        """Store a document and its chunks in one transaction, replacing an older version."""
+        with self.db.atomic():
+            if replaces is not None:
+                self._delete(replaces)
+            if not sample:
+                self._delete_samples()
+            doc_id = self.db["documents"].insert(
+                {
+                    "title": title, "source": source, "content_hash": content_hash,
+                    "format": format, "year": year, "parts": parts, "sections": sections,
+                    "sample": int(sample), "ingested_at": now(),
+                }
+            ).last_pk
+            self.db["chunks"].insert_all(
+                {
+                    "doc_id": doc_id, "position": position, "section": chunk.section,
+                    "path": json.dumps(chunk.path, ensure_ascii=False), "kind": chunk.kind,
+                    "text": chunk.text, "tokens": " ".join(chunk.tokens),
+                }
+                for position, chunk in enumerate(chunks)
+            )
+            self.db["doc_lines"].insert_all(
+                ({"doc_id": doc_id, "key": key} for key in set(line_keys)), ignore=True
+            )
+            self.db["doc_phrases"].insert_all(
+                ({"doc_id": doc_id, "phrase": p} for p in set(phrases)), ignore=True
+            )
+            self._bump_generation()
+        return doc_id
+
+    def delete_document(self, doc_id: int) -> DocumentInfo:
+        """Remove a document and everything derived from it."""
+        info = self.document(doc_id)
+        with self.db.atomic():
+            self._delete(doc_id)
+            self._bump_generation()
+        return info
+
+    def _delete_samples(self) -> None:
+        """Samples only stand in for an empty database; a user's first report replaces them."""
+        for (doc_id,) in self.db.execute("select id from documents where sample = 1").fetchall():
+            self._delete(doc_id)
+
+    def _delete(self, doc_id: int) -> None:
+        for table in ("chunks", "doc_lines", "doc_phrases"):
+            self.db.execute(f"delete from {table} where doc_id = ?", [doc_id])
+        self.db.execute("delete from documents where id = ?", [doc_id])
+
+    def _bump_generation(self) -> None:
+        self.db.execute(
+            "update meta set value = cast(value as integer) + 1 where key = 'generation'"
+        )
+
+    def generation(self) -> int:
+        """Counter bumped by every change to the documents, to notice changes cheaply."""
+        return int(self.db.execute("select value from meta where key = 'generation'").fetchone()[0])
+
+    # ingest evidence -----------------------------------------------------------
+
+    def line_document_counts(self, keys: Iterable[str]) -> dict[str, int]:
+        """How many stored documents contain each of these line keys."""
+        keys = list(set(keys))
+        counts: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            for key, count in self.db.execute(
+                f"select key, count(*) from doc_lines where key in ({marks}) group by key", batch
+            ):
+                counts[key] = count
+        return counts
+
+    def phrases(self) -> set[str]:
+        return {row[0] for row in self.db.execute("select distinct phrase from doc_phrases")}
+
+    # chunks --------------------------------------------------------------------
+
+    def iter_index_rows(self) -> Iterator[tuple[int, int, str, int | None, list[str]]]:
+        """(chunk id, doc id, kind, year, tokens) of every chunk, in id order."""
+        sql = """select c.id, c.doc_id, c.kind, d.year, c.tokens
+                 from chunks c join documents d on d.id = c.doc_id order by c.id"""
+        for chunk_id, doc_id, kind, year, tokens in self.db.execute(sql):
+            yield chunk_id, doc_id, kind, year, tokens.split()
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
+        """Passages by id with their document titles (missing ids are left out)."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        return {r.chunk_id: r for r in self._chunk_records(f"c.id in ({marks})", list(chunk_ids))}
+
+    def section_chunks(self, chunk_id: int) -> list[ChunkRecord]:
+        """All passages of the section a passage belongs to, in order."""
+        row = self.db.execute("select doc_id, section from chunks where id = ?", [chunk_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"no passage with id {chunk_id}")
+        return self._chunk_records("c.doc_id = ? and c.section = ?", list(row))
+
+    def document_chunks(self, doc_id: int) -> list[ChunkRecord]:
+        return self._chunk_records("c.doc_id = ?", [doc_id])
+
+    def _chunk_records(self, where: str, params: list) -> list[ChunkRecord]:
+        sql = f"""select c.*, d.title from chunks c join documents d on d.id = c.doc_id
+                  where {where} order by c.doc_id, c.position"""
+        return [
+            ChunkRecord(
+                chunk_id=row["id"], doc_id=row["doc_id"], doc_title=row["title"],
+                position=row["position"], section=row["section"],
+                path=tuple(json.loads(row["path"])), kind=row["kind"], text=row["text"],
+                tokens=tuple(row["tokens"].split()),
+            )
+            for row in self.db.query(sql, params)
+        ]
+
+    # query log and feedback -----------------------------------------------------
+
+    def log_query(
+        self,
+        *,
+        query: str,
+        source: str,
+        result_ids: Sequence[int],
+        scores: Sequence[float],
+        latency_ms: float,
+        user_id: int | None = None,
+        chat_id: int | None = None,
+        filters: dict | None = None,
+    ) -> int:
+        """Record one search from any interface; returns its id (used by buttons)."""
+        return self.db["query_log"].insert(
+            {
+                "time": now(), "source": source, "user_id": user_id, "chat_id": chat_id,
+                "query": query, "filters": json.dumps(filters or {}, ensure_ascii=False),
+                "result_ids": json.dumps(list(result_ids)),
+                "scores": json.dumps([round(s, 4) for s in scores]),
+                "results": len(result_ids), "latency_ms": round(latency_ms, 3),
+            }
+        ).last_pk
+
+    def logged_query(self, query_log_id: int) -> dict:
+        row = self.db.execute(
+            "select query, filters, result_ids from query_log where id = ?", [query_log_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no logged query {query_log_id}")
+        return {"query": row[0], "filters": json.loads(row[1] or "{}"),
+                "result_ids": json.loads(row[2])}
+
+    def add_feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
+        """Store a 👍 (+1) or 👎 (-1); a user's second vote on the same answer replaces the first."""
+        self.logged_query(query_log_id)
+        with self.db.atomic():
+            self.db.execute(
+                """insert into feedback (query_log_id, user_id, vote, time) values (?, ?, ?, ?)
+                   on conflict (query_log_id, user_id) do update set vote = excluded.vote,
+                   time = excluded.time""",
+                [query_log_id, user_id, vote, now()],
+            )
+
+    def unanswered(self, limit: int = 20) -> list[dict]:
+        """Recent questions that found nothing or got a 👎: the material the team lacks."""
+        sql = """select q.id, q.time, q.query, q.user_id, q.results,
+                        (select count(*) from feedback f where f.query_log_id = q.id and f.vote < 0)
+                        as downvotes
+                 from query_log q
+                 where q.results = 0 or exists
+                       (select 1 from feedback f where f.query_log_id = q.id and f.vote < 0)
+                 order by q.id desc limit ?"""
+        return [dict(row) for row in self.db.query(sql, [limit])]
+
+    def stats(self, days: int = 7) -> dict:
+        since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+        one = lambda sql, *p: self.db.execute(sql, p).fetchone()[0]  # noqa: E731
+        top = self.db.execute(
+            """select query, count(*) n from query_log where time >= ? group by query
+               order by n desc, query limit 5""",
+            [since],
+        ).fetchall()
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*")
+                   if p.is_file()) if str(self.path) != ":memory:" else 0
+        return {
+            "database": str(self.path),
+            "size_bytes": size,
+            "documents": one("select count(*) from documents where sample = 0"),
+            "sample_documents": one("select count(*) from documents where sample = 1"),
+            "chunks": one("select count(*) from chunks"),
+            "queries": one("select count(*) from query_log"),
+            f"queries_last_{days}_days": one("select count(*) from query_log where time >= ?", since),
+            "unanswered": one("select count(*) from query_log where results = 0"),
+            "upvotes": one("select count(*) from feedback where vote > 0"),
+            "downvotes": one("select count(*) from feedback where vote < 0"),
+            "last_ingest": one("select max(ingested_at) from documents"),
+            "top_queries": [{"query": q, "count": n} for q, n in top],
+        }

@@ -1,0 +1,84 @@
+"""Numbered schema migrations, applied in order and recorded in _sqlite_migrations."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("reportbot")
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    """Documents, their section chunks, the lines and phrases ingest learns from, logs."""
+    db["documents"].create(
+        {
+            "id": int,
+            "title": str,
+            "source": str,
+            "content_hash": str,
+            "format": str,
+            "year": int,
+            "parts": int,
+            "sections": int,
+            "sample": int,
+            "ingested_at": str,
+        },
+        pk="id",
+        not_null={"title", "source", "content_hash", "format", "ingested_at"},
+        defaults={"sample": 0, "parts": 0, "sections": 0},
+    )
+    db["documents"].create_index(["source"], unique=True)
+    db["documents"].create_index(["content_hash"])
+    db["chunks"].create(
+        {
+            "id": int,
+            "doc_id": int,
+            "position": int,
+            "section": int,
+            "path": str,
+            "kind": str,
+            "text": str,
+            "tokens": str,
+        },
+        pk="id",
+        foreign_keys=[("doc_id", "documents", "id")],
+        not_null={"doc_id", "position", "section", "path", "kind", "text", "tokens"},
+    )
+    db["chunks"].create_index(["doc_id", "position"], unique=True)
+    db["doc_lines"].create(
+        {"doc_id": int, "key": str}, pk=("doc_id", "key"),
+        foreign_keys=[("doc_id", "documents", "id")],
+    )
+    db["doc_lines"].create_index(["key"])
+    db["doc_phrases"].create(
+        {"doc_id": int, "phrase": str}, pk=("doc_id", "phrase"),
+        foreign_keys=[("doc_id", "documents", "id")],
+    )
+    db["query_log"].create(
+        {
+            "id": int,
+            "time": str,
+            "source": str,
+            "user_id": int,
+            "chat_id": int,
+            "query": str,
+            "filters": str,
+            "result_ids": str,
+            "scores": str,
+            "results": int,
+            "latency_ms": float,
+        },
+        pk="id",
+        not_null={"time", "source", "query", "result_ids", "scores", "results"},
+    )
+    db["query_log"].create_index(["time"])
+    db["feedback"].create(
+        {"id": int, "query_log_id": int, "user_id": int, "vote": int, "time": str},
+        pk="id",
+        foreign_keys=[("query_log_id", "query_log", "id")],
+        not_null={"query_log_id", "vote", "time"},
+    )
+    db["feedback"].create_index(["query_log_id", "user_id"], unique=True)
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["meta"].insert({"key": "generation", "value": "0"})

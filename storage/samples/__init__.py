@@ -1,0 +1,1 @@
+"""Original sample reports shipped as the default corpus."""

@@ -1,0 +1,55 @@
+"""Shared fixtures: real seed reports, real SQLite files in tmp dirs, an isolated environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reportbot.bot.service import ReportService
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch, tmp_path):
+    """No test reads the developer's real database, config or token."""
+    for name in ("REPORTBOT_DB", "REPORTBOT_CONFIG", "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+
+
+@pytest.fixture
+def seeds() -> Path:
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed reports not found at {SEEDS} (they live in ../shared/seeds)")
+    return SEEDS
+
+
+@pytest.fixture
+def dev_set() -> Path:
+    if not DEV_SET.is_file():
+        pytest.skip(f"dev question set not found at {DEV_SET}")
+    return DEV_SET
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "reports.db"
+
+
+@pytest.fixture
+def service(db_path):
+    service = ReportService.open(db_path)
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def seeded(service, seeds):
+    """A service whose database holds the five real seed reports."""
+    results = service.ingest([seeds])
+    assert [r.status for r in results] == ["added"] * 5
+    return service

@@ -1,0 +1,124 @@
+"""The CLI contract that tests and tools rely on, through click's runner and a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from reportbot.bot.cli import cli
+
+HIT_KEYS = {"rank", "score", "chunk_id", "doc_id", "doc_title", "section_path", "kind", "text"}
+
+
+@pytest.fixture
+def run(db_path):
+    def invoke(*args, input=None, expect=0):
+        result = CliRunner().invoke(cli, ["--db", str(db_path), *args], input=input,
+                                    catch_exceptions=False)
+        assert result.exit_code == expect, result.output
+        return result
+    return invoke
+
+
+@pytest.fixture
+def ingested(run, seeds):
+    return run("ingest", str(seeds))
+
+
+def test_ingest_prints_one_line_per_file_with_title_and_counts(ingested):
+    lines = [line for line in ingested.output.splitlines() if line.startswith("added: ")]
+    assert len(lines) == 5
+    assert any("局党组书记党建工作述职报告" in line and "5 parts" in line for line in lines)
+
+
+def test_second_ingest_reports_unchanged(run, ingested, seeds):
+    result = run("ingest", str(seeds))
+    assert result.output.count("unchanged: ") == 5
+
+
+def test_search_json_contract(run, ingested):
+    hits = json.loads(run("search", "党员春训", "--json", "-k", "3").output)
+    assert 1 <= len(hits) <= 3
+    assert set(hits[0]) >= HIT_KEYS
+    assert [h["rank"] for h in hits] == list(range(1, len(hits) + 1))
+    assert isinstance(hits[0]["section_path"], list)
+    assert hits[0]["kind"] in {"work", "problem", "plan", "other"}
+    assert "春训" in hits[0]["text"]
+
+
+def test_search_json_is_empty_array_for_out_of_domain(run, ingested):
+    assert json.loads(run("search", "明天上海会下雨吗", "--json").output) == []
+
+
+def test_search_json_lines_from_stdin(run, ingested):
+    result = run("search", "--json", input="党员春训\n怎样做红烧肉\n一述一评\n")
+    arrays = [json.loads(line) for line in result.output.splitlines()]
+    assert len(arrays) == 3
+    assert arrays[1] == [] and arrays[0] and arrays[2]
+
+
+def test_search_kind_filter(run, ingested):
+    hits = json.loads(run("search", "党支部", "--kind", "problem", "--json").output)
+    assert hits and {h["kind"] for h in hits} == {"problem"}
+
+
+def test_ask_cites_and_says_not_found(run, ingested):
+    answer = run("ask", "支部书记签了几份责任书？").output
+    assert "[1]" in answer and "›" in answer
+    assert "没有找到" in run("ask", "NBA总决赛冠军是谁").output
+
+
+def test_docs_json_outline_delete(run, ingested):
+    docs = json.loads(run("docs", "--json").output)
+    assert len(docs) == 5
+    assert {"doc_id", "title", "year", "source", "sections", "chunks"} <= set(docs[0])
+    outline = run("outline", str(docs[0]["doc_id"])).output
+    assert docs[0]["title"] in outline and "（一）" in outline
+    run("delete", str(docs[0]["doc_id"]))
+    assert len(json.loads(run("docs", "--json").output)) == 4
+    assert "no document with id 999" in run("delete", "999", expect=1).output
+
+
+def test_failed_file_sets_exit_status_but_keeps_good_ones(run, tmp_path, seeds):
+    bad = tmp_path / "notes.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    result = run("ingest", str(bad), str(seeds / "002_3d94340f791ca2d0.txt"), expect=1)
+    assert "failed: notes.pdf: unsupported file type" in result.output
+    assert "added: 002_3d94340f791ca2d0.txt" in result.output
+
+
+def test_stats_names_the_database(run, db_path, ingested):
+    output = run("stats").output
+    assert f"database: {db_path}" in output
+    assert "documents: 5" in output
+
+
+def test_samples_answer_an_empty_database_and_say_so(run):
+    answer = run("ask", "签了几份党风廉政建设责任书").output
+    assert "示例报告" in answer and "[1]" in answer
+
+
+def test_db_from_environment(tmp_path, monkeypatch):
+    target = tmp_path / "env.db"
+    monkeypatch.setenv("REPORTBOT_DB", str(target))
+    result = CliRunner().invoke(cli, ["stats"], catch_exceptions=False)
+    assert f"database: {target}" in result.output
+
+
+def test_every_command_has_help():
+    for name, command in cli.commands.items():
+        assert command.help and "Example" in command.help, name
+
+
+def test_console_script_runs_as_a_subprocess(db_path, seeds):
+    env = {**os.environ, "REPORTBOT_DB": str(db_path)}
+    script = os.path.join(os.path.dirname(sys.executable), "reportbot")
+    subprocess.run([script, "ingest", str(seeds)], check=True, env=env, capture_output=True)
+    out = subprocess.run([script, "search", "一述一评", "--json"], check=True, env=env,
+                         capture_output=True, text=True).stdout
+    assert json.loads(out)[0]["doc_title"] == "局党组书记党建工作述职报告"
