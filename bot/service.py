@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -26,6 +27,12 @@ from ..retrieval.tokenizer import harvest_phrases, tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, NewChunk, ReportStore
 
 MAX_QUERY_CHARS = 500
+
+
+@lru_cache(maxsize=4096)
+def title_tokens(title: str) -> frozenset[str]:
+    """Words of a document title: a question naming the organisation counts them as covered."""
+    return frozenset(tokenize(title))
 SAMPLE_PREFIX = "sample:"
 
 
@@ -149,7 +156,8 @@ class ReportService:
                       sample: bool = False) -> tuple[int, int]:
         phrases = harvest_phrases("\n".join(s.text for s in report.sections))
         chunks = [
-            NewChunk(c.section, c.path, c.kind, c.text, tokenize(" ".join((*c.path, c.text)), phrases))
+            NewChunk(c.section, c.path, c.kind, c.text,
+                     tokenize(" ".join((*c.path, c.text)), phrases))
             for c in chunk_sections(report.sections)
         ]
         doc_id = self.store.save_document(
@@ -225,7 +233,7 @@ class ReportService:
         records = self.store.chunks([chunk_id for chunk_id, _ in ranked])
         return [
             Candidate(chunk_id, score, r.doc_id, r.doc_title, r.path, r.kind, r.text,
-                      frozenset(r.tokens))
+                      frozenset(r.tokens) | title_tokens(r.doc_title))
             for chunk_id, score in ranked
             if (r := records.get(chunk_id)) is not None
         ]

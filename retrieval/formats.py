@@ -82,21 +82,28 @@ def decode_bytes(data: bytes, name: str) -> str:
 
 
 def _bomless_utf16(data: bytes) -> str | None:
-    """Guess UTF-16 without BOM from NUL bytes sitting on one side of each pair."""
-    sample = data[:4096]
-    if len(sample) < 4 or len(sample) % 2:
+    """Guess UTF-16 without BOM: NUL bytes (never in UTF-8/GB text) and a clean decode."""
+    if b"\x00" not in data[:65536] or len(data) % 2:
         return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    half = len(sample) // 2
-    for nuls, encoding in ((odd, "utf-16-le"), (even, "utf-16-be")):
-        other = even if encoding == "utf-16-le" else odd
-        if nuls > half * 0.2 and other == 0:
-            try:
-                data.decode(encoding, errors="strict")
-            except UnicodeDecodeError:
-                return None
-            return encoding
-    return None
+    best, best_share = None, 0.0
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            sample = data[:65536].decode(encoding, errors="strict")
+        except UnicodeDecodeError:
+            continue
+        share = sum(1 for ch in sample if _plausible(ch)) / max(1, len(sample))
+        if share > best_share:
+            best, best_share = encoding, share
+    return best if best_share >= 0.9 else None
+
+
+def _plausible(ch: str) -> bool:
+    """Characters a Chinese report is made of: CJK, ASCII text, punctuation, white space."""
+    code = ord(ch)
+    return (
+        ch in "\n\r\t" or 0x20 <= code < 0x7F or 0x3000 <= code <= 0x303F
+        or 0x4E00 <= code <= 0x9FFF or 0xFF00 <= code <= 0xFFEF or 0x2010 <= code <= 0x2027
+    )
 
 
 def _checked(text: str, name: str) -> str:
@@ -140,7 +147,19 @@ def _markdown_lines(text: str) -> SourceText:
         if heading:
             levels[len(lines)] = len(heading.group(1))
         lines.append(line)
-    return SourceText(tuple(lines), "md", _relative_levels(levels))
+    return SourceText(tuple(lines), "md", _title_and_levels(levels))
+
+
+def _title_and_levels(levels: dict[int, int]) -> dict[int, int]:
+    """A lone top-level heading that comes first is the title (0); the rest renumber from 1."""
+    if not levels:
+        return {}
+    first = min(levels)
+    top = min(levels.values())
+    if levels[first] == top and list(levels.values()).count(top) == 1:
+        rest = {i: level for i, level in levels.items() if i != first}
+        return {first: 0, **_relative_levels(rest)}
+    return _relative_levels(levels)
 
 
 def _relative_levels(levels: dict[int, int]) -> dict[int, int]:
@@ -175,8 +194,9 @@ def _read_docx(path: Path, max_bytes: int) -> SourceText:
             levels[len(lines)] = int(match.group(1))
         lines.extend(paragraph.text.splitlines() or [""])
     headings = {i: level for i, level in levels.items() if level > 0}
-    title_lines = {i: 0 for i, level in levels.items() if level == 0}
-    return SourceText(tuple(lines), "docx", {**title_lines, **_relative_levels(headings)})
+    titles = {i: 0 for i, level in levels.items() if level == 0}
+    levels = {**titles, **_relative_levels(headings)} if titles else _title_and_levels(headings)
+    return SourceText(tuple(lines), "docx", levels)
 
 
 def _docx_paragraphs(document):

@@ -3,15 +3,15 @@
 BM25 scores are not comparable across questions, so whether the reports cover a question
 at all is decided from corpus-level evidence: how much of the question's content (each
 word weighted by its rarity in general Chinese, from jieba's dictionary) occurs in the
-reports at all. A weather or recipe question shares only common words with the reports;
-an in-domain one shares its rare words. Passages are then kept only if they carry a fair
+reports at all, and whether its most telling (rarest) word does. A weather or recipe
+question shares only common words with the reports; an in-domain one shares its rare words. Passages are then kept only if they carry a fair
 share of that content themselves, so an answer is never padded with noise.
 """
 
 from __future__ import annotations
 
 import bisect
-import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -21,9 +21,9 @@ import numpy as np
 from .bm25 import BM25Index
 from .models import KINDS, Hit
 from .text import normalize, squeeze
-from .tokenizer import is_term, query_words, tokenize
+from .tokenizer import general_weight, is_term, query_words, tokenize
 
-MIN_CORPUS_COVERAGE = 0.6
+MIN_CORPUS_COVERAGE = 0.5
 MIN_PASSAGE_COVERAGE = 0.3
 RELATIVE_PASSAGE_COVERAGE = 0.5
 EXPANSION_CREDIT = 0.5
@@ -31,6 +31,11 @@ MAX_EXPANSIONS = 3
 CANDIDATE_FACTOR = 4
 DUPLICATE_SIMILARITY = 0.7
 MAX_PHRASE = 24
+COORD_POWER = 2
+PROXIMITY_GAP = 3
+PROXIMITY_WEIGHT = 0.5
+DEFINITION_BOOST = 1.5
+ASKS_DEFINITION = re.compile(r"哪些|哪几|是什么|什么是|指什么|包括|包含|内容是|具体是")
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,11 @@ class QueryAnalysis:
 
     @property
     def answerable(self) -> bool:
-        """Whether the reports contain enough of the question to try answering it."""
-        return bool(self.tokens) and self.coverage >= MIN_CORPUS_COVERAGE
+        """Whether the reports hold enough of the question, its most telling word included."""
+        if not self.words or self.coverage < MIN_CORPUS_COVERAGE:
+            return False
+        topic = max(self.words, key=lambda w: w.weight)
+        return topic.presence >= EXPANSION_CREDIT
 
 
 @dataclass(frozen=True)
@@ -97,15 +105,18 @@ class Searcher:
         normalized = normalize(question)
         phrases = self._phrases_in(normalized)
         tokens = [t for t in tokenize(normalized, phrases) if is_term(t)]
-        words = []
+        words = [QueryWord(p, general_weight(p), _parts(p), 1.0) for p in _longest(phrases)]
         for word in _trim_particles(query_words(normalized)):
-            parts = tuple(t for t in jieba.cut_for_search(word) if is_term(t) and t != word)
+            if any(word in w.word for w in words):
+                continue
+            parts = _parts(word)
             presence = self._presence(word, parts)
             expansions = self._expansions(word) if presence == 0 else []
             if expansions:
                 tokens.extend(expansions)
                 presence = EXPANSION_CREDIT
             words.append(QueryWord(word, general_weight(word), parts, presence))
+        words.sort(key=lambda w: squeeze(normalized).find(w.word))
         tokens.extend(t for t in (w.word for w in words) if t not in tokens)
         total = sum(w.weight for w in words)
         coverage = sum(w.weight * w.presence for w in words) / total if total else 0.0
@@ -175,13 +186,27 @@ class Searcher:
 
 
 def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int) -> list[Hit]:
-    """Keep passages that carry enough of the question, collapse near-duplicates, rank them."""
+    """Keep passages that carry enough of the question, collapse near-duplicates, rank them.
+
+    The final score is BM25 times the square of the passage's coverage of the question (a
+    rarity-weighted coordination factor, as in Lucene's classic `coord`): a passage that
+    answers every part of the question beats one that repeats a single word many times.
+    Question words that stand together in the passage as in the question add a proximity
+    bonus (as term-proximity BM25 variants do).
+    A question asking what a term covers ("六大行动是哪些") prefers the passage that spells
+    it out ("A、B、C等“六大行动”", "“三联四共”，即…").
+    """
     judged = [(passage_coverage(analysis, c), c) for c in candidates]
     if not judged:
         return []
     best = max(coverage for coverage, _ in judged)
     floor = max(MIN_PASSAGE_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
-    kept = [c for coverage, c in judged if coverage >= floor]
+    kept = sorted(
+        (replace(c, score=c.score * coverage**COORD_POWER * _proximity_boost(analysis, c)
+                  * _definition_boost(analysis, c))
+         for coverage, c in judged if coverage >= floor),
+        key=lambda c: -c.score,
+    )
     hits: list[Hit] = []
     shingles: list[set[str]] = []
     for candidate in kept:
@@ -233,10 +258,42 @@ def matched_terms(analysis: QueryAnalysis, candidate: Candidate) -> tuple[str, .
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
 
 
-def general_weight(word: str) -> float:
-    """Information content of a word in general Chinese: rare words say what a question is about."""
-    freq = jieba.dt.FREQ.get(word, 0)
-    return math.log(jieba.dt.total / freq) if freq else math.log(jieba.dt.total)
+def _proximity_boost(analysis: QueryAnalysis, candidate: Candidate) -> float:
+    """Reward passages where neighbouring question words stand together, as in the question."""
+    pairs = list(zip(analysis.words, analysis.words[1:], strict=False))
+    if not pairs:
+        return 1.0
+    text = squeeze(normalize(candidate.text))
+    total = sum(min(a.weight, b.weight) for a, b in pairs)
+    near = sum(
+        min(a.weight, b.weight)
+        for a, b in pairs
+        if re.search(f"{re.escape(a.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(b.word)}", text)
+    )
+    return 1.0 + PROXIMITY_WEIGHT * near / total
+
+
+def _definition_boost(analysis: QueryAnalysis, candidate: Candidate) -> float:
+    """Boost a passage that enumerates or explains a question term the question asks about."""
+    if not ASKS_DEFINITION.search(analysis.question):
+        return 1.0
+    text = squeeze(normalize(candidate.text))
+    for word in analysis.words:
+        term = re.escape(word.word)
+        pattern = rf"、[^。；]{{1,40}}等[“\"「]?{term}|{term}[”\"」]?[^。；]{{0,8}}(，即|:|是指|包括)"
+        if len(word.word) >= 2 and re.search(pattern, text):
+            return DEFINITION_BOOST
+    return 1.0
+
+
+def _parts(word: str) -> tuple[str, ...]:
+    """Search-mode sub-words of a word (党建工作责任制 → 党建, 责任制 …)."""
+    return tuple(t for t in jieba.cut_for_search(word) if is_term(t) and t != word)
+
+
+def _longest(phrases: Sequence[str]) -> list[str]:
+    """Matched phrases that are not part of a longer matched phrase."""
+    return [p for p in dict.fromkeys(phrases) if not any(p != q and p in q for q in phrases)]
 
 
 def _trim_particles(words: list[str]) -> list[str]:

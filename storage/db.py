@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -70,18 +71,34 @@ class ReportStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        self.db = Database(conn)
-        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if str(path) != ":memory:":
-            self.db.enable_wal()
-        self.db.execute("PRAGMA foreign_keys = ON")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[Database] = []
+        self._connections_lock = threading.Lock()
+        self.db.enable_wal()
         migrations.apply(self.db)
 
+    @property
+    def db(self) -> Database:
+        """This thread's connection: SQLite connections must not be shared between threads."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   check_same_thread=False)
+            db = Database(conn)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys = ON")
+            self._local.db = db
+            with self._connections_lock:
+                self._connections.append(db)
+        return db
+
     def close(self) -> None:
-        self.db.close()
+        with self._connections_lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     # documents ---------------------------------------------------------------
 
@@ -314,7 +331,7 @@ class ReportStore:
             [since],
         ).fetchall()
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*")
-                   if p.is_file()) if str(self.path) != ":memory:" else 0
+                   if p.is_file())
         return {
             "database": str(self.path),
             "size_bytes": size,

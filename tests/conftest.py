@@ -17,6 +17,8 @@ def isolated_env(monkeypatch, tmp_path):
     """No test reads the developer's real database, config or token."""
     for name in ("REPORTBOT_DB", "REPORTBOT_CONFIG", "TELEGRAM_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+    # PTB warns on every RetryAfter unless it may use timedelta values; warnings are errors here.
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
 

@@ -18,10 +18,12 @@ HIT_KEYS = {"rank", "score", "chunk_id", "doc_id", "doc_title", "section_path", 
 @pytest.fixture
 def run(db_path):
     def invoke(*args, input=None, expect=0):
-        result = CliRunner().invoke(cli, ["--db", str(db_path), *args], input=input,
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli, ["--db", str(db_path), *args], input=input, catch_exceptions=False
+        )
         assert result.exit_code == expect, result.output
         return result
+
     return invoke
 
 
@@ -119,6 +121,11 @@ def test_console_script_runs_as_a_subprocess(db_path, seeds):
     env = {**os.environ, "REPORTBOT_DB": str(db_path)}
     script = os.path.join(os.path.dirname(sys.executable), "reportbot")
     subprocess.run([script, "ingest", str(seeds)], check=True, env=env, capture_output=True)
-    out = subprocess.run([script, "search", "一述一评", "--json"], check=True, env=env,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [script, "search", "一述一评", "--json"],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert json.loads(out)[0]["doc_title"] == "局党组书记党建工作述职报告"

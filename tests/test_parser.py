@@ -76,7 +76,9 @@ def test_point_lines_are_items_but_inline_points_are_body():
 
 
 def test_placeholders_and_original_spacing_kept_in_text():
-    report = parse_text("某支部工作总结\n一、工作\n制定了《关于落实责任 制的方案》，签订责任书XX份。\n")
+    report = parse_text(
+        "某支部工作总结\n一、工作\n制定了《关于落实责任 制的方案》，签订责任书XX份。\n"
+    )
     assert "责任 制" in report.sections[0].text
     assert "XX份" in report.sections[0].text
 
