@@ -26,6 +26,7 @@ class ParsedReport:
     sections: tuple[Section, ...]
     parts: int
     removed_lines: tuple[str, ...] = ()
+    path_only_headings: tuple[str, ...] = ()
 
     @property
     def structured(self) -> bool:

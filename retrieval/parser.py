@@ -64,7 +64,7 @@ def parse_report(
         else:
             kept.append((index, line))
     title, body = _split_title(kept, source.levels, name, removed)
-    sections, parts = _sections(body, source.levels)
+    sections, path_only, parts = _sections(body, source.levels)
     return ParsedReport(
         title=title,
         year=_year(title, body),
@@ -72,6 +72,7 @@ def parse_report(
         sections=tuple(sections),
         parts=parts,
         removed_lines=tuple(removed),
+        path_only_headings=tuple(path_only),
     )
 
 
@@ -135,9 +136,14 @@ def _year(title: str, body) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _sections(body, levels) -> tuple[list[Section], int]:
-    """Walk lines keeping the open heading path; each run of body text becomes a section."""
+def _sections(body, levels) -> tuple[list[Section], list[str], int]:
+    """Walk lines keeping the open heading path; each run of body text becomes a section.
+
+    A heading followed directly by deeper headings owns no text: it lives on only in the
+    paths of the sections below it, and is returned separately.
+    """
     sections: list[Section] = []
+    path_only: list[str] = []
     path: dict[int, str] = {}
     current = _OpenSection(0, (), [], False)
     parts = 0
@@ -145,6 +151,8 @@ def _sections(body, levels) -> tuple[list[Section], int]:
     def close(next_level: int) -> None:
         if current.lines and (current.has_body or next_level <= current.level):
             sections.append(Section(current.path, section_kind(current.path), "\n".join(current.lines)))
+        elif current.lines:
+            path_only.append(current.lines[0])
 
     for index, line in body:
         level = heading_level(line, levels.get(index))
@@ -159,7 +167,7 @@ def _sections(body, levels) -> tuple[list[Section], int]:
         inline_body = len(heading_of(line)) < len(line.rstrip("。；：:;"))
         current = _OpenSection(level, tuple(path[d] for d in sorted(path)), [line], inline_body)
     close(0)
-    return sections, parts
+    return sections, path_only, parts
 
 
 def section_kind(path: tuple[str, ...]) -> str:
