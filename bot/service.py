@@ -7,26 +7,29 @@ answered, logged and cited the same way everywhere.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
-from ..retrieval.chunker import chunk_sections
 from ..retrieval.errors import DocumentError
-from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText, read_source
-from ..retrieval.models import Hit, ParsedReport
-from ..retrieval.parser import parse_report
+from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_source
+from ..retrieval.models import Hit
+from ..retrieval.pipeline import AnalysedReport, analyse_file
 from ..retrieval.search import Candidate, QueryAnalysis, Searcher, select_passages
-from ..retrieval.tokenizer import harvest_phrases, tokenize
+from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, NewChunk, ReportStore
 
 MAX_QUERY_CHARS = 500
+PARALLEL_MIN_FILES = 16
 
 
 @lru_cache(maxsize=4096)
@@ -63,13 +66,21 @@ class SearchResponse:
     latency_ms: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Prepared:
     path: Path
-    source: SourceText | None = None
     content_hash: str = ""
-    keys: set[str] = field(default_factory=set)
+    keys: frozenset[str] = frozenset()
     error: str | None = None
+
+
+def _analyse_job(job: tuple[Path, int, BoilerplateFilter]) -> AnalysedReport | str:
+    """Worker entry point: an analysed report, or the one-line reason it failed."""
+    path, max_bytes, boilerplate = job
+    try:
+        return analyse_file(path, max_bytes, boilerplate)
+    except DocumentError as error:
+        return str(error)
 
 
 class ReportService:
@@ -100,72 +111,104 @@ class ReportService:
     # ingest ----------------------------------------------------------------------
 
     def ingest(
-        self, paths: Iterable[str | Path], progress: Callable[[IngestResult], None] | None = None
+        self,
+        paths: Iterable[str | Path],
+        progress: Callable[[IngestResult], None] | None = None,
+        workers: int | None = None,
     ) -> list[IngestResult]:
-        """Ingest files and folders (recursively); good files are kept when others fail."""
+        """Ingest files and folders (recursively); good files are kept when others fail.
+
+        Parsing and tokenizing run in a process pool for large batches (jieba is the
+        bottleneck); each document is still written in its own transaction, so an
+        interrupted ingest keeps exactly the documents that finished.
+        """
         files, skipped = expand_paths(paths)
         results = [IngestResult(str(p), "skipped", reason=why) for p, why in skipped]
         prepared = [self._prepare(path) for path in files]
-        batch_counts = Counter(key for item in prepared for key in item.keys)
-        stored_counts = self.store.line_document_counts(batch_counts)
-        repeated = {
-            key for key, count in batch_counts.items()
-            if count + stored_counts.get(key, 0) >= REPEAT_DOCUMENTS
-        }
-        boilerplate = BoilerplateFilter(self.boilerplate_patterns, repeated)
+        boilerplate = self._boilerplate_for(prepared)
+        todo = []
         for item in prepared:
-            result = self._ingest_one(item, boilerplate)
+            early = self._early_result(item)
+            if early:
+                results.append(early)
+                if progress:
+                    progress(early)
+            else:
+                todo.append(item)
+        for item, analysed in zip(todo, self._analyse(todo, boilerplate, workers), strict=True):
+            result = self._store_analysed(item, analysed)
             results.append(result)
             if progress:
                 progress(result)
         return results
 
     def _prepare(self, path: Path) -> _Prepared:
+        """Hash a file and key its short lines; the text itself is read again by a worker."""
         try:
             source = read_source(path, self.max_file_bytes)
         except DocumentError as error:
             return _Prepared(path, error=str(error))
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        return _Prepared(path, source, digest, candidate_keys(source.lines))
+        return _Prepared(path, digest, frozenset(candidate_keys(source.lines)))
 
-    def _ingest_one(self, item: _Prepared, boilerplate: BoilerplateFilter) -> IngestResult:
-        if item.error or item.source is None:
+    def _boilerplate_for(self, prepared: list[_Prepared]) -> BoilerplateFilter:
+        """Lines repeated in enough documents (this batch and the stored ones) are junk."""
+        batch_counts = Counter(key for item in prepared for key in item.keys)
+        stored_counts = self.store.line_document_counts(batch_counts)
+        repeated = {
+            key for key, count in batch_counts.items()
+            if count + stored_counts.get(key, 0) >= REPEAT_DOCUMENTS
+        }
+        return BoilerplateFilter(self.boilerplate_patterns, repeated)
+
+    def _early_result(self, item: _Prepared) -> IngestResult | None:
+        """Failed to read, or already stored with the same content: nothing to analyse."""
+        if item.error:
             return IngestResult(str(item.path), "failed", reason=item.error)
-        source_id = str(item.path.resolve())
-        existing = self.store.find_document(source=source_id)
         same = self.store.find_document(content_hash=item.content_hash)
         if same is not None and not same.sample:
             return IngestResult(str(item.path), "unchanged", doc_id=same.doc_id, title=same.title,
                                 parts=same.parts, sections=same.sections, chunks=same.chunks)
-        report = parse_report(item.source, item.path.name, boilerplate)
-        if not report.sections:
+        return None
+
+    def _analyse(self, todo: list[_Prepared], boilerplate: BoilerplateFilter,
+                 workers: int | None) -> Iterator[AnalysedReport | str]:
+        """Analysed reports in order (or error strings), in parallel when it pays off."""
+        jobs = [(item.path, self.max_file_bytes, boilerplate) for item in todo]
+        workers = workers or os.cpu_count() or 1
+        if workers < 2 or len(jobs) < PARALLEL_MIN_FILES:
+            yield from (_analyse_job(job) for job in jobs)
+            return
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            yield from pool.map(_analyse_job, jobs, chunksize=4)
+
+    def _store_analysed(self, item: _Prepared, analysed: AnalysedReport | str) -> IngestResult:
+        if isinstance(analysed, str):
+            return IngestResult(str(item.path), "failed", reason=analysed)
+        report = analysed.report
+        if not analysed.chunks:
             return IngestResult(str(item.path), "failed", reason=f"{item.path.name}: no text left "
                                 "after removing promotional lines")
-        doc_id, chunks = self._store_report(
-            report, source_id, item.content_hash, item.keys,
-            replaces=existing.doc_id if existing else None,
-        )
+        source_id = str(item.path.resolve())
+        existing = self.store.find_document(source=source_id)
+        doc_id = self._save(analysed, source_id, item.content_hash, item.keys,
+                            replaces=existing.doc_id if existing else None)
         return IngestResult(
             str(item.path), "replaced" if existing else "added", doc_id=doc_id, title=report.title,
-            parts=report.parts, sections=len(report.sections), chunks=chunks,
+            parts=report.parts, sections=len(report.sections), chunks=len(analysed.chunks),
             structured=report.structured,
         )
 
-    def _store_report(self, report: ParsedReport, source: str, content_hash: str,
-                      line_keys: Iterable[str], replaces: int | None = None,
-                      sample: bool = False) -> tuple[int, int]:
-        phrases = harvest_phrases("\n".join(s.text for s in report.sections))
-        chunks = [
-            NewChunk(c.section, c.path, c.kind, c.text,
-                     tokenize(" ".join((*c.path, c.text)), phrases))
-            for c in chunk_sections(report.sections)
-        ]
-        doc_id = self.store.save_document(
+    def _save(self, analysed: AnalysedReport, source: str, content_hash: str,
+              line_keys: Iterable[str], replaces: int | None = None, sample: bool = False) -> int:
+        report = analysed.report
+        return self.store.save_document(
             title=report.title, source=source, content_hash=content_hash, format=report.format,
-            year=report.year, parts=report.parts, sections=len(report.sections), chunks=chunks,
-            line_keys=line_keys, phrases=phrases, sample=sample, replaces=replaces,
+            year=report.year, parts=report.parts, sections=len(report.sections),
+            chunks=[NewChunk(c.section, c.path, c.kind, c.text, c.tokens) for c in analysed.chunks],
+            line_keys=line_keys, phrases=analysed.phrases, sample=sample, replaces=replaces,
         )
-        return doc_id, len(chunks)
 
     def _ingest_samples(self) -> None:
         """Load the shipped sample reports so a new database can answer at once."""
@@ -173,11 +216,10 @@ class ReportService:
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if Path(entry.name).suffix not in SUPPORTED_SUFFIXES:
                 continue
-            data = entry.read_bytes()
             with resources.as_file(entry) as path:
-                report = parse_report(read_source(path), entry.name)
-            self._store_report(report, SAMPLE_PREFIX + entry.name,
-                               hashlib.sha256(data).hexdigest(), (), sample=True)
+                analysed = analyse_file(path, DEFAULT_MAX_BYTES, BoilerplateFilter())
+            self._save(analysed, SAMPLE_PREFIX + entry.name,
+                       hashlib.sha256(entry.read_bytes()).hexdigest(), (), sample=True)
 
     def delete(self, doc_id: int) -> DocumentInfo:
         return self.store.delete_document(doc_id)

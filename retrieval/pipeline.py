@@ -1,0 +1,52 @@
+"""From a file's text to indexable passages: the CPU-heavy part of ingest, run in workers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .boilerplate import BoilerplateFilter
+from .chunker import chunk_sections
+from .formats import SourceText, read_source
+from .models import Chunk, ParsedReport
+from .parser import parse_report
+from .tokenizer import harvest_phrases, tokenize
+
+
+@dataclass(frozen=True)
+class AnalysedReport:
+    """A parsed report with its tokenized passages and the phrases it defines."""
+
+    report: ParsedReport
+    chunks: tuple[Chunk, ...]
+    phrases: frozenset[str]
+
+
+def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter) -> AnalysedReport:
+    """Parse, chunk and tokenize one report; the passage's headings are indexed with it."""
+    report = parse_report(source, name, boilerplate)
+    phrases = frozenset(harvest_phrases("\n".join(s.text for s in report.sections)))
+    chunks = tuple(
+        Chunk(c.section, c.path, c.kind, c.text, passage_tokens(c.path, c.text, phrases))
+        for c in chunk_sections(report.sections)
+    )
+    return AnalysedReport(report, chunks, phrases)
+
+
+def analyse_file(path: Path, max_bytes: int, boilerplate: BoilerplateFilter) -> AnalysedReport:
+    """Read and analyse one file (raises DocumentError with a one-line reason)."""
+    return analyse_report(read_source(path, max_bytes), path.name, boilerplate)
+
+
+def passage_tokens(path: Iterable[str], text: str, phrases: Iterable[str]) -> tuple[str, ...]:
+    """Index tokens of a passage: its headings' (cached, they repeat) plus its own text's."""
+    return tuple(t for heading in path for t in _heading_tokens(heading)) + tuple(
+        tokenize(text, phrases)
+    )
+
+
+@lru_cache(maxsize=16384)
+def _heading_tokens(heading: str) -> tuple[str, ...]:
+    return tuple(tokenize(heading))
