@@ -121,8 +121,9 @@ def _ingest_line(result: IngestResult) -> str:
             f"{result.chunks} chunks)")
 
 
-def _hit_json(hit: Hit) -> dict:
+def _hit_json(hit: Hit, sample: bool) -> dict:
     data = asdict(hit)
+    data["sample"] = sample
     data["section_path"] = list(hit.section_path)
     data["matched_terms"] = list(hit.matched_terms)
     data["also_in"] = list(hit.also_in)
@@ -156,14 +157,18 @@ def search(service: ReportService, settings: Settings, query: str | None, k: int
         for line in sys.stdin:
             if line.strip():
                 response = service.search(line.strip(), k, doc_id=doc_id, kind=kind, year=year)
-                click.echo(json.dumps([_hit_json(h) for h in response.hits], ensure_ascii=False))
+                click.echo(json.dumps([_hit_json(h, response.from_samples) for h in response.hits],
+                                      ensure_ascii=False))
         return
     response = service.search(query, k, doc_id=doc_id, kind=kind, year=year)
     if as_json:
-        click.echo(json.dumps([_hit_json(h) for h in response.hits], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([_hit_json(h, response.from_samples) for h in response.hits],
+                              ensure_ascii=False, indent=2))
         return
     if not response.hits:
         click.echo("no passages found")
+    elif response.from_samples:
+        click.echo("(no reports ingested yet: these passages come from the built-in samples)")
     for hit in response.hits:
         click.echo(f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, {hit.kind})")
         click.echo("    " + " ".join(hit.text.split()))
