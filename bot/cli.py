@@ -295,3 +295,51 @@ def eval_command(service: ReportService, settings: Settings, qrels: str, as_json
     click.echo(f"hit@1: {summary['hit@1']:.3f}  hit@5: {summary['hit@5']:.3f}  "
                f"MRR@10: {summary['mrr@10']:.3f}")
     click.echo(f"out-of-domain rejected: {summary['ood_rejected']}/{summary['ood_total']}")
+
+
+@cli.command()
+@with_service
+def serve(service: ReportService, settings: Settings) -> None:
+    """Run the Telegram bot: long polling, or a webhook if telegram.webhook_url is set.
+
+    The token comes from $TELEGRAM_BOT_TOKEN (or the file telegram.token_file names),
+    never from the command line. The config must list who may ask (access.*) unless
+    access.public = true. Stop it with Ctrl-C or SIGTERM.
+
+    \b
+    Example:
+        export TELEGRAM_BOT_TOKEN=123456:ABC...
+        reportbot serve --config config.toml
+    """
+    from .telegram_app import serve as serve_bot  # PTB loads only for the bot
+
+    try:
+        token = settings.token()
+    except OSError as error:
+        raise click.ClickException(f"cannot read telegram.token_file: {error.strerror}") from error
+    if not token:
+        raise click.ClickException("no bot token: set TELEGRAM_BOT_TOKEN "
+                                   "(or telegram.token_file in the config)")
+    serve_bot(settings, service, token)
+
+
+@cli.command()
+@with_service
+def chat(service: ReportService, settings: Settings) -> None:
+    """Talk to the bot in the terminal: the same replies as in Telegram, as plain text.
+
+    Type a question or a command (/docs, /doc 1, /wording 主题 …) per line; #N presses
+    button N of the last reply. End with Ctrl-D.
+
+    \b
+    Example:
+        echo "支部书记签了几份责任书？" | reportbot chat
+    """
+    from .terminal import repl, terminal_conversation, typed_lines
+
+    lines = sys.stdin
+    if sys.stdin.isatty():
+        click.echo("reportbot chat — /help for commands, #N presses a button, Ctrl-D quits",
+                   err=True)
+        lines = typed_lines()
+    repl(terminal_conversation(service, settings), lines, click.echo)

@@ -43,6 +43,8 @@ class TelegramSettings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     poll_timeout: float = 10.0
+    concurrent_updates: int = 8
+    max_retries: int = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class BotSettings:
     digest_chat: int | None = None
     digest_weekday: int = 0
     digest_time: str = "09:00"
+    timezone: str = "Asia/Shanghai"
     max_upload_bytes: int = 20 * 1024 * 1024
 
 
@@ -74,6 +77,7 @@ class SearchSettings:
 class IngestSettings:
     boilerplate_patterns: tuple[str, ...] = ()
     max_file_bytes: int = 20 * 1024 * 1024
+    upload_dir: str | None = None
 
 
 @dataclass(frozen=True)

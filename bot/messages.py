@@ -1,4 +1,8 @@
-"""User-facing messages in Chinese (default) and English."""
+"""User-facing messages in Chinese (default) and English.
+
+Values are Telegram HTML: placeholders that carry user or report text must be escaped by
+the caller. Keys missing from a language fall back to Chinese.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,189 @@ MESSAGES = {
         "not_found": "报告中没有找到与“{query}”相关的内容。\n可以换个说法再问，或发送 /docs 看看有哪些报告。",
         "samples_note": "（目前还没有导入报告，以下答案来自内置的示例报告。）",
         "also_in": "相同表述还见于：{titles}",
+        "page": "第 {page}/{pages} 页",
+        "kind_problem": "只看“存在问题”部分",
+        "kind_plan": "只看“下步打算”部分",
+        "help": (
+            "<b>我能在工作报告里找到有出处的原文。</b>\n"
+            "直接发送问题，例如：<i>支部书记签了几份责任书？</i>\n\n"
+            "/wording 主题 — 可直接复制的参考提法（也可写 /提法 主题）\n"
+            "/problems 主题 — 只查“存在问题”\n"
+            "/plans 主题 — 只查“下步打算”\n"
+            "/docs — 报告列表，/doc 编号 — 某份报告的目录\n\n"
+            "答案下方的按钮可以翻页、查看整节原文、复制和评价。\n"
+            "在任意聊天中输入 @{bot} 关键词，可以把原文连同出处插入对话。\n"
+            "在群里请 @我、回复我的消息或使用命令（如 /ask 问题）。"
+        ),
+        "help_admin": (
+            "\n\n<b>管理员</b>：发送 .docx/.txt/.md 文件即可导入报告；"
+            "/delete 编号 删除报告；/stats 使用统计；/unanswered 没答上或被点 👎 的问题。"
+        ),
+        "denied": "抱歉，你没有使用权限。你的用户 ID 是 <code>{user_id}</code>，可以发给管理员申请开通。",
+        "denied_title": "没有使用权限",
+        "rate_limited": "提问有点频繁，请 {seconds} 秒后再试。",
+        "rate_limited_title": "请稍后再试",
+        "too_long": "问题太长了（{length} 字），请精简到 {limit} 字以内再问。",
+        "empty_question": "请直接写下问题，例如：党员发展有哪些做法？",
+        "unsupported": "我只能读文字消息。请用文字提问，或发送 /help 查看用法。",
+        "edited": "我不处理修改过的消息，请把问题重新发送一次。",
+        "unknown_command": "没有这个命令：{command}。发送 /help 查看可用命令。",
+        "usage": "用法：{usage}",
+        "usage_wording": "/wording 主题（或 /提法 主题），例如 /wording 作风建设",
+        "usage_problems": "/problems 主题，例如 /problems 党员教育",
+        "usage_plans": "/plans 主题，例如 /plans 基层组织建设",
+        "usage_doc": "/doc 编号，例如 /doc 1（编号见 /docs）",
+        "usage_delete": "/delete 编号，例如 /delete 3（编号见 /docs）",
+        "wording_header": "<b>“{topic}”的参考提法</b>（点按文字即可复制）",
+        "placeholder_note": "<i>X、XX 是原文中的占位符，使用时请替换。</i>",
+        "expired": "这个按钮已失效，请重新提问。",
+        "gone": "这部分内容已被删除，请重新提问或发送 /docs。",
+        "vote_up": "谢谢，已记录 👍",
+        "vote_down": "已记录 👎，我们会补充材料。",
+        "docs_header": "共 {count} 份报告（{page}）。点按查看目录：",
+        "docs_empty": "还没有导入报告。",
+        "doc_line": "[{doc_id}] {title} · {year} · {sections} 节",
+        "outline_hint": "点按下方按钮查看某一节原文（{page}）。",
+        "opening": "（开头部分）",
+        "no_such_doc": "没有编号为 {doc_id} 的报告。发送 /docs 查看报告列表。",
+        "admin_only": "只有管理员可以使用这个功能。",
+        "upload_private": "请在与我的私聊中发送文件。",
+        "upload_type": "不支持这种文件：{name}。请发送 .docx、.txt 或 .md 文件。",
+        "upload_too_big": "文件太大（{size} MB），上限是 {limit} MB。",
+        "ingest_added": "已导入：<b>[{doc_id}] {title}</b>\n{parts} 部分，{sections} 节，{chunks} 段。",
+        "ingest_replaced": "已更新：<b>[{doc_id}] {title}</b>\n{parts} 部分，{sections} 节，{chunks} 段。",
+        "ingest_unchanged": "这份报告之前已导入：<b>[{doc_id}] {title}</b>",
+        "ingest_failed": "导入失败：{reason}",
+        "ingest_flat": "注意：没有识别出标题层级，整份文件成为一节。",
+        "delete_confirm": "确定删除 <b>[{doc_id}] {title}</b> 吗？删除后无法恢复。",
+        "deleted": "已删除：[{doc_id}] {title}",
+        "cancelled": "已取消。",
+        "stats": (
+            "<b>使用统计</b>\n报告 {documents} 份，段落 {chunks} 个\n"
+            "近 7 天提问 {recent} 次（共 {queries} 次），没答上 {unanswered} 次\n"
+            "👍 {upvotes}  👎 {downvotes}"
+        ),
+        "top_queries": "<b>常问</b>：{queries}",
+        "unanswered_header": "<b>最近没答上或被点 👎 的问题</b>",
+        "unanswered_none": "最近没有没答上的问题。",
+        "unanswered_line": "{time} {query}（{why}）",
+        "why_empty": "无结果",
+        "why_down": "👎 {count}",
+        "digest_header": "📊 <b>每周小结</b>",
+        "error": "出了点问题，请稍后再试。",
+        "btn_prev": "◀ 上一页",
+        "btn_next": "下一页 ▶",
+        "btn_section": "📄 {n}",
+        "btn_copy": "📋 {n}",
+        "btn_copy_section": "📋 复制全文",
+        "btn_docs": "◀ 报告列表",
+        "btn_delete": "确认删除",
+        "btn_cancel": "取消",
+        "btn_inline": "在其他聊天中引用",
+        "cmd_start": "开始使用",
+        "cmd_help": "用法说明",
+        "cmd_ask": "提问（群里用）",
+        "cmd_wording": "参考提法，可复制",
+        "cmd_problems": "只查存在问题",
+        "cmd_plans": "只查下步打算",
+        "cmd_docs": "报告列表",
+        "cmd_doc": "某份报告的目录",
     },
     "en": {
         "not_found": "Nothing in the reports matches “{query}”.\n"
                      "Try other words, or send /docs to see which reports exist.",
         "samples_note": "(No reports ingested yet: these answers come from the built-in samples.)",
         "also_in": "Same wording also in: {titles}",
+        "page": "page {page}/{pages}",
+        "kind_problem": "problem sections only",
+        "kind_plan": "plan sections only",
+        "help": (
+            "<b>I find cited passages in the work reports.</b>\n"
+            "Just send a question, e.g. <i>支部书记签了几份责任书？</i>\n\n"
+            "/wording TOPIC — copy-ready example wording (or /提法 TOPIC)\n"
+            "/problems TOPIC — only “problems” sections\n"
+            "/plans TOPIC — only “next steps” sections\n"
+            "/docs — list of reports, /doc N — outline of one report\n\n"
+            "Buttons under an answer page, open the whole section, copy and rate.\n"
+            "In any chat, type @{bot} and keywords to insert a passage with its source.\n"
+            "In groups, mention me, reply to me or use a command (e.g. /ask QUESTION)."
+        ),
+        "help_admin": (
+            "\n\n<b>Admins</b>: send a .docx/.txt/.md file to ingest it; /delete N removes a "
+            "report; /stats usage figures; /unanswered questions without results or with 👎."
+        ),
+        "denied": "Sorry, you may not use this bot. Your user id is <code>{user_id}</code>; "
+                  "send it to an admin to get access.",
+        "denied_title": "Not allowed",
+        "rate_limited": "That is a lot of questions: please try again in {seconds} s.",
+        "rate_limited_title": "Please wait a moment",
+        "too_long": "The question is too long ({length} characters); please keep it under {limit}.",
+        "empty_question": "Please write a question, e.g. 党员发展有哪些做法？",
+        "unsupported": "I can only read text. Ask in words, or send /help.",
+        "edited": "I don't follow edited messages: please send the question again.",
+        "unknown_command": "There is no command {command}. Send /help to see the commands.",
+        "usage": "Usage: {usage}",
+        "usage_wording": "/wording TOPIC (or /提法 TOPIC), e.g. /wording 作风建设",
+        "usage_problems": "/problems TOPIC, e.g. /problems 党员教育",
+        "usage_plans": "/plans TOPIC, e.g. /plans 基层组织建设",
+        "usage_doc": "/doc N, e.g. /doc 1 (numbers from /docs)",
+        "usage_delete": "/delete N, e.g. /delete 3 (numbers from /docs)",
+        "wording_header": "<b>Example wording for “{topic}”</b> (tap a passage to copy it)",
+        "placeholder_note": "<i>X and XX are placeholders from the original; replace them.</i>",
+        "expired": "This button has expired; please ask again.",
+        "gone": "That passage has been deleted; ask again or send /docs.",
+        "vote_up": "Thanks, noted 👍",
+        "vote_down": "Noted 👎 — we will add material.",
+        "docs_header": "{count} reports ({page}). Tap one for its outline:",
+        "docs_empty": "No reports ingested yet.",
+        "doc_line": "[{doc_id}] {title} · {year} · {sections} sections",
+        "outline_hint": "Tap a button below to read a section ({page}).",
+        "opening": "(opening)",
+        "no_such_doc": "There is no report {doc_id}. Send /docs for the list.",
+        "admin_only": "Only admins can do that.",
+        "upload_private": "Please send files in a private chat with me.",
+        "upload_type": "Unsupported file: {name}. Please send a .docx, .txt or .md file.",
+        "upload_too_big": "The file is too big ({size} MB); the limit is {limit} MB.",
+        "ingest_added": "Ingested: <b>[{doc_id}] {title}</b>\n{parts} parts, {sections} sections, "
+                        "{chunks} passages.",
+        "ingest_replaced": "Updated: <b>[{doc_id}] {title}</b>\n{parts} parts, {sections} "
+                           "sections, {chunks} passages.",
+        "ingest_unchanged": "Already ingested: <b>[{doc_id}] {title}</b>",
+        "ingest_failed": "Ingest failed: {reason}",
+        "ingest_flat": "Note: no headings found, the whole file became one section.",
+        "delete_confirm": "Delete <b>[{doc_id}] {title}</b>? This cannot be undone.",
+        "deleted": "Deleted: [{doc_id}] {title}",
+        "cancelled": "Cancelled.",
+        "stats": (
+            "<b>Usage</b>\n{documents} reports, {chunks} passages\n"
+            "{recent} questions in the last 7 days ({queries} in all), {unanswered} unanswered\n"
+            "👍 {upvotes}  👎 {downvotes}"
+        ),
+        "top_queries": "<b>Asked most</b>: {queries}",
+        "unanswered_header": "<b>Recent questions without results or with 👎</b>",
+        "unanswered_none": "No unanswered questions lately.",
+        "unanswered_line": "{time} {query} ({why})",
+        "why_empty": "no results",
+        "why_down": "👎 {count}",
+        "digest_header": "📊 <b>Weekly digest</b>",
+        "error": "Something went wrong; please try again later.",
+        "btn_prev": "◀ Previous",
+        "btn_next": "Next ▶",
+        "btn_section": "📄 {n}",
+        "btn_copy": "📋 {n}",
+        "btn_copy_section": "📋 Copy all",
+        "btn_docs": "◀ Reports",
+        "btn_delete": "Delete",
+        "btn_cancel": "Cancel",
+        "btn_inline": "Quote in another chat",
+        "cmd_start": "Start",
+        "cmd_help": "How to use the bot",
+        "cmd_ask": "Ask (in groups)",
+        "cmd_wording": "Copy-ready example wording",
+        "cmd_problems": "Search problem sections",
+        "cmd_plans": "Search plan sections",
+        "cmd_docs": "List the reports",
+        "cmd_doc": "Outline of one report",
     },
 }
 

@@ -1,7 +1,8 @@
 """Turn search results into reply text: cited, numbered, query terms in bold.
 
 Markup is Telegram's HTML subset. Every piece of report or user text passes through
-`escape` first, because reports contain < > & and users can type anything.
+`escape` first, because reports contain < > & and users can type anything. Lengths are
+counted as Telegram counts them: visible characters in UTF-16 code units.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from ..retrieval.models import Hit
 from .messages import message
 
 EXCERPT_CHARS = 220
+MESSAGE_LIMIT = 4000  # Telegram's is 4096; the margin covers numeric character references
 _TAG = re.compile(r"<[^>]+>")
+_TOKEN = re.compile(r"<[^>]+>|&[#\w]+;|[\s\S]")
+_SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]*[”’」』）)]*")
+_PLACEHOLDER = re.compile(r"(?<![A-Za-z])X{1,4}(?![A-Za-z])")
 
 
 def escape(text: str) -> str:
@@ -24,6 +29,17 @@ def escape(text: str) -> str:
 def to_plain(markup: str) -> str:
     """Markup as terminal text: tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", markup))
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def shorten(text: str, limit: int) -> str:
+    """Plain text cut to `limit` characters with an ellipsis, for titles and button labels."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def highlight(text: str, terms: Sequence[str]) -> str:
@@ -37,8 +53,13 @@ def highlight(text: str, terms: Sequence[str]) -> str:
             if not any(s < end and start < e for s, e in spans):
                 spans.append((start, end))
             start = lowered.find(term, end)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):  # touching terms become one bold run
+        if merged and merged[-1][1] == start:
+            start = merged.pop()[0]
+        merged.append((start, end))
     out, cursor = [], 0
-    for start, end in sorted(spans):
+    for start, end in merged:
         out += [escape(text[cursor:start]), "<b>", escape(text[start:end]), "</b>"]
         cursor = end
     out.append(escape(text[cursor:]))
@@ -60,23 +81,78 @@ def excerpt(text: str, terms: Sequence[str], limit: int = EXCERPT_CHARS) -> str:
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
+def key_sentences(text: str, terms: Sequence[str], limit: int = EXCERPT_CHARS) -> str:
+    """The first run of sentences that use the query terms: short wording to copy."""
+    sentences = [s for s in _SENTENCE.findall(" ".join(text.split())) if s.strip()] or [""]
+    uses = [any(t in s.lower() for t in terms) for s in sentences]
+    start = uses.index(True) if any(uses) else 0
+    picked = sentences[start]
+    for sentence, used in zip(sentences[start + 1:], uses[start + 1:], strict=True):
+        if not used or len(picked) + len(sentence) > limit:
+            break
+        picked += sentence
+    return picked.strip() if len(picked) <= limit else excerpt(picked, terms, limit)
+
+
+def has_placeholder(text: str) -> bool:
+    """Whether the text keeps an anonymised name (X, XX) the reader must fill in."""
+    return bool(_PLACEHOLDER.search(text))
+
+
 def citation(hit: Hit) -> str:
     return escape(hit.citation)
 
 
-def answer_text(query: str, hits: Sequence[Hit], *, offset: int = 0, from_samples: bool = False,
-                lang: str = "zh", full: bool = False) -> str:
-    """Numbered passages with citations, or a plain not-found message with a hint."""
+def answer_text(query: str, hits: Sequence[Hit], *, from_samples: bool = False, lang: str = "zh",
+                full: bool = False, limit: int = EXCERPT_CHARS) -> str:
+    """Passages numbered by rank with citations, or a plain not-found message with a hint."""
     if not hits:
         return message(lang, "not_found", query=escape(query))
     lines = []
     if from_samples:
         lines.append(message(lang, "samples_note"))
-    for number, hit in enumerate(hits, start=offset + 1):
-        body = hit.text if full else excerpt(hit.text, hit.matched_terms)
-        lines.append(f"<b>[{number}]</b> {highlight(body, hit.matched_terms)}")
+    for hit in hits:
+        body = hit.text if full else excerpt(hit.text, hit.matched_terms, limit)
+        lines.append(f"<b>[{hit.rank}]</b> {highlight(body, hit.matched_terms)}")
         lines.append(f"<i>— {citation(hit)}</i>")
         if hit.also_in:
             lines.append(f"<i>{message(lang, 'also_in', titles=escape('、'.join(hit.also_in)))}</i>")
         lines.append("")
     return "\n".join(lines).strip()
+
+
+def split_markup(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Cut markup into pieces of at most `limit` visible characters without breaking tags.
+
+    Cuts at a line break when one falls in the second half of a piece, else mid-line; tags
+    open at a cut are closed at the end of one piece and reopened at the start of the next.
+    """
+    pieces: list[str] = []
+    out: list[str] = []
+    open_tags: list[str] = []
+    size = 0
+    newline: tuple[int, list[str], int] | None = None  # (tokens, open tags, size) after a \n
+    for token in _TOKEN.findall(markup):
+        if token.startswith("<"):
+            if token.startswith("</"):
+                open_tags.pop()
+            else:
+                open_tags.append(token)
+            out.append(token)
+            continue
+        width = 1 if token.startswith("&") else utf16_len(token)
+        if size + width > limit:
+            cut, tags, at = newline if newline and newline[2] >= limit // 2 else (
+                len(out), list(open_tags), size)
+            pieces.append("".join(out[:cut]) + "".join(_closing(t) for t in reversed(tags)))
+            out, size, newline = [*tags, *out[cut:]], size - at, None
+        out.append(token)
+        size += width
+        if token == "\n":
+            newline = (len(out), list(open_tags), size)
+    pieces.append("".join(out))
+    return [piece for piece in pieces if to_plain(piece).strip()]
+
+
+def _closing(open_tag: str) -> str:
+    return "</" + open_tag[1:].split()[0].rstrip(">") + ">"

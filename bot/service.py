@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +26,7 @@ from ..retrieval.pipeline import AnalysedReport, analyse_file
 from ..retrieval.search import Candidate, QueryAnalysis, Searcher, select_passages
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, NewChunk, ReportStore
+from ..storage.index import ReportIndex
 
 MAX_QUERY_CHARS = 500
 PARALLEL_MIN_FILES = 16
@@ -95,9 +95,7 @@ class ReportService:
         self.store = store
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
-        self._searcher: Searcher | None = None
-        self._generation = -1
-        self._lock = threading.Lock()
+        self.index = ReportIndex(store)
         if not store.documents():
             self._ingest_samples()
 
@@ -106,6 +104,9 @@ class ReportService:
         return cls(ReportStore(db_path), **options)
 
     def close(self) -> None:
+        """Save the index beside the database (so the next start is fast) and close it."""
+        self.index.wait()
+        self.index.save()
         self.store.close()
 
     # ingest ----------------------------------------------------------------------
@@ -227,17 +228,8 @@ class ReportService:
     # search ----------------------------------------------------------------------
 
     def searcher(self) -> Searcher:
-        """The index for the current documents, rebuilt when the database has changed."""
-        generation = self.store.generation()
-        with self._lock:
-            if self._searcher is None or generation != self._generation:
-                rows = list(self.store.iter_index_rows())
-                self._searcher = Searcher(
-                    [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-                    [r[3] for r in rows], [r[4] for r in rows], self.store.phrases(),
-                )
-                self._generation = generation
-            return self._searcher
+        """The index for the current documents, brought up to date with the database."""
+        return self.index.searcher()
 
     def search(
         self,

@@ -1,33 +1,30 @@
-"""BM25Okapi search that scores exactly as rank-bm25 does, yet stays fast, updatable and persistable.
+"""BM25Okapi search scoring exactly as rank-bm25 does, yet fast, updatable and persistable.
 
 Formula (rank-bm25's BM25Okapi, k1=1.5, b=0.75, epsilon=0.25), over the live rows only:
 
     idf(t)   = ln(N - n(t) + 0.5) - ln(n(t) + 0.5), floored to epsilon * mean(idf) when < 0
                (the mean runs over every live vocabulary term; a term in exactly half the rows is 0)
     K(d)     = k1 * (1 - b + b * |d| / avgdl)
-    score(d) = sum over query tokens t (repeats count again) of idf(t) * tf(t,d) * (k1+1) / (tf + K(d))
+    score(d) = sum over query tokens t (repeats count again) of
+               idf(t) * tf(t,d) * (k1 + 1) / (tf(t,d) + K(d))
 
-Storage: a CSC-like postings list per term holding raw term frequencies (int32 row + the smallest
-unsigned int that fits tf, about 5 bytes a posting), never weights: weights depend on avgdl and idf
-on N and n(t), and both move with every update. Per-row K(d) and per-term idf are recomputed from the
-current statistics after each update (O(rows + terms), a few ms at 1M rows); query-time weights are
-computed for the touched postings only. Set dtype=np.float64 to reproduce rank-bm25 bit for bit
-(same operations in the same order); the default float32 halves scratch memory.
+Postings hold raw term frequencies (int32 row + smallest unsigned tf, ~5 bytes each), not weights,
+since avgdl, N and n(t) move with every update: K(d) per row and idf per term are recomputed after
+each update (O(rows + terms)) and weights are computed at query time for touched postings only.
+dtype=np.float64 reproduces rank-bm25 bit for bit (same operations, same order); float32 halves
+the per-row arrays. add() appends to a delta segment merged into the main one (dropping deleted
+rows' postings) once it outgrows an eighth of it; delete() tombstones rows and recounts live
+document frequencies in one vectorised pass. Row ids never change; each update publishes an
+immutable snapshot, so concurrent searches never see half an update.
 
-Updates: add() appends rows into a small delta segment, merged into the main one once it exceeds an
-eighth of it (amortised O(postings)). delete() tombstones rows; live document frequencies are
-recounted in one vectorised pass over the postings. compact() drops the postings of deleted rows.
-Row ids never change. Every update publishes a new immutable snapshot, so concurrent searches
-never see a half-applied update; updates themselves are serialised by a lock.
+top_k is term-at-a-time MaxScore over a per-thread dense accumulator (reset after use): short
+postings are accumulated in one pass in query order, which alone gives exact sums. With long
+postings left, the leading candidates are completed by binary search in them; once the k-th best
+full score beats what the remaining terms can add (idf * (k1+1) each), only candidates within
+reach are probed, and their per-term weights are summed in query order, as scores() does.
 
-Search (top_k): term-at-a-time MaxScore. Terms are processed shortest postings first into a
-per-thread dense accumulator. Once the best k candidates so far, completed by looking up the
-unprocessed terms, score more than those terms could add at most (idf * (k1+1) each), rows that
-only contain unprocessed terms cannot enter the top k: only the surviving candidates are completed
-by binary search in the long postings, and the final shortlist is rescored exactly in query order.
-
-Persistence: one uncompressed .npz (zip CRC-32 per array, no pickle) with a JSON header holding the
-format version and the caller's generation; the vocabulary is one joined string plus offsets.
+save() writes one uncompressed .npz (zip CRC-32 per array, no pickle) with a JSON header holding
+the format version and the caller's generation; the vocabulary is one joined string + offsets.
 """
 
 from __future__ import annotations
@@ -37,9 +34,9 @@ import math
 import os
 import tempfile
 import threading
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -48,13 +45,13 @@ from rank_bm25 import BM25Okapi
 K1 = 1.5
 B = 0.75
 EPSILON = 0.25
-FORMAT = "reportbot-bm25"
-FORMAT_VERSION = 1
+FORMAT, FORMAT_VERSION = "reportbot-bm25", 1
 MERGE_MIN = 1 << 16  # delta postings below this never trigger a merge
-POOL = 4  # candidates kept per requested result to estimate the k-th best score
-POOL_SCAN = 1 << 15  # longer postings refresh the candidate pool only while it is short
-LOOKUP_COST = 16  # one binary-search lookup costs about this many dense posting updates
+BATCH = 1 << 14  # postings this short are accumulated in the first pass, all terms at once
+LOOKUP_COST = 8  # one binary-search probe costs about as much as this many accumulated postings
+POOL = 4  # leading candidates completed per result to estimate the k-th best full score
 _FIELDS = ("meta", "terms", "offsets", "indptr", "rows", "tf", "doc_len", "alive")
+_DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
 class IndexFileError(Exception):
@@ -66,22 +63,16 @@ class _Segment(NamedTuple):
     rows: np.ndarray  # int32, ascending within each column
     tf: np.ndarray  # smallest unsigned dtype holding the largest term frequency
 
-    def postings(self, col: int) -> tuple[np.ndarray, np.ndarray] | None:
-        if col + 1 >= len(self.indptr) or self.indptr[col] == self.indptr[col + 1]:
-            return None
-        start, end = self.indptr[col], self.indptr[col + 1]
-        return self.rows[start:end], self.tf[start:end]
-
 
 class _Snapshot(NamedTuple):
     main: _Segment
-    delta: _Segment
+    delta: _Segment  # rows appended since the last merge, all above main's
     doc_len: np.ndarray  # int32 per row
     alive: np.ndarray  # bool per row
     dead_postings: bool  # some deleted row still has postings
     df: np.ndarray  # int64 live document frequency per term
-    norm: np.ndarray  # K(d) per row, in the index dtype
-    idf: np.ndarray  # per term, in the index dtype
+    norm: np.ndarray  # K(d) per row, index dtype
+    idf: np.ndarray  # per term, index dtype
     n_alive: int
     total_len: int
 
@@ -96,8 +87,7 @@ class BM25Index:
                  epsilon: float = EPSILON, dtype: type = np.float32) -> None:
         self._setup(k1, b, epsilon, dtype, {})
         main, lens = self._encode(corpus, 0)
-        alive = np.ones(len(lens), bool)
-        self._publish(main, _EMPTY, lens.astype(np.int32), alive, False,
+        self._publish(main, _EMPTY, lens.astype(np.int32), np.ones(len(lens), bool), False,
                       np.diff(main.indptr), len(lens), int(lens.sum()))
 
     def _setup(self, k1: float, b: float, epsilon: float, dtype: type,
@@ -128,21 +118,19 @@ class BM25Index:
     # -- updates ---------------------------------------------------------------------------
 
     def add(self, corpus_rows: Sequence[Sequence[str]]) -> range:
-        """Append rows; returns their row ids. Statistics of all rows move at once."""
+        """Append rows and return their ids; the statistics of all rows move at once."""
         with self._lock:
             s = self._s
             start = len(s.doc_len)
-            if not len(corpus_rows):
-                return range(start, start)
             seg, lens = self._encode(corpus_rows, start)
             n_cols = len(seg.indptr) - 1
-            main, delta = s.main, _concat(s.delta, seg, n_cols)
-            if len(delta.rows) > max(MERGE_MIN, len(main.rows) // 8):
-                main, delta = _concat(main, delta, n_cols), _EMPTY
+            main, delta, dead = s.main, _concat(s.delta, seg, n_cols), s.dead_postings
+            alive = np.concatenate([s.alive, np.ones(len(lens), bool)])
             df = _pad(s.df, n_cols) + np.diff(seg.indptr)
-            self._publish(main, delta, np.concatenate([s.doc_len, lens.astype(np.int32)]),
-                          np.concatenate([s.alive, np.ones(len(lens), bool)]), s.dead_postings,
-                          df, s.n_alive + len(lens), s.total_len + int(lens.sum()))
+            if len(delta.rows) > max(MERGE_MIN, len(main.rows) // 8):
+                main, delta, dead = _merge(main, delta, alive, df, dead), _EMPTY, False
+            self._publish(main, delta, np.concatenate([s.doc_len, lens.astype(np.int32)]), alive,
+                          dead, df, s.n_alive + len(lens), s.total_len + int(lens.sum()))
             return range(start, start + len(lens))
 
     def delete(self, rows: Iterable[int]) -> int:
@@ -166,20 +154,11 @@ class BM25Index:
         """Merge the delta segment and drop postings of deleted rows (row ids are kept)."""
         with self._lock:
             s = self._s
-            main = self._compacted(s)
+            main = _merge(s.main, s.delta, s.alive, s.df, s.dead_postings)
             self._publish(main, _EMPTY, s.doc_len, s.alive, False, s.df, s.n_alive, s.total_len)
 
-    def _compacted(self, s: _Snapshot) -> _Segment:
-        seg = _concat(s.main, s.delta, len(s.df))
-        if not s.dead_postings:
-            return seg
-        keep = s.alive[seg.rows]
-        indptr = np.zeros(len(s.df) + 1, np.int64)
-        np.cumsum(s.df, out=indptr[1:])
-        return _Segment(indptr, seg.rows[keep], seg.tf[keep])
-
     def _encode(self, corpus: Sequence[Sequence[str]], base: int) -> tuple[_Segment, np.ndarray]:
-        """Term-frequency postings of new rows; new terms get the next columns, in first-seen order."""
+        """Term-frequency postings of new rows; unseen terms get the next columns, in order."""
         vocab, n = self.vocabulary, len(corpus)
         lens = np.fromiter(map(len, corpus), np.int64, count=n)
         ids = np.fromiter((vocab.setdefault(t, len(vocab)) for doc in corpus for t in doc),
@@ -196,13 +175,12 @@ class BM25Index:
         """Recompute K(d) and idf from the live statistics and swap in the new snapshot."""
         avgdl = total_len / n_alive if total_len else 1.0
         norm = (self.k1 * (1 - self.b + self.b * doc_len / avgdl)).astype(self.dtype)
-        idf = np.zeros(len(df))
-        live = np.flatnonzero(df)
-        if len(live):
-            uniq, inverse = np.unique(df[live], return_inverse=True)
+        idf, live = np.zeros(len(df)), np.flatnonzero(df)
+        if len(live):  # math.log per distinct df, as rank-bm25 calls it
+            distinct, inverse = np.unique(df[live], return_inverse=True)
             raw = np.array([math.log(n_alive - d + 0.5) - math.log(d + 0.5)
-                            for d in uniq.tolist()])[inverse]
-            floor = self.epsilon * (np.cumsum(raw)[-1] / len(live))  # sequential, like rank-bm25
+                            for d in distinct.tolist()])[inverse]
+            floor = self.epsilon * (np.cumsum(raw)[-1] / len(live))  # sequential sum, like it
             idf[live] = np.where(raw < 0, floor, raw)
         self._s = _Snapshot(main, delta, doc_len, alive, dead_postings, df, norm,
                             idf.astype(self.dtype), n_alive, total_len)
@@ -214,11 +192,8 @@ class BM25Index:
         s = self._s
         cols = self._query_cols(s, query)
         out = np.zeros(len(s.doc_len), self.dtype)
-        parts = {c: [(r, s.idf[c] * self._weights(s, r, tf)) for r, tf in self._pieces(s, c)]
-                 for c in set(cols)}
-        for c in cols:  # query order keeps float64 sums identical to rank-bm25's
-            for rows, values in parts[c]:
-                np.add.at(out, rows, values)
+        rows, weights, bounds = self._gather(s, [_pieces(s, c) for c in cols], None)
+        _accumulate(out, rows, weights, bounds, s.idf[cols])  # query order: rank-bm25's sums
         if s.dead_postings:
             out[~s.alive] = 0
         return out
@@ -231,46 +206,66 @@ class BM25Index:
         allowed = self._allowed(s, mask)
         if k <= 0 or not cols:
             return []
-        counts = Counter(cols)
-        pieces = {c: self._pieces(s, c) for c in counts}
-        size = {c: sum(len(r) for r, _ in pieces[c]) for c in counts}
-        bound = {c: n * max(float(s.idf[c]), 0.0) * (self.k1 + 1) for c, n in counts.items()}
-        tol = 1e-5 * sum(n * abs(float(s.idf[c])) * (self.k1 + 1) for c, n in counts.items())
-        prunable = all(s.idf[c] >= 0 for c in counts)
-        left, rest = sorted(counts, key=lambda c: (size[c], c)), sum(bound.values())
-        acc, touched, pool = self._buffer(len(s.doc_len)), [], np.zeros(0, np.int32)
+        pieces = {c: _pieces(s, c) for c in cols}
+        sizes = {c: sum(len(r) for r, _ in p) for c, p in pieces.items()}
+        acc, touched = self._buffer(len(s.doc_len)), []
         try:
-            while True:
-                c, left = left[0], left[1:]
-                for rows, tf in pieces[c]:
-                    if allowed is not None:
-                        keep = allowed[rows]
-                        rows, tf = rows[keep], tf[keep]
-                    np.add.at(acc, rows, counts[c] * s.idf[c] * self._weights(s, rows, tf))
-                    touched.append(rows)
-                    if len(pool) < POOL * k or len(rows) <= POOL_SCAN:
-                        pool = _best(acc, np.concatenate([pool, rows]), POOL * k)
-                rest -= bound[c]
-                if not left:
-                    candidates = _select(acc, touched, _kth(acc[pool], k) - tol)
-                    break
-                if prunable and rest + tol < _kth(acc[pool], k):
-                    full = self._complete(s, acc, np.sort(pool), left, counts, pieces)
-                    candidates = _select(acc, touched, _kth(full, k) - rest - tol)
-                    if len(candidates) * len(left) * LOOKUP_COST <= sum(size[c] for c in left):
-                        break
-            if len(candidates) > k:
-                full = self._complete(s, acc, candidates, left, counts, pieces)
-                candidates = candidates[full >= _kth(full, k) - tol]
-            exact = self._exact(s, cols, candidates, pieces)
-            best = np.argsort(-exact, kind="stable")[:k]  # candidates ascend: ties to lower row
-            return [(int(candidates[i]), float(exact[i])) for i in best]
+            if len(pieces) > 1 and max(sizes.values()) > BATCH and min(s.idf[cols]) >= 0:
+                return self._pruned(s, cols, k, allowed, pieces, sizes, acc, touched)
+            rows, weights, bounds = self._gather(s, [pieces[c] for c in cols], allowed)
+            touched.append(rows)
+            _accumulate(acc, rows, weights, bounds, s.idf[cols])  # query order: exact sums
+            acc_rows = acc[rows]
+            best = acc_rows >= _kth(acc_rows, k * len(cols))  # a row repeats once per token
+            return _top(rows[best], acc_rows[best], k)
         finally:
-            if sum(map(len, touched)) * 16 < len(acc):
+            if sum(map(len, touched)) * 32 < len(acc):  # scattering zeros costs ~30x a fill
                 for rows in touched:
                     acc[rows] = 0
             else:
                 acc.fill(0)
+
+    def _pruned(self, s: _Snapshot, cols: list[int], k: int, allowed: np.ndarray | None,
+                pieces: dict, sizes: dict, acc: np.ndarray, touched: list[np.ndarray]
+                ) -> list[tuple[int, float]]:
+        """MaxScore: accumulate short postings, probe long ones only for rows that can still win."""
+        counts = Counter(cols)
+        terms = sorted(pieces, key=lambda c: (sizes[c], c))
+        ordered, lengths = [pieces[c] for c in terms], [sizes[c] for c in terms]
+        scale = np.array([counts[c] * s.idf[c] for c in terms], self.dtype)
+        bound = scale.astype(float) * (self.k1 + 1)  # no row gains more from a term
+        tol = 1e-5 * float(bound.sum())  # covers float32 rounding of partial sums
+        done = 1 + sum(n <= BATCH for n in lengths[1:])
+        rows, weights, bounds = self._gather(s, ordered[:done], allowed)
+        touched.append(rows)
+        _accumulate(acc, rows, weights, bounds, scale[:done])
+        while True:
+            acc_rows = acc[rows]
+            if done == len(terms):  # a row repeats once per term: the k*done-th is a lower bound
+                selected = acc_rows >= _kth(acc_rows, k * done) - tol
+                break
+            rest = float(bound[done:].sum())
+            pool = acc_rows >= _kth(acc_rows, POOL * k * done)
+            _, matrix = self._matrix(s, rows, weights, bounds, pool, ordered[done:])
+            theta = _kth(matrix @ scale, k)  # k-th best full score among the leaders
+            selected = acc_rows >= theta - rest - tol
+            if rest + tol < theta and np.count_nonzero(selected) * (
+                    len(terms) - done) * LOOKUP_COST <= sum(lengths[done:]):
+                break
+            more, more_weights, _ = self._gather(s, ordered[done:done + 1], allowed)
+            touched.append(more)
+            np.add.at(acc, more, more_weights * scale[done])
+            rows = np.concatenate([rows, more])
+            weights = np.concatenate([weights, more_weights])
+            bounds = np.append(bounds, len(rows))
+            done += 1
+        found, matrix = self._matrix(s, rows, weights, bounds, selected, ordered[done:])
+        column = {c: i for i, c in enumerate(terms)}
+        exact = np.zeros(len(found), self.dtype)
+        for c in cols:  # query order keeps float64 sums identical to rank-bm25's
+            exact += s.idf[c] * matrix[:, column[c]]
+        best = exact >= _kth(exact, k)
+        return _top(found[best], exact[best], k)
 
     def _query_cols(self, s: _Snapshot, query: Sequence[str]) -> list[int]:
         """Columns of the query tokens with live rows, in query order, repeats kept."""
@@ -285,13 +280,40 @@ class BM25Index:
             raise ValueError(f"mask has shape {mask.shape}, expected {s.alive.shape}")
         return mask & s.alive if s.dead_postings else mask
 
-    @staticmethod
-    def _pieces(s: _Snapshot, col: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [p for p in (s.main.postings(col), s.delta.postings(col)) if p is not None]
-
     def _weights(self, s: _Snapshot, rows: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """tf * (k1+1) / (tf + K(d)): the per-posting factor (idf is applied by the caller)."""
         tf = tf.astype(self.dtype)
-        return tf * (self.k1 + 1) / (tf + s.norm[rows])
+        norm = s.norm[rows]
+        norm += tf
+        tf *= self.k1 + 1
+        tf /= norm
+        return tf
+
+    def _gather(self, s: _Snapshot, pieces: list[list], allowed: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Allowed postings of several terms end to end: rows, weights, term boundaries."""
+        flat = [p for term in pieces for p in term]
+        rows = np.concatenate([r for r, _ in flat]) if flat else np.zeros(0, np.int32)
+        tf = np.concatenate([t for _, t in flat]) if flat else np.zeros(0, np.uint8)
+        bounds = np.zeros(len(pieces) + 1, np.int64)
+        np.cumsum([sum(len(r) for r, _ in term) for term in pieces], out=bounds[1:])
+        if allowed is not None:
+            keep = allowed[rows]
+            bounds = np.concatenate([[0], np.cumsum(keep)])[bounds]
+            rows, tf = rows[keep], tf[keep]
+        return rows, self._weights(s, rows, tf), bounds
+
+    def _matrix(self, s: _Snapshot, rows: np.ndarray, weights: np.ndarray, bounds: np.ndarray,
+                selected: np.ndarray, left: list[list]) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct selected rows (sorted) and their weight for each term, one column a term:
+        gathered terms from their postings, the others by binary search."""
+        entries = np.flatnonzero(selected)
+        found, inverse = np.unique(rows[entries], return_inverse=True)
+        matrix = np.zeros((len(found), len(bounds) - 1 + len(left)), self.dtype)
+        matrix[inverse, np.searchsorted(bounds, entries, side="right") - 1] = weights[entries]
+        for i, term in enumerate(left, start=len(bounds) - 1):
+            matrix[:, i] = self._weights(s, found, _lookup(term, found))
+        return found, matrix
 
     def _buffer(self, n: int) -> np.ndarray:
         """This thread's zeroed score accumulator, so concurrent searches never share one."""
@@ -300,29 +322,13 @@ class BM25Index:
             acc = self._local.acc = np.zeros(n + n // 8, self.dtype)
         return acc
 
-    def _complete(self, s: _Snapshot, acc: np.ndarray, rows: np.ndarray, left: list[int],
-                  counts: Counter, pieces: dict) -> np.ndarray:
-        """Approximate full scores of sorted rows: accumulated part plus unprocessed terms."""
-        full = acc[rows]
-        for c in left:
-            full += counts[c] * s.idf[c] * self._weights(s, rows, _lookup(pieces[c], rows))
-        return full
-
-    def _exact(self, s: _Snapshot, cols: list[int], rows: np.ndarray, pieces: dict) -> np.ndarray:
-        """Scores of sorted rows, summed in query order exactly as rank-bm25 does."""
-        parts = {c: s.idf[c] * self._weights(s, rows, _lookup(pieces[c], rows)) for c in pieces}
-        out = np.zeros(len(rows), self.dtype)
-        for c in cols:
-            out += parts[c]
-        return out
-
     # -- persistence -----------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike, generation: str = "") -> None:
         """Write the compacted index atomically to one .npz sidecar tagged with generation."""
         with self._lock:
             s = self._s
-            seg = self._compacted(s)
+            seg = _merge(s.main, s.delta, s.alive, s.df, s.dead_postings)
             terms = list(self.vocabulary)[: len(s.df)]
         offsets = np.zeros(len(terms) + 1, np.int64)
         np.cumsum([len(t) for t in terms], out=offsets[1:])
@@ -345,11 +351,11 @@ class BM25Index:
     def load(cls, path: str | os.PathLike, expected_generation: str | None = None) -> BM25Index:
         """Read a sidecar; IndexFileError if missing, corrupt, another version or stale."""
         try:
-            with np.load(path, allow_pickle=False) as z:
+            with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
                 a = {name: z[name] for name in _FIELDS}
             meta = json.loads(a["meta"].tobytes())
             text = a["terms"].tobytes().decode()
-        except (OSError, ValueError, KeyError, EOFError, AttributeError, zipfile.BadZipFile) as e:
+        except Exception as e:  # zipfile, numpy and json each raise their own kinds
             raise IndexFileError(f"unreadable BM25 index {path}: {e}") from e
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise IndexFileError(f"{path} is not a BM25 index")
@@ -357,43 +363,46 @@ class BM25Index:
             raise IndexFileError(f"{path} has format version {meta.get('version')}")
         if expected_generation is not None and meta.get("generation") != expected_generation:
             raise IndexFileError(f"{path} is stale: generation {meta.get('generation')!r}")
-        offsets, indptr, rows, doc_len = a["offsets"], a["indptr"], a["rows"], a["doc_len"]
-        n_terms, n_docs = len(offsets) - 1, len(doc_len)
-        checks = [
-            offsets.dtype == indptr.dtype == np.int64, rows.dtype == doc_len.dtype == np.int32,
-            a["tf"].dtype.kind == "u", a["alive"].dtype == bool, meta.get("dtype") in _DTYPES,
-            n_terms >= 0, len(indptr) == n_terms + 1, len(a["alive"]) == n_docs,
-            len(a["tf"]) == len(rows), n_terms < 0 or (offsets[0] == 0 == indptr[0]
-            and offsets[-1] == len(text) and indptr[-1] == len(rows)),
-            not np.any(np.diff(offsets) < 0) and not np.any(np.diff(indptr) < 0),
-            not len(rows) or (rows.min() >= 0 and rows.max() < n_docs),
-        ]
-        if not all(checks):
+        offsets, indptr, rows, doc_len, alive = (
+            a[name] for name in ("offsets", "indptr", "rows", "doc_len", "alive"))
+        if not (all(x.ndim == 1 for x in a.values()) and meta.get("dtype") in _DTYPES
+                and all(isinstance(meta.get(x), (int, float)) for x in ("k1", "b", "epsilon"))
+                and offsets.dtype == indptr.dtype == np.int64 and a["tf"].dtype.kind == "u"
+                and rows.dtype == doc_len.dtype == np.int32 and alive.dtype == bool
+                and len(offsets) == len(indptr) > 0 and len(alive) == len(doc_len)
+                and offsets[0] == 0 == indptr[0] and offsets[-1] == len(text)
+                and indptr[-1] == len(rows) == len(a["tf"]) and np.all(np.diff(offsets) >= 0)
+                and np.all(np.diff(indptr) >= 0)
+                and (not len(rows) or 0 <= rows.min() <= rows.max() < len(doc_len))):
             raise IndexFileError(f"{path} is inconsistent")
-        terms = [text[i:j] for i, j in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
-        vocabulary = dict(zip(terms, range(n_terms)))
-        if len(vocabulary) != n_terms:
+        vocabulary = {text[i:j]: col for col, (i, j) in enumerate(pairwise(offsets.tolist()))}
+        if len(vocabulary) != len(offsets) - 1:
             raise IndexFileError(f"{path} has duplicate terms")
         index = cls.__new__(cls)
         index._setup(meta["k1"], meta["b"], meta["epsilon"], _DTYPES[meta["dtype"]], vocabulary)
-        alive = a["alive"]
         index._publish(_Segment(indptr, rows, a["tf"]), _EMPTY, doc_len, alive, False,
                        np.diff(indptr), int(alive.sum()), int(doc_len[alive].sum()))
         return index
 
 
-_DTYPES = {"float32": np.float32, "float64": np.float64}
+def _pieces(s: _Snapshot, col: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A term's non-empty postings in the main then the delta segment (rows ascending)."""
+    out = []
+    for seg in (s.main, s.delta):
+        if col + 1 < len(seg.indptr) and seg.indptr[col] < seg.indptr[col + 1]:
+            start, end = seg.indptr[col], seg.indptr[col + 1]
+            out.append((seg.rows[start:end], seg.tf[start:end]))
+    return out
 
 
-def _pad(array: np.ndarray, length: int) -> np.ndarray:
-    """Extend with its last value (indptr) or zeros (counts) up to length."""
-    fill = array[-1] if len(array) and array.dtype == np.int64 and length > len(array) else 0
+def _pad(array: np.ndarray, length: int, fill: int = 0) -> np.ndarray:
+    """Extend up to length: counts with zeros, an indptr with its last value (no new postings)."""
     return np.concatenate([array, np.full(length - len(array), fill, array.dtype)])
 
 
 def _concat(a: _Segment, b: _Segment, n_cols: int) -> _Segment:
     """Column-wise a then b; every row of b is greater than every row of a."""
-    ia, ib = _pad(a.indptr, n_cols + 1), _pad(b.indptr, n_cols + 1)
+    ia, ib = (_pad(x.indptr, n_cols + 1, x.indptr[-1]) for x in (a, b))
     indptr = ia + ib
     from_b = np.zeros(indptr[-1], bool)
     b_cols = np.repeat(np.arange(n_cols), np.diff(ib))
@@ -405,9 +414,21 @@ def _concat(a: _Segment, b: _Segment, n_cols: int) -> _Segment:
     return _Segment(indptr, rows, tf)
 
 
+def _merge(main: _Segment, delta: _Segment, alive: np.ndarray, df: np.ndarray,
+           dead_postings: bool) -> _Segment:
+    """One segment holding both, without the postings of deleted rows."""
+    seg = _concat(main, delta, len(df))
+    if not dead_postings:
+        return seg
+    keep = alive[seg.rows]
+    indptr = np.zeros(len(df) + 1, np.int64)
+    np.cumsum(df, out=indptr[1:])  # live postings per column are exactly df
+    return _Segment(indptr, seg.rows[keep], seg.tf[keep])
+
+
 def _live_counts(seg: _Segment, alive: np.ndarray, n_cols: int) -> np.ndarray:
     """Live postings per column, in one pass over the segment."""
-    indptr = _pad(seg.indptr, n_cols + 1)
+    indptr = _pad(seg.indptr, n_cols + 1, seg.indptr[-1])
     counts = np.zeros(n_cols, np.int64)
     nonempty = np.flatnonzero(np.diff(indptr))
     if len(nonempty):
@@ -419,29 +440,33 @@ def _lookup(pieces: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray) -> np
     """Term frequency of each sorted row in a term's postings (0 if absent), by binary search."""
     tf = np.zeros(len(rows), np.uint32)
     for prows, ptf in pieces:
-        at = np.minimum(np.searchsorted(prows, rows), len(prows) - 1)
-        tf += np.where(prows[at] == rows, ptf[at], 0)
+        at = np.searchsorted(prows, rows)
+        np.minimum(at, len(prows) - 1, out=at)
+        tf += ptf[at] * (prows[at] == rows)
     return tf
+
+
+def _accumulate(acc: np.ndarray, rows: np.ndarray, weights: np.ndarray, bounds: np.ndarray,
+                scale: np.ndarray) -> None:
+    """Add each term's weights times its scale (idf, times its repeats if merged) into acc;
+    np.add.at adds in array order, so terms laid out in query order sum like rank-bm25."""
+    np.add.at(acc, rows, weights * np.repeat(scale, np.diff(bounds)))
 
 
 def _kth(values: np.ndarray, k: int) -> float:
     """k-th largest value, -inf when there are fewer."""
-    return float(np.partition(values, len(values) - k)[len(values) - k]) if len(values) >= k \
-        else -math.inf
+    if len(values) < k:
+        return -math.inf
+    return float(np.partition(values, len(values) - k)[len(values) - k])
 
 
-def _best(acc: np.ndarray, rows: np.ndarray, m: int) -> np.ndarray:
-    """Up to m distinct rows with the highest accumulated score (rows may repeat)."""
-    if len(rows) > 2 * m:
-        values = acc[rows]
-        rows = rows[values >= np.partition(values, len(values) - 2 * m)[len(values) - 2 * m]]
-    rows = np.unique(rows)
-    return rows[np.argsort(-acc[rows], kind="stable")[:m]] if len(rows) > m else rows
-
-
-def _select(acc: np.ndarray, touched: list[np.ndarray], floor: float) -> np.ndarray:
-    """Sorted distinct touched rows whose accumulated score reaches floor."""
-    return np.unique(np.concatenate([rows[acc[rows] >= floor] for rows in touched]))
+def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """Best k distinct rows by score then lower row; a row may be listed more than once."""
+    order = np.lexsort((rows, -scores))
+    rows, scores = rows[order], scores[order]
+    first = np.ones(len(rows), bool)
+    first[1:] = rows[1:] != rows[:-1]
+    return list(zip(rows[first][:k].tolist(), scores[first][:k].tolist(), strict=True))
 
 
 def reference_scores(corpus: Sequence[Sequence[str]], query: Sequence[str]) -> np.ndarray:

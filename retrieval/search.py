@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import jieba
 import numpy as np
@@ -80,25 +82,63 @@ class Candidate:
     tokens: frozenset[str]
 
 
-class Searcher:
-    """BM25 index over section chunks plus the metadata needed for filters and evidence."""
+class Rows(NamedTuple):
+    """Per-row metadata aligned with the BM25 index rows (rows are only ever appended)."""
 
-    def __init__(
-        self,
-        chunk_ids: Sequence[int],
-        doc_ids: Sequence[int],
-        kinds: Sequence[str],
-        years: Sequence[int | None],
-        corpus: Sequence[Sequence[str]],
-        phrases: Iterable[str] = (),
-    ) -> None:
-        self.chunk_ids = np.asarray(chunk_ids, dtype=np.int64)
-        self.doc_ids = np.asarray(doc_ids, dtype=np.int64)
-        self.kinds = np.asarray([KINDS.index(kind) for kind in kinds], dtype=np.int8)
-        self.years = np.asarray([year or 0 for year in years], dtype=np.int32)
-        self.index = BM25Index(corpus)
+    chunk_ids: np.ndarray
+    doc_ids: np.ndarray
+    kinds: np.ndarray
+    years: np.ndarray
+
+    @classmethod
+    def of(cls, records: Sequence[tuple[int, int, str, int | None]]) -> Rows:
+        return cls(
+            np.asarray([r[0] for r in records], dtype=np.int64),
+            np.asarray([r[1] for r in records], dtype=np.int64),
+            np.asarray([KINDS.index(r[2]) for r in records], dtype=np.int8),
+            np.asarray([r[3] or 0 for r in records], dtype=np.int32),
+        )
+
+    def extended(self, more: Rows) -> Rows:
+        return Rows(*(np.concatenate([a, b]) for a, b in zip(self, more, strict=True)))
+
+
+IndexRow = tuple[int, int, str, "int | None", Sequence[str]]
+
+
+class Searcher:
+    """BM25 index over section chunks plus the metadata needed for filters and evidence.
+
+    Documents can be added and removed while searches run: rows are appended, deleted
+    rows are tombstoned, and every update publishes new arrays in one assignment.
+    """
+
+    def __init__(self, index: BM25Index, rows: Rows, phrases: Iterable[str] = ()) -> None:
+        self.index = index
+        self.rows = rows
         self.phrases = frozenset(phrases)
-        self._sorted_vocabulary: list[str] | None = None
+        self._lock = threading.Lock()
+        self._sorted_vocabulary: list[str] = []
+
+    @classmethod
+    def build(cls, records: Iterable[IndexRow], phrases: Iterable[str] = ()) -> Searcher:
+        """A searcher over (chunk id, doc id, kind, year, tokens) records."""
+        records = list(records)
+        return cls(BM25Index([r[4] for r in records]), Rows.of(records), phrases)
+
+    def add(self, records: Iterable[IndexRow], phrases: Iterable[str] = ()) -> None:
+        """Make more passages searchable (global BM25 statistics move with them)."""
+        records = list(records)
+        with self._lock:
+            self.rows = self.rows.extended(Rows.of(records))
+            self.index.add([r[4] for r in records])
+            self.phrases = self.phrases | frozenset(phrases)
+
+    def remove_documents(self, doc_ids: Iterable[int]) -> None:
+        """Stop returning these documents' passages."""
+        with self._lock:
+            rows = np.flatnonzero(np.isin(self.rows.doc_ids, list(doc_ids)))
+            self.index.delete(rows.tolist())
 
     def analyze(self, question: str) -> QueryAnalysis:
         """Tokenize the question and measure how much of it the reports contain."""
@@ -131,23 +171,12 @@ class Searcher:
         year: int | None = None,
     ) -> list[tuple[int, float]]:
         """Best BM25 rows for the question as (chunk_id, score), filters applied before top-k."""
-        if not analysis.answerable or self.index.n_docs == 0:
+        if not analysis.answerable or self.index.n_alive == 0:
             return []
-        mask = self._mask(doc_id, kind, year)
-        rows = self.index.top_k(analysis.tokens, k * CANDIDATE_FACTOR, mask)
-        return [(int(self.chunk_ids[row]), score) for row, score in rows]
-
-    def _mask(self, doc_id: int | None, kind: str | None, year: int | None) -> np.ndarray | None:
-        if doc_id is None and kind is None and year is None:
-            return None
-        mask = np.ones(len(self.chunk_ids), dtype=bool)
-        if doc_id is not None:
-            mask &= self.doc_ids == doc_id
-        if kind is not None:
-            mask &= self.kinds == KINDS.index(kind)
-        if year is not None:
-            mask &= self.years == year
-        return mask
+        rows = self.rows
+        mask = _mask(rows, self.index.n_docs, doc_id, kind, year)
+        found = self.index.top_k(analysis.tokens, k * CANDIDATE_FACTOR, mask)
+        return [(int(rows.chunk_ids[row]), score) for row, score in found]
 
     def _presence(self, word: str, parts: tuple[str, ...]) -> float:
         """1 if the reports hold the word, else the share of its sub-words they hold."""
@@ -161,9 +190,7 @@ class Searcher:
         """Report words that start with a word the reports lack (签 → 签订), most frequent first."""
         if len(word) > 2:
             return []
-        if self._sorted_vocabulary is None:
-            self._sorted_vocabulary = sorted(self.index.vocabulary)
-        vocabulary = self._sorted_vocabulary
+        vocabulary = self._sorted_terms()
         start = bisect.bisect_left(vocabulary, word)
         found = []
         for term in vocabulary[start:]:
@@ -174,6 +201,20 @@ class Searcher:
         found.sort(key=lambda term: -self.index.doc_freq(term))
         return found[:MAX_EXPANSIONS]
 
+    def _sorted_terms(self) -> list[str]:
+        """The vocabulary in sorted order for prefix look-ups, extended as terms are added."""
+        known = len(self._sorted_vocabulary)
+        if known < len(self.index.vocabulary):
+            new_terms = list(self.index.vocabulary)[known:]
+            if known == 0 or len(new_terms) > known // 10:
+                self._sorted_vocabulary = sorted(self.index.vocabulary)
+            else:
+                merged = list(self._sorted_vocabulary)
+                for term in new_terms:
+                    bisect.insort(merged, term)
+                self._sorted_vocabulary = merged
+        return self._sorted_vocabulary
+
     def _phrases_in(self, normalized: str) -> list[str]:
         """Known quoted phrases that occur whole in the question."""
         text = squeeze(normalized)
@@ -183,6 +224,21 @@ class Searcher:
             for j in range(i + 3, min(len(text), i + MAX_PHRASE) + 1)
             if text[i:j] in self.phrases
         ]
+
+
+def _mask(rows: Rows, n: int, doc_id: int | None, kind: str | None,
+          year: int | None) -> np.ndarray | None:
+    """Filters as a boolean row mask, applied before top-k rather than by over-fetching."""
+    if doc_id is None and kind is None and year is None:
+        return None
+    mask = np.ones(n, dtype=bool)
+    if doc_id is not None:
+        mask &= rows.doc_ids[:n] == doc_id
+    if kind is not None:
+        mask &= rows.kinds[:n] == KINDS.index(kind)
+    if year is not None:
+        mask &= rows.years[:n] == year
+    return mask
 
 
 def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int) -> list[Hit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .errors import NotFoundError
+from .errors import NotFoundError, StorageError
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -158,18 +159,21 @@ class ReportStore:
                 self._delete(replaces)
             if not sample:
                 self._delete_samples()
-            doc_id = self.db["documents"].insert(
+            doc_id = self._next_id("next_doc_id", 1)
+            chunks = list(chunks)
+            first_chunk = self._next_id("next_chunk_id", len(chunks))
+            self.db["documents"].insert(
                 {
-                    "title": title, "source": source, "content_hash": content_hash,
+                    "id": doc_id, "title": title, "source": source, "content_hash": content_hash,
                     "format": format, "year": year, "parts": parts, "sections": sections,
                     "sample": int(sample), "ingested_at": now(),
                 }
-            ).last_pk
+            )
             self.db["chunks"].insert_all(
                 {
-                    "doc_id": doc_id, "position": position, "section": chunk.section,
-                    "path": json.dumps(chunk.path, ensure_ascii=False), "kind": chunk.kind,
-                    "text": chunk.text, "tokens": " ".join(chunk.tokens),
+                    "id": first_chunk + position, "doc_id": doc_id, "position": position,
+                    "section": chunk.section, "path": json.dumps(chunk.path, ensure_ascii=False),
+                    "kind": chunk.kind, "text": chunk.text, "tokens": " ".join(chunk.tokens),
                 }
                 for position, chunk in enumerate(chunks)
             )
@@ -179,7 +183,7 @@ class ReportStore:
             self.db["doc_phrases"].insert_all(
                 ({"doc_id": doc_id, "phrase": p} for p in set(phrases)), ignore=True
             )
-            self._bump_generation()
+            self._record("add", doc_id)
         return doc_id
 
     def delete_document(self, doc_id: int) -> DocumentInfo:
@@ -187,7 +191,6 @@ class ReportStore:
         info = self.document(doc_id)
         with self.db.atomic():
             self._delete(doc_id)
-            self._bump_generation()
         return info
 
     def _delete_samples(self) -> None:
@@ -199,15 +202,46 @@ class ReportStore:
         for table in ("chunks", "doc_lines", "doc_phrases"):
             self.db.execute(f"delete from {table} where doc_id = ?", [doc_id])
         self.db.execute("delete from documents where id = ?", [doc_id])
+        self._record("delete", doc_id)
 
-    def _bump_generation(self) -> None:
+    def _next_id(self, key: str, count: int) -> int:
+        """Reserve `count` ids from a high-water mark (ids are never reused)."""
+        first = int(self.db.execute("select value from meta where key = ?", [key]).fetchone()[0])
+        self.db.execute("update meta set value = ? where key = ?", [str(first + count), key])
+        return first
+
+    def _record(self, op: str, doc_id: int) -> None:
+        """Bump the generation, note what changed, and mint a new state token."""
+        generation = self._bump_generation()
+        self.db.execute("insert into changes (generation, op, doc_id) values (?, ?, ?)",
+                        [generation, op, doc_id])
+        self.db.execute("update meta set value = ? where key = 'state'", [secrets.token_hex(8)])
+
+    def _bump_generation(self) -> int:
         self.db.execute(
             "update meta set value = cast(value as integer) + 1 where key = 'generation'"
         )
+        return self.generation()
 
     def generation(self) -> int:
         """Counter bumped by every change to the documents, to notice changes cheaply."""
         return int(self.db.execute("select value from meta where key = 'generation'").fetchone()[0])
+
+    def state(self) -> str:
+        """Generation plus a random token minted with it: names one exact set of documents.
+
+        A restored backup carries the token of the state it was taken in, so an index file
+        saved for another history never matches by accident.
+        """
+        rows = dict(self.db.execute(
+            "select key, value from meta where key in ('generation', 'state')").fetchall())
+        return f"{rows['generation']}:{rows['state']}"
+
+    def changes_since(self, generation: int) -> list[tuple[int, str, int]]:
+        """(generation, op, doc_id) of every change after `generation`, oldest first."""
+        return [tuple(row) for row in self.db.execute(
+            "select generation, op, doc_id from changes where generation > ? order by id",
+            [generation])]
 
     # ingest evidence -----------------------------------------------------------
 
@@ -224,17 +258,23 @@ class ReportStore:
                 counts[key] = count
         return counts
 
-    def phrases(self) -> set[str]:
-        return {row[0] for row in self.db.execute("select distinct phrase from doc_phrases")}
+    def phrases(self, doc_id: int | None = None) -> set[str]:
+        """Quoted terms harvested at ingest, from all documents or one."""
+        if doc_id is None:
+            return {row[0] for row in self.db.execute("select distinct phrase from doc_phrases")}
+        return {row[0] for row in self.db.execute(
+            "select phrase from doc_phrases where doc_id = ?", [doc_id])}
 
     # chunks --------------------------------------------------------------------
 
-    def iter_index_rows(self) -> Iterator[tuple[int, int, str, int | None, list[str]]]:
-        """(chunk id, doc id, kind, year, tokens) of every chunk, in id order."""
-        sql = """select c.id, c.doc_id, c.kind, d.year, c.tokens
-                 from chunks c join documents d on d.id = c.doc_id order by c.id"""
-        for chunk_id, doc_id, kind, year, tokens in self.db.execute(sql):
-            yield chunk_id, doc_id, kind, year, tokens.split()
+    def iter_index_rows(self, doc_id: int | None = None
+                        ) -> Iterator[tuple[int, int, str, int | None, list[str]]]:
+        """(chunk id, doc id, kind, year, tokens) of every chunk (or one document's), by id."""
+        where, params = ("where c.doc_id = ?", [doc_id]) if doc_id is not None else ("", [])
+        sql = f"""select c.id, c.doc_id, c.kind, d.year, c.tokens
+                  from chunks c join documents d on d.id = c.doc_id {where} order by c.id"""
+        for chunk_id, doc, kind, year, tokens in self.db.execute(sql, params):
+            yield chunk_id, doc, kind, year, tokens.split()
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
         """Passages by id with their document titles (missing ids are left out)."""
@@ -311,14 +351,68 @@ class ReportStore:
                 [query_log_id, user_id, vote, now()],
             )
 
+    # inbox of chat updates ----------------------------------------------------------
+
+    def inbox_put(self, updates: Iterable[tuple[int, str]]) -> None:
+        """Store fetched updates (id, JSON) before they are confirmed; repeats are ignored."""
+        with self.db.atomic():
+            for update_id, payload in updates:
+                self.db.execute(
+                    "insert or ignore into inbox (update_id, payload, received_at) values (?, ?, ?)",
+                    [update_id, payload, now()],
+                )
+
+    def inbox_done(self, update_id: int) -> None:
+        self.db.execute("update inbox set done_at = ? where update_id = ? and done_at is null",
+                        [now(), update_id])
+
+    def inbox_is_done(self, update_id: int) -> bool:
+        row = self.db.execute("select done_at from inbox where update_id = ?", [update_id]).fetchone()
+        return bool(row and row[0])
+
+    def inbox_pending(self) -> list[tuple[int, str]]:
+        """Updates fetched but not finished (a crash came in between), oldest first."""
+        return [tuple(r) for r in self.db.execute(
+            "select update_id, payload from inbox where done_at is null order by update_id")]
+
+    def inbox_prune(self, keep_days: int = 7) -> None:
+        """Forget finished updates older than a week (Telegram never re-sends those)."""
+        since = (datetime.now(timezone.utc) - timedelta(days=keep_days)).isoformat(timespec="seconds")
+        self.db.execute("delete from inbox where done_at is not null and done_at < ?", [since])
+
+    # backups and exports -------------------------------------------------------------
+
+    def backup(self, destination: str | Path) -> Path:
+        """Copy the live database with SQLite's online backup API (safe while serving)."""
+        destination = Path(destination)
+        if destination.exists():
+            raise StorageError(f"{destination} already exists; choose a new file name")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(destination)
+        try:
+            self.db.conn.backup(target)
+        finally:
+            target.close()
+        return destination
+
+    def export_log(self, since: str | None = None) -> Iterator[dict]:
+        """Query-log rows (oldest first) with their 👍/👎 counts."""
+        sql = """select q.id, q.time, q.source, q.user_id, q.chat_id, q.query, q.filters,
+                        q.results, q.result_ids, q.scores, q.latency_ms,
+                        coalesce(sum(f.vote > 0), 0) as upvotes,
+                        coalesce(sum(f.vote < 0), 0) as downvotes
+                 from query_log q left join feedback f on f.query_log_id = q.id
+                 where q.time >= ? group by q.id order by q.id"""
+        yield from (dict(row) for row in self.db.query(sql, [since or ""]))
+
     def unanswered(self, limit: int = 20) -> list[dict]:
         """Recent questions that found nothing or got a 👎: the material the team lacks."""
         sql = """select q.id, q.time, q.query, q.user_id, q.results,
                         (select count(*) from feedback f where f.query_log_id = q.id and f.vote < 0)
                         as downvotes
                  from query_log q
-                 where q.results = 0 or exists
-                       (select 1 from feedback f where f.query_log_id = q.id and f.vote < 0)
+                 where q.source != 'eval' and (q.results = 0 or exists
+                       (select 1 from feedback f where f.query_log_id = q.id and f.vote < 0))
                  order by q.id desc limit ?"""
         return [dict(row) for row in self.db.query(sql, [limit])]
 

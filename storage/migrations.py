@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -82,3 +84,34 @@ def m0001_initial(db: Database) -> None:
     db["feedback"].create_index(["query_log_id", "user_id"], unique=True)
     db["meta"].create({"key": str, "value": str}, pk="key")
     db["meta"].insert({"key": "generation", "value": "0"})
+
+
+@migrations(name="0002_change_log")
+def m0002_change_log(db: Database) -> None:
+    """Record what each generation changed, so a running bot refreshes its index incrementally.
+
+    Ids are handed out from high-water marks and never reused: a button or log entry that
+    names a deleted passage must not silently point at a new one.
+    """
+    db["changes"].create(
+        {"id": int, "generation": int, "op": str, "doc_id": int}, pk="id",
+        not_null={"generation", "op", "doc_id"},
+    )
+    db["changes"].create_index(["generation"])
+    next_doc = db.execute("select coalesce(max(id), 0) + 1 from documents").fetchone()[0]
+    next_chunk = db.execute("select coalesce(max(id), 0) + 1 from chunks").fetchone()[0]
+    db["meta"].insert_all(
+        [{"key": "next_doc_id", "value": str(next_doc)},
+         {"key": "next_chunk_id", "value": str(next_chunk)},
+         {"key": "state", "value": secrets.token_hex(8)}],
+    )
+
+
+@migrations(name="0003_inbox")
+def m0003_inbox(db: Database) -> None:
+    """Telegram updates stored before they are confirmed, so a crash loses no question."""
+    db["inbox"].create(
+        {"update_id": int, "payload": str, "received_at": str, "done_at": str},
+        pk="update_id", not_null={"payload", "received_at"},
+    )
+    db["inbox"].create_index(["done_at"])

@@ -1,0 +1,367 @@
+"""The conversation core: chat events in, reply objects out, for every front end.
+
+It knows nothing about Telegram. Adapters turn updates into `Event`s, run `handle` in a
+worker thread (it blocks on SQLite and the search index) and turn the `Reply`, `Notice`
+and `Article` objects it returns into messages. Access control and rate limiting happen
+here, once, for every path an event can take.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PureWindowsPath
+
+from ..retrieval.formats import SUPPORTED_SUFFIXES
+from ..retrieval.models import Hit
+from ..retrieval.search import Candidate, matched_terms
+from ..storage.errors import NotFoundError
+from .access import Access, RateLimiter
+from .callbacks import CallbackCodec
+from .config import Settings
+from .render import escape, split_markup, to_plain
+from .replies import Article, Button, Notice, Output, Reply
+from .service import MAX_QUERY_CHARS, ReportService
+from .views import Views
+
+GROUP_TYPES = frozenset({"group", "supergroup"})
+MENU = ("start", "help", "ask", "wording", "problems", "plans", "docs", "doc")
+ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered"})
+UNANSWERED_SHOWN = 15
+COMMAND = re.compile(r"^/(提法|[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)(.*)$", re.S)
+START_SECTION = re.compile(r"^s([0-9]{1,12})$")
+DOC_ID = re.compile(r"[0-9]{1,12}")
+UNSAFE_NAME = re.compile(r"[^\w.\-()（）]+")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent to the bot, as the sender's client described it."""
+
+    file_name: str
+    size: int | None
+    path: Path | None = None  # where the adapter saved it, once `upload_target` accepted it
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a user did: a message, an edit, a button press or an inline query."""
+
+    user_id: int
+    chat_id: int | None
+    chat_type: str = "private"
+    text: str | None = None
+    callback_data: str | None = None
+    inline_query: str | None = None
+    document: Upload | None = None
+    is_reply_to_bot: bool = False
+    bot_username: str = ""
+    edited: bool = False
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat_type in GROUP_TYPES
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an event gets no answer from the reports; `loud` if the user should be told."""
+
+    text: str
+    title_key: str
+    loud: bool = True
+
+
+def safe_file_name(name: str) -> str:
+    """The last path component, with unsafe characters replaced: ../../x.txt → x.txt."""
+    base = UNSAFE_NAME.sub("_", PureWindowsPath(name).name).lstrip(".")[-120:]
+    return base or "upload"
+
+
+class Conversation:
+    """Answers events about the reports in one database with replies any adapter can show."""
+
+    def __init__(self, service: ReportService, settings: Settings, *, secret: bytes,
+                 access: Access | None = None, limiter: RateLimiter | None = None,
+                 source: str = "telegram") -> None:
+        self.service = service
+        self.settings = settings
+        self.access = access or Access.from_settings(settings.access)
+        self.limiter = limiter or RateLimiter(settings.bot.rate_limit_per_minute)
+        self.source = source
+        self.codec = CallbackCodec(secret)
+        self.views = Views(settings.bot.language, self.codec, settings.bot.results_per_page)
+        self.upload_dir = Path(settings.ingest.upload_dir).expanduser() if \
+            settings.ingest.upload_dir else service.store.path.parent / "uploads"
+        self._commands: dict[str, Callable[[Event, str], list[Output]]] = {
+            "start": self._start, "help": self._help, "ask": self._ask, "docs": self._docs,
+            "wording": functools.partial(self._topic, "usage_wording", None, "w"),
+            "提法": functools.partial(self._topic, "usage_wording", None, "w"),
+            "problems": functools.partial(self._topic, "usage_problems", "problem", "a"),
+            "plans": functools.partial(self._topic, "usage_plans", "plan", "a"),
+            "doc": self._doc, "delete": self._delete, "stats": self._stats,
+            "unanswered": self._unanswered,
+        }
+        self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
+            "a": (2, functools.partial(self._page, "a")), "w": (2, functools.partial(self._page, "w")),
+            "s": (1, self._open_section), "v": (2, self._vote), "d": (2, self._outline_page),
+            "l": (1, self._docs_page), "x": (1, self._confirm_delete), "c": (0, self._cancel),
+        }
+
+    def commands(self) -> list[tuple[str, str]]:
+        """Public commands with descriptions, for the client's command menu."""
+        return [(name, self.views.text(f"cmd_{name}")) for name in MENU]
+
+    def handle(self, event: Event) -> list[Output]:
+        """Answer one event; blocks on the database, so adapters run it in a thread."""
+        if event.inline_query is not None:
+            return self._inline(event)
+        if event.callback_data is not None:
+            return self._press(event)
+        if not self._addressed(event):
+            return []
+        refusal = self._refusal(event)
+        if refusal:
+            return [Reply(refusal.text, quote=event.in_group)] if refusal.loud else []
+        if event.edited:
+            return [self._say(event, "edited")]
+        if event.document is not None:
+            return self._upload(event)
+        if event.text is None:
+            return [self._say(event, "unsupported")]
+        return self._text(event)
+
+    def upload_target(self, event: Event) -> Path | None:
+        """Where the adapter should save an upload, or None if it will be refused unread."""
+        if event.document is None or event.edited or not self._addressed(event) or \
+                not self.access.allows(event.user_id, event.chat_id) or \
+                self._upload_problem(event, event.document):
+            return None
+        return self.upload_dir / safe_file_name(event.document.file_name)
+
+    def digest(self) -> list[Reply]:
+        """The week's figures and unanswered questions for the admins' chat, if configured."""
+        chat = self.settings.bot.digest_chat
+        if chat is None:
+            return []
+        text = "\n\n".join([self.views.text("digest_header"), self.views.stats(self.service.stats()),
+                            self.views.unanswered(self.service.store.unanswered(UNANSWERED_SHOWN))])
+        return [Reply(piece, chat_id=chat) for piece in split_markup(text)]
+
+    # gates -------------------------------------------------------------------------------
+
+    def _addressed(self, event: Event) -> bool:
+        """Private chats always; groups only for commands to us, mentions and replies to us."""
+        if not event.in_group:
+            return event.chat_type == "private"
+        text = event.text or ""
+        command = COMMAND.match(text)
+        if command:
+            return command[2] is None or command[2].lower() == event.bot_username.lower()
+        mention = bool(event.bot_username) and f"@{event.bot_username.lower()}" in text.lower()
+        return event.is_reply_to_bot or mention
+
+    def _refusal(self, event: Event) -> Refusal | None:
+        """Deny users the lists leave out, throttle anyone past the rate limit; a denied user
+        who keeps trying is throttled too, so nobody can make the bot send a flood."""
+        throttled = self.limiter.admit(event.user_id)
+        if not self.access.allows(event.user_id, event.chat_id):
+            return Refusal(self.views.text("denied", user_id=event.user_id), "denied_title",
+                           loud=throttled is None)
+        if throttled:
+            return Refusal(self.views.text("rate_limited", seconds=throttled.wait_seconds),
+                           "rate_limited_title", loud=throttled.first)
+        return None
+
+    def _say(self, event: Event, key: str, **values: object) -> Reply:
+        return Reply(self.views.text(key, **values), quote=event.in_group)
+
+    # messages ----------------------------------------------------------------------------
+
+    def _text(self, event: Event) -> list[Output]:
+        """Run a command, or answer the text as a question."""
+        text = (event.text or "").strip()
+        if event.bot_username:
+            text = re.sub(f"@{re.escape(event.bot_username)}", " ", text, flags=re.I).strip()
+        command = COMMAND.match(text)
+        if command is None:
+            return self._ask(event, text)
+        name = command[1].lower()
+        handler = self._commands.get(name)
+        if handler is None:
+            return [self._say(event, "unknown_command", command=escape("/" + command[1]))]
+        if name in ADMIN_COMMANDS and not self.access.is_admin(event.user_id):
+            return [self._say(event, "admin_only")]
+        return handler(event, command[3].strip())
+
+    def _ask(self, event: Event, question: str, kind: str | None = None,
+             mode: str = "a") -> list[Output]:
+        """Search and show the first page; empty and over-long questions get a hint."""
+        question = " ".join(question.split())
+        if not question:
+            return [self._say(event, "empty_question")]
+        if len(question) > MAX_QUERY_CHARS:
+            return [self._say(event, "too_long", length=len(question), limit=MAX_QUERY_CHARS)]
+        response = self.service.search(question, self.settings.search.results, kind=kind,
+                                       source=self.source, user_id=event.user_id,
+                                       chat_id=event.chat_id)
+        return [self.views.results(mode, question, response.hits, response.query_log_id,
+                                   kind=kind, from_samples=response.from_samples,
+                                   group=event.in_group)]
+
+    def _topic(self, usage: str, kind: str | None, mode: str, event: Event,
+               topic: str) -> list[Output]:
+        """/wording, /problems and /plans: a search that needs a topic."""
+        if not topic.strip():
+            return [self._say(event, "usage", usage=self.views.text(usage))]
+        return self._ask(event, topic, kind, mode)
+
+    def _start(self, event: Event, argument: str) -> list[Output]:
+        """Help, or the section a group's deep link points to."""
+        section = START_SECTION.match(argument)
+        if section and not event.in_group:
+            try:
+                return self._open_section(event, int(section[1]))
+            except NotFoundError:
+                return [self._say(event, "gone")]
+        return self._help(event, argument)
+
+    def _help(self, event: Event, argument: str) -> list[Output]:
+        text = self.views.text("help", bot=escape(event.bot_username or "bot"))
+        if self.access.is_admin(event.user_id):
+            text += self.views.text("help_admin")
+        inline = Button(self.views.text("btn_inline"), switch_inline="")
+        return [Reply(text, ((inline,),), quote=event.in_group)]
+
+    def _docs(self, event: Event, argument: str) -> list[Output]:
+        return [self.views.documents(self.service.documents(), 0)]
+
+    def _doc(self, event: Event, argument: str) -> list[Output]:
+        if not DOC_ID.fullmatch(argument):
+            return [self._say(event, "usage", usage=self.views.text("usage_doc"))]
+        try:
+            info, firsts = self.service.outline(int(argument))
+        except NotFoundError:
+            return [self._say(event, "no_such_doc", doc_id=int(argument))]
+        return [self.views.outline(info, firsts, 0, group=event.in_group)]
+
+    def _delete(self, event: Event, argument: str) -> list[Output]:
+        """Ask an admin to confirm; deleting happens on the button press."""
+        if not DOC_ID.fullmatch(argument):
+            return [self._say(event, "usage", usage=self.views.text("usage_delete"))]
+        try:
+            return [self.views.delete_confirm(self.service.store.document(int(argument)))]
+        except NotFoundError:
+            return [self._say(event, "no_such_doc", doc_id=int(argument))]
+
+    def _stats(self, event: Event, argument: str) -> list[Output]:
+        return [Reply(self.views.stats(self.service.stats()))]
+
+    def _unanswered(self, event: Event, argument: str) -> list[Output]:
+        rows = self.service.store.unanswered(UNANSWERED_SHOWN)
+        return [Reply(piece) for piece in split_markup(self.views.unanswered(rows))]
+
+    # uploads -----------------------------------------------------------------------------
+
+    def _upload_problem(self, event: Event, document: Upload) -> str | None:
+        """Why an upload is refused before reading it: chat, sender, file type or size."""
+        name = safe_file_name(document.file_name)
+        limit = self.settings.bot.max_upload_bytes
+        if event.chat_type != "private":
+            return self.views.text("upload_private")
+        if not self.access.is_admin(event.user_id):
+            return self.views.text("admin_only")
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            return self.views.text("upload_type", name=escape(name))
+        if document.size is not None and document.size > limit:
+            return self.views.text("upload_too_big", size=round(document.size / 2**20, 1),
+                                   limit=round(limit / 2**20, 1))
+        return None
+
+    def _upload(self, event: Event) -> list[Output]:
+        """Ingest a file an admin sent and show its title and outline, or why it failed."""
+        document = event.document
+        problem = self._upload_problem(event, document) if document else None
+        if problem or document is None or document.path is None:
+            return [Reply(problem or self.views.text("error"), quote=event.in_group)]
+        [result] = self.service.ingest([document.path])
+        firsts = self.service.outline(result.doc_id)[1] if result.doc_id is not None else []
+        return list(self.views.ingested(result, firsts))
+
+    # buttons -----------------------------------------------------------------------------
+
+    def _press(self, event: Event) -> list[Output]:
+        """Answer a button: check who pressed it and its signature, then act on it."""
+        refusal = self._refusal(event)
+        if refusal:
+            return [Notice(refusal.text, alert=True)]
+        decoded = self.codec.decode(event.callback_data or "")
+        known = self._buttons.get(decoded[0]) if decoded else None
+        if decoded is None or known is None or len(decoded[1]) != known[0]:
+            return [Notice(self.views.text("expired"), alert=True)]
+        try:
+            return known[1](event, *decoded[1])
+        except NotFoundError:
+            return [Notice(self.views.text("gone"), alert=True)]
+
+    def _page(self, mode: str, event: Event, log_id: int, page: int) -> list[Output]:
+        """Rebuild a page of a logged answer: buttons work after a restart."""
+        logged = self.service.store.logged_query(log_id)
+        ids = logged["result_ids"]
+        records = self.service.store.chunks(ids)
+        if not records:
+            raise NotFoundError(f"all passages of logged query {log_id} are gone")
+        analysis = self.service.analyze(logged["query"])
+        hits = [
+            Hit(rank, 0.0, r.chunk_id, r.doc_id, r.doc_title, r.path, r.kind, r.text,
+                matched_terms(analysis, Candidate(r.chunk_id, 0.0, r.doc_id, r.doc_title, r.path,
+                                                  r.kind, r.text, frozenset(r.tokens))))
+            for rank, chunk_id in enumerate(ids, start=1)
+            if (r := records.get(chunk_id)) is not None
+        ]
+        return [self.views.results(mode, logged["query"], hits, log_id, page=page,
+                                   kind=logged["filters"].get("kind"), group=event.in_group,
+                                   from_samples=not self.service.store.has_user_documents(),
+                                   edit=True)]
+
+    def _open_section(self, event: Event, chunk_id: int) -> list[Output]:
+        return list(self.views.section(self.service.section(chunk_id)))
+
+    def _vote(self, event: Event, log_id: int, up: int) -> list[Output]:
+        self.service.feedback(log_id, event.user_id, 1 if up else -1)
+        return [Notice(self.views.text("vote_up" if up else "vote_down"))]
+
+    def _outline_page(self, event: Event, doc_id: int, page: int) -> list[Output]:
+        info, firsts = self.service.outline(doc_id)
+        return [self.views.outline(info, firsts, page, group=event.in_group, edit=True)]
+
+    def _docs_page(self, event: Event, page: int) -> list[Output]:
+        return [self.views.documents(self.service.documents(), page, edit=True)]
+
+    def _confirm_delete(self, event: Event, doc_id: int) -> list[Output]:
+        if not self.access.is_admin(event.user_id):
+            return [Notice(self.views.text("admin_only"), alert=True)]
+        info = self.service.delete(doc_id)
+        return [Reply(self.views.text("deleted", doc_id=info.doc_id, title=escape(info.title)),
+                      edit=True)]
+
+    def _cancel(self, event: Event) -> list[Output]:
+        return [Reply(self.views.text("cancelled"), edit=True)]
+
+    # inline mode -------------------------------------------------------------------------
+
+    def _inline(self, event: Event) -> list[Output]:
+        """Passages to insert in any chat; a refusal is one article without report text."""
+        query = " ".join((event.inline_query or "").split())
+        allowed = self.access.allows(event.user_id, None)
+        if allowed and (not query or len(query) > MAX_QUERY_CHARS):
+            return []
+        refusal = self._refusal(event)
+        if refusal:
+            title = self.views.text(refusal.title_key)
+            return [Article("refused", title, to_plain(refusal.text), refusal.text)]
+        response = self.service.search(query, self.settings.search.results, source=self.source,
+                                       user_id=event.user_id)
+        return list(self.views.articles(response.hits, response.query_log_id))

@@ -1,0 +1,299 @@
+"""The Telegram adapter: a thin python-telegram-bot shell over the conversation core.
+
+Updates become core `Event`s, the core runs in a worker thread (it blocks on SQLite), and
+its replies become HTML messages, edits, callback answers and inline results. Every
+handler is registered in `build_application`. The token is only ever handed to PTB: it
+is not logged, printed or put in URLs we build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+import hashlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from telegram import (
+    BotCommand,
+    CopyTextButton,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    ReplyParameters,
+    Update,
+    helpers,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from .access import Access
+from .config import BotSettings, ConfigError, Settings
+from .core import Conversation, Event, Upload
+from .render import to_plain
+from .replies import Article, Button, Notice, Output, Reply
+from .service import ReportService
+
+CORE = "conversation"
+DIGEST_JOB = "weekly digest"
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query")
+INLINE_CACHE_SECONDS = 10
+BACKOFF_SECONDS = 0.5
+NOT_MODIFIED = "message is not modified"
+_LOG = logging.getLogger(__name__)
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's flood control (waits out a 429's retry_after) plus retries with exponential
+    backoff when the network or a proxy fails (connection errors, 5xx)."""
+
+    def __init__(self, max_retries: int, backoff: float = BACKOFF_SECONDS) -> None:
+        super().__init__(max_retries=max_retries)
+        self._network_retries = max_retries
+        self._backoff = backoff
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                     rate_limit_args)
+            except NetworkError as error:
+                if isinstance(error, BadRequest) or attempt >= self._network_retries:
+                    raise
+                delay = self._backoff * 2**attempt
+                attempt += 1
+                _LOG.warning("%s failed (%s); retry %d in %.1f s", endpoint, error, attempt, delay)
+                await asyncio.sleep(delay)
+
+
+def keep_token_out_of_logs() -> None:
+    """Silence the loggers that write Bot API URLs, which contain the token: httpx (every
+    request, at INFO) and PTB's bot (its base URLs, at DEBUG, when it is built)."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("telegram.Bot", "telegram.ext.ExtBot"):
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+def build_application(settings: Settings, service: ReportService, token: str) -> Application:
+    """The bot over one database: core, handlers, error handler, digest job, flood control."""
+    access = Access.from_settings(settings.access)
+    access.require_configured()
+    keep_token_out_of_logs()
+    app = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram.base_url)
+        .base_file_url(settings.telegram.base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(RetryingRateLimiter(settings.telegram.max_retries))
+        .concurrent_updates(settings.telegram.concurrent_updates)
+        .post_init(register_commands)
+        .build()
+    )
+    app.bot_data[CORE] = Conversation(service, settings, secret=token.encode(), access=access)
+    app.add_handler(MessageHandler(filters.ALL, on_update))  # text, commands, files, edits, …
+    app.add_handler(CallbackQueryHandler(on_update))
+    app.add_handler(InlineQueryHandler(on_update))
+    app.add_error_handler(on_error)
+    if settings.bot.digest_chat is not None and app.job_queue is not None:
+        weekday, at = digest_schedule(settings.bot)
+        app.job_queue.run_daily(send_digest, at, days=(weekday,), name=DIGEST_JOB)
+    return app
+
+
+def serve(settings: Settings, service: ReportService, token: str) -> None:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook when the config names a URL."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=logging.INFO)
+    app = build_application(settings, service, token)
+    telegram = settings.telegram
+    try:
+        if telegram.webhook_url:
+            app.run_webhook(
+                listen=telegram.webhook_listen, port=telegram.webhook_port,
+                url_path=urlsplit(telegram.webhook_url).path.strip("/"),
+                webhook_url=telegram.webhook_url, secret_token=webhook_secret(token),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            app.run_polling(timeout=telegram.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken as error:
+        raise ConfigError("Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN)") from error
+
+
+def webhook_secret(token: str) -> str:
+    """The X-Telegram-Bot-Api-Secret-Token value: stable per bot, useless to recover the token."""
+    return hashlib.sha256(b"reportbot webhook\0" + token.encode()).hexdigest()
+
+
+def digest_schedule(settings: BotSettings) -> tuple[int, dtm.time]:
+    """PTB's weekday (0 = Sunday) and time of day for the digest, from the config."""
+    if not 0 <= settings.digest_weekday <= 6:
+        raise ConfigError("bot.digest_weekday must be 0 (Monday) … 6 (Sunday)")
+    try:
+        hour, minute = (int(part) for part in settings.digest_time.split(":"))
+        zone = ZoneInfo(settings.timezone)
+        at = dtm.time(hour, minute, tzinfo=zone)
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise ConfigError(f"bot.digest_time must be HH:MM and bot.timezone a time zone name "
+                          f"({error})") from error
+    return (settings.digest_weekday + 1) % 7, at
+
+
+# ---------------------------------------------------------------------------------- handlers
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a message, edit, upload, button press or inline query through the core."""
+    conversation: Conversation = context.bot_data[CORE]
+    event = to_event(update, context.bot.id, context.bot.username)
+    if event is None:
+        return
+    message = update.effective_message
+    if event.document and message and message.document and \
+            (target := conversation.upload_target(event)):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        await (await message.document.get_file()).download_to_drive(target)
+        event = replace(event, document=replace(event.document, path=target))
+    await deliver(update, context, await asyncio.to_thread(conversation.handle, event))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with its traceback and tell the user briefly; the bot keeps going."""
+    _LOG.error("update %s failed", getattr(update, "update_id", "-"), exc_info=context.error)
+    if not isinstance(update, Update) or update.inline_query:
+        return
+    text = context.bot_data[CORE].views.text("error")
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_chat:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError as error:
+        _LOG.warning("could not tell the user about the failure: %s", error)
+
+
+async def register_commands(app: Application) -> None:
+    """Fill the client's command menu (setMyCommands) in the configured language."""
+    conversation: Conversation = app.bot_data[CORE]
+    await app.bot.set_my_commands([BotCommand(name, text) for name, text in conversation.commands()])
+
+
+async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the admins' chat the week's figures and unanswered questions (JobQueue)."""
+    for reply in await asyncio.to_thread(context.bot_data[CORE].digest):
+        await context.bot.send_message(reply.chat_id, reply.text)
+
+
+# ---------------------------------------------------------------------------------- translation
+
+
+def to_event(update: Update, bot_id: int, bot_username: str) -> Event | None:
+    """The core's view of an update; None when no person sent it (channel posts, bots)."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    if update.inline_query:
+        return Event(user.id, None, "inline", inline_query=update.inline_query.query,
+                     bot_username=bot_username)
+    chat = update.effective_chat
+    chat_id, chat_type = (chat.id, chat.type) if chat else (user.id, "private")
+    if update.callback_query:
+        return Event(user.id, chat_id, chat_type, callback_data=update.callback_query.data or "",
+                     bot_username=bot_username)
+    message = update.effective_message
+    if message is None:
+        return None
+    replied = message.reply_to_message
+    document = message.document
+    return Event(
+        user.id, chat_id, chat_type, text=message.text,
+        document=Upload(document.file_name or "", document.file_size) if document else None,
+        is_reply_to_bot=bool(replied and replied.from_user and replied.from_user.id == bot_id),
+        bot_username=bot_username, edited=update.edited_message is not None,
+    )
+
+
+async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                  outputs: list[Output]) -> None:
+    """Answer the button or inline query (always, so clients stop waiting), then send."""
+    if update.callback_query:
+        notice = next((o for o in outputs if isinstance(o, Notice)), None)
+        await update.callback_query.answer(to_plain(notice.text) if notice else None,
+                                           show_alert=bool(notice and notice.alert))
+    if update.inline_query:
+        results = [article(o) for o in outputs if isinstance(o, Article)]
+        await update.inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS,
+                                         is_personal=True)
+    for reply in outputs:
+        if isinstance(reply, Reply):
+            await send(update, context, reply)
+
+
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    """Edit the pressed message or send a new one (quoting the user's message if asked)."""
+    markup = keyboard(reply.buttons, context.bot.username)
+    query, message = update.callback_query, update.effective_message
+    if reply.edit and query and query.message:
+        try:
+            await query.edit_message_text(reply.text, reply_markup=markup)
+        except BadRequest as error:
+            if NOT_MODIFIED not in error.message.lower():
+                raise
+        return
+    chat = update.effective_chat
+    chat_id = reply.chat_id or (chat.id if chat else update.effective_user.id)
+    quote = ReplyParameters(message.message_id, allow_sending_without_reply=True) \
+        if reply.quote and message and not query else None
+    await context.bot.send_message(chat_id, reply.text, reply_markup=markup,
+                                   reply_parameters=quote)
+
+
+def keyboard(rows: tuple[tuple[Button, ...], ...], bot_username: str) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[inline_button(b, bot_username) for b in row] for row in rows])
+
+
+def inline_button(button: Button, bot_username: str) -> InlineKeyboardButton:
+    """A Telegram button; deep links open a private chat with this bot."""
+    if button.copy_text is not None:
+        return InlineKeyboardButton(button.text, copy_text=CopyTextButton(button.copy_text))
+    if button.start is not None:
+        url = helpers.create_deep_linked_url(bot_username, button.start)
+        return InlineKeyboardButton(button.text, url=url)
+    if button.switch_inline is not None:
+        return InlineKeyboardButton(button.text, switch_inline_query=button.switch_inline)
+    return InlineKeyboardButton(button.text, url=button.url, callback_data=button.data)
+
+
+def article(result: Article) -> InlineQueryResultArticle:
+    return InlineQueryResultArticle(result.id, result.title, InputTextMessageContent(result.text),
+                                    description=result.description)

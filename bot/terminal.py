@@ -1,0 +1,76 @@
+"""The terminal adapter behind `reportbot chat`: the bot's replies as plain text.
+
+The local user already holds the database, so no allow-lists or rate limit apply. Buttons
+are listed as #1, #2 …; typing ``#2`` presses one, as tapping it would in Telegram.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+
+from .access import Access, RateLimiter
+from .config import Settings
+from .core import Conversation, Event
+from .render import to_plain
+from .replies import Button, Notice, Output, Reply
+from .service import ReportService
+
+TERMINAL_USER = 0
+BOT_NAME = "reportbot"
+PRESS = re.compile(r"^#(\d+)$")
+
+
+def terminal_conversation(service: ReportService, settings: Settings) -> Conversation:
+    """A conversation for the local user: admin, no limit, buttons valid for this session."""
+    return Conversation(service, settings, secret=secrets.token_bytes(16),
+                        access=Access(public=True, admins=frozenset({TERMINAL_USER})),
+                        limiter=RateLimiter(0), source="terminal")
+
+
+def render(outputs: Iterable[Output]) -> tuple[str, list[Button]]:
+    """Replies as plain text with their pressable buttons numbered, and those buttons."""
+    parts: list[str] = []
+    buttons: list[Button] = []
+    for output in outputs:
+        if isinstance(output, Notice):
+            parts.append(f"({to_plain(output.text)})")
+        elif isinstance(output, Reply):
+            parts.append(to_plain(output.text))
+            labels = []
+            for button in (b for row in output.buttons for b in row if b.data):
+                buttons.append(button)
+                labels.append(f"#{len(buttons)} {button.text}")
+            if labels:
+                parts.append("  ".join(labels))
+    return "\n\n".join(parts), buttons
+
+
+def typed_lines(prompt: str = "> ") -> Iterator[str]:
+    """Lines typed at a prompt (with line editing), until Ctrl-D."""
+    while True:
+        try:
+            yield input(prompt)
+        except EOFError:
+            return
+
+
+def repl(conversation: Conversation, lines: Iterable[str], echo: Callable[[str], None]) -> None:
+    """Answer each line; `#N` presses button N of the last reply."""
+    buttons: list[Button] = []
+    for line in (line.strip() for line in lines):
+        if not line:
+            continue
+        press = PRESS.match(line)
+        if press and not 0 < int(press[1]) <= len(buttons):
+            echo(f"(no button {line})")
+            continue
+        if press:
+            event = Event(TERMINAL_USER, TERMINAL_USER, callback_data=buttons[int(press[1]) - 1].data,
+                          bot_username=BOT_NAME)
+        else:
+            event = Event(TERMINAL_USER, TERMINAL_USER, text=line, bot_username=BOT_NAME)
+        text, pressable = render(conversation.handle(event))
+        buttons = pressable or buttons
+        echo(text)

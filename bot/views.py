@@ -1,0 +1,211 @@
+"""Replies with buttons built from results, documents and figures; no I/O, no Telegram."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ..retrieval.models import Hit
+from ..storage.db import ChunkRecord, DocumentInfo
+from .callbacks import CallbackCodec
+from .messages import message
+from .render import (
+    EXCERPT_CHARS,
+    answer_text,
+    escape,
+    excerpt,
+    has_placeholder,
+    key_sentences,
+    shorten,
+    split_markup,
+)
+from .replies import Article, Button, Reply
+from .service import IngestResult
+
+GROUP_EXCERPT_CHARS = 120
+COPY_LIMIT = 256  # Telegram's CopyTextButton limit
+EXPAND_CHARS = 300  # longer sections start folded
+DOCS_PER_PAGE = 10
+SECTIONS_PER_PAGE = 8
+LABEL_CHARS = 28
+INDENT = "　"
+
+
+class Views:
+    """Reply builders in one language, signing every button with one codec."""
+
+    def __init__(self, lang: str, codec: CallbackCodec, per_page: int) -> None:
+        self.lang = lang
+        self.codec = codec
+        self.per_page = max(1, per_page)
+
+    def text(self, key: str, **values: object) -> str:
+        return message(self.lang, key, **values)
+
+    def button(self, label: str, action: str, *values: int) -> Button:
+        return Button(label, data=self.codec.encode(action, *values))
+
+    # answers -----------------------------------------------------------------------------
+
+    def results(self, mode: str, query: str, hits: Sequence[Hit], log_id: int, *, page: int = 0,
+                kind: str | None = None, from_samples: bool = False, group: bool = False,
+                edit: bool = False) -> Reply:
+        """One page of an answer (mode "a") or of copy-ready wording (mode "w")."""
+        if not hits:
+            return Reply(self.text("not_found", query=escape(shorten(query, 60))), quote=group)
+        pages = 1 if group else math.ceil(len(hits) / self.per_page)
+        page = min(max(page, 0), pages - 1)
+        shown = hits[page * self.per_page:(page + 1) * self.per_page]
+        notes = [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
+        notes += [self.text("page", page=page + 1, pages=pages)] if pages > 1 else []
+        head = f"<i>{' · '.join(notes)}</i>\n" if notes else ""
+        if mode == "w":
+            body, copy_row = self._wording(query, shown, from_samples)
+        else:
+            body = answer_text(query, shown, from_samples=from_samples, lang=self.lang,
+                               limit=GROUP_EXCERPT_CHARS if group else EXCERPT_CHARS)
+            copy_row = ()
+        rows = [copy_row, tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown)]
+        rows.append(self._pager(mode, page, pages, log_id))
+        rows.append((self.button("👍", "v", log_id, 1), self.button("👎", "v", log_id, 0)))
+        return Reply(split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit,
+                     quote=group)
+
+    def _wording(self, topic: str, hits: Sequence[Hit],
+                 from_samples: bool) -> tuple[str, tuple[Button, ...]]:
+        """Short sentences in <code> (a tap copies them) with citations, plus copy buttons."""
+        lines = [self.text("samples_note")] if from_samples else []
+        lines.append(self.text("wording_header", topic=escape(shorten(topic, 40))))
+        copies = []
+        wordings = [key_sentences(hit.text, hit.matched_terms) for hit in hits]
+        for hit, wording in zip(hits, wordings, strict=True):
+            lines += ["", f"<b>[{hit.rank}]</b> <code>{escape(wording)}</code>",
+                      f"<i>— {escape(hit.citation)}</i>"]
+            if len(wording) <= COPY_LIMIT:
+                copies.append(Button(self.text("btn_copy", n=hit.rank), copy_text=wording))
+        if any(has_placeholder(wording) for wording in wordings):
+            lines += ["", self.text("placeholder_note")]
+        return "\n".join(lines), tuple(copies)
+
+    def _pager(self, action: str, page: int, pages: int, *before: int) -> tuple[Button, ...]:
+        """Previous/next buttons whose payload ends with the page to show."""
+        row = []
+        if page > 0:
+            row.append(self.button(self.text("btn_prev"), action, *before, page - 1))
+        if page < pages - 1:
+            row.append(self.button(self.text("btn_next"), action, *before, page + 1))
+        return tuple(row)
+
+    def section_button(self, label: str, chunk_id: int, group: bool) -> Button:
+        """Open a section here, or in a private chat when asked from a group."""
+        if group:
+            return Button(label, start=f"s{chunk_id}")
+        return self.button(label, "s", chunk_id)
+
+    def section(self, records: Sequence[ChunkRecord]) -> list[Reply]:
+        """A whole section, folded when long, split across messages when very long."""
+        first = records[0]
+        body = "\n".join(r.text.strip() for r in records)
+        quote = "<blockquote expandable>" if len(body) > EXPAND_CHARS else "<blockquote>"
+        header = escape(" › ".join((first.doc_title, *first.path)))
+        pieces = split_markup(f"<b>{header}</b>\n{quote}{escape(body)}</blockquote>")
+        copy = ((Button(self.text("btn_copy_section"), copy_text=body),),) \
+            if len(body) <= COPY_LIMIT else ()
+        return [Reply(p, copy if i == len(pieces) - 1 else ()) for i, p in enumerate(pieces)]
+
+    def articles(self, hits: Sequence[Hit], log_id: int) -> list[Article]:
+        """Inline results that insert the passage with its citation."""
+        return [
+            Article(
+                id=f"{log_id}-{hit.chunk_id}",
+                title=shorten(excerpt(hit.text, hit.matched_terms, 60), 60),
+                description=shorten(hit.citation, 100),
+                text=split_markup(f"{escape(hit.text)}\n<i>— {escape(hit.citation)}</i>")[0],
+            )
+            for hit in hits
+        ]
+
+    # documents ---------------------------------------------------------------------------
+
+    def documents(self, docs: Sequence[DocumentInfo], page: int, edit: bool = False) -> Reply:
+        if not docs:
+            return Reply(self.text("docs_empty"), edit=edit)
+        pages = math.ceil(len(docs) / DOCS_PER_PAGE)
+        page = min(max(page, 0), pages - 1)
+        shown = docs[page * DOCS_PER_PAGE:(page + 1) * DOCS_PER_PAGE]
+        lines = [self.text("docs_header", count=len(docs),
+                           page=self.text("page", page=page + 1, pages=pages))]
+        lines += [self.text("doc_line", doc_id=d.doc_id, title=escape(d.title),
+                            year=d.year or "-", sections=d.sections) for d in shown]
+        rows = [(self.button(shorten(f"[{d.doc_id}] {d.title}", LABEL_CHARS), "d", d.doc_id, 0),)
+                for d in shown]
+        rows.append(self._pager("l", page, pages))
+        return Reply(split_markup("\n".join(lines))[0], tuple(r for r in rows if r), edit=edit)
+
+    def outline(self, info: DocumentInfo, firsts: Sequence[ChunkRecord], page: int, *,
+                group: bool = False, edit: bool = False) -> Reply:
+        """Heading tree of a document with a button per section, paged."""
+        pages = max(1, math.ceil(len(firsts) / SECTIONS_PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = firsts[page * SECTIONS_PER_PAGE:(page + 1) * SECTIONS_PER_PAGE]
+        text = "\n".join([
+            f"<b>[{info.doc_id}] {escape(info.title)}</b>", self.tree(firsts), "",
+            self.text("outline_hint", page=self.text("page", page=page + 1, pages=pages)),
+        ])
+        rows = [(self.section_button(shorten(r.path[-1] if r.path else self.text("opening"),
+                                             LABEL_CHARS), r.chunk_id, group),) for r in shown]
+        rows.append(self._pager("d", page, pages, info.doc_id))
+        rows.append((self.button(self.text("btn_docs"), "l", 0),))
+        return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
+
+    def tree(self, firsts: Sequence[ChunkRecord]) -> str:
+        """Headings indented by depth, each shown once."""
+        lines: list[str] = []
+        shown: tuple[str, ...] = ()
+        for record in firsts:
+            for depth in range(len(record.path)):
+                if shown[:depth + 1] != record.path[:depth + 1]:
+                    shown = record.path[:depth + 1]
+                    lines.append(INDENT * depth + escape(record.path[depth]))
+        return "\n".join(lines) or self.text("opening")
+
+    # admin -------------------------------------------------------------------------------
+
+    def ingested(self, result: IngestResult, firsts: Sequence[ChunkRecord]) -> list[Reply]:
+        """What an upload became: title and outline, or the reason it failed."""
+        if result.status in ("failed", "skipped") or result.doc_id is None:
+            return [Reply(self.text("ingest_failed", reason=escape(result.reason or "")))]
+        key = {"added": "ingest_added", "replaced": "ingest_replaced"}.get(
+            result.status, "ingest_unchanged")
+        text = self.text(key, doc_id=result.doc_id, title=escape(result.title or ""),
+                         parts=result.parts, sections=result.sections, chunks=result.chunks)
+        if not result.structured:
+            text += "\n" + self.text("ingest_flat")
+        pieces = split_markup(f"{text}\n\n{self.tree(firsts)}")
+        buttons = ((self.button(shorten(result.title or "", LABEL_CHARS), "d", result.doc_id, 0),),)
+        return [Reply(p, buttons if i == len(pieces) - 1 else ()) for i, p in enumerate(pieces)]
+
+    def delete_confirm(self, info: DocumentInfo) -> Reply:
+        return Reply(self.text("delete_confirm", doc_id=info.doc_id, title=escape(info.title)),
+                     ((self.button(self.text("btn_delete"), "x", info.doc_id),
+                       self.button(self.text("btn_cancel"), "c")),))
+
+    def stats(self, figures: dict) -> str:
+        text = self.text("stats", documents=figures["documents"], chunks=figures["chunks"],
+                         recent=figures["queries_last_7_days"], queries=figures["queries"],
+                         unanswered=figures["unanswered"], upvotes=figures["upvotes"],
+                         downvotes=figures["downvotes"])
+        top = "、".join(f"{escape(shorten(q['query'], 30))}（{q['count']}）"
+                       for q in figures["top_queries"])
+        return text + ("\n" + self.text("top_queries", queries=top) if top else "")
+
+    def unanswered(self, rows: Sequence[dict]) -> str:
+        if not rows:
+            return self.text("unanswered_none")
+        lines = [self.text("unanswered_header")]
+        for row in rows:
+            why = self.text("why_down", count=row["downvotes"]) if row["downvotes"] else \
+                self.text("why_empty")
+            lines.append(self.text("unanswered_line", time=escape(row["time"][:16].replace("T", " ")),
+                                   query=escape(shorten(row["query"], 60)), why=why))
+        return "\n".join(lines)

@@ -1,0 +1,352 @@
+"""The conversation core without Telegram: events in, replies out."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from string import Formatter
+
+import pytest
+from fakebot import parse_html
+from hypothesis import given
+from hypothesis import strategies as st
+from telegram_harness import seeded_db
+
+from reportbot.bot.access import Access, RateLimiter
+from reportbot.bot.callbacks import CallbackCodec
+from reportbot.bot.config import ConfigError, parse_settings
+from reportbot.bot.core import Conversation, Event, Upload, safe_file_name
+from reportbot.bot.messages import MESSAGES
+from reportbot.bot.render import (
+    escape,
+    highlight,
+    key_sentences,
+    split_markup,
+    to_plain,
+    utf16_len,
+)
+from reportbot.bot.replies import Article, Notice, Reply
+from reportbot.bot.service import ReportService
+from reportbot.bot.terminal import render, terminal_conversation
+from reportbot.bot.views import Views
+from reportbot.storage.db import ChunkRecord
+
+ALICE, ADMIN, MALLORY, GROUP = 1001, 1002, 1003, -2001
+BOT = "reportbot_test_bot"
+
+
+@pytest.fixture
+def reports(tmp_path):
+    service = ReportService.open(seeded_db(tmp_path / "core.db"))
+    yield service
+    service.close()
+
+
+def conversation(reports: ReportService, secret: bytes = b"test", **sections: dict) -> Conversation:
+    access = {"allowed_users": [ALICE], "admins": [ADMIN], "allowed_chats": [GROUP]}
+    settings = parse_settings({"access": access, **sections})
+    return Conversation(reports, settings, secret=secret)
+
+
+def say(conv: Conversation, text: str | None, user: int = ALICE, chat: int | None = None,
+        chat_type: str = "private", **fields) -> list:
+    chat = user if chat is None else chat
+    return conv.handle(Event(user, chat, chat_type, text=text, bot_username=BOT, **fields))
+
+
+def press(conv: Conversation, data: str, user: int = ALICE, chat: int | None = None) -> list:
+    return conv.handle(Event(user, user if chat is None else chat, callback_data=data,
+                             bot_username=BOT))
+
+
+def payloads(reply: Reply) -> list[str]:
+    return [b.data for row in reply.buttons for b in row if b.data]
+
+
+def test_answer_is_numbered_cited_highlighted_and_valid_html(reports):
+    [reply] = say(conversation(reports), "支部书记签了几份责任书？")
+    plain, entities = parse_html(reply.text)  # raises like Telegram on broken markup
+    assert "[1]" in plain and " › " in plain
+    assert any(e["type"] == "bold" and "责任书" in plain[e["offset"]:e["offset"] + e["length"]]
+               for e in entities)
+
+
+def test_not_found_says_so_without_buttons(reports):
+    [reply] = say(conversation(reports), "NBA总决赛冠军是谁")
+    assert "没有找到" in reply.text and "/docs" in reply.text
+    assert reply.buttons == ()
+
+
+def test_every_button_payload_fits_and_verifies(reports):
+    conv = conversation(reports)
+    doc_id = reports.documents()[-1].doc_id
+    replies = [*say(conv, "作风建设"), *say(conv, "/wording 党员发展"), *say(conv, "/docs"),
+               *say(conv, f"/doc {doc_id}")]
+    data = [d for reply in replies for d in payloads(reply)]
+    assert len(data) > 20
+    assert all(len(d.encode()) <= 64 and conv.codec.decode(d) for d in data)
+
+
+def test_next_page_is_rebuilt_from_the_query_log_after_a_restart(reports):
+    [first] = say(conversation(reports), "作风建设")
+    [next_page] = [d for d in payloads(first) if d.startswith("a:")]
+    [before] = press(conversation(reports), next_page)
+    [after] = press(conversation(reports), next_page)  # a new core: nothing kept in memory
+    assert before == after and before.edit
+    assert "[4]" in before.text and "第 2/2 页" in before.text
+
+
+@pytest.mark.parametrize("data", ["a:1:0~00000000", "garbage", "", "s:1" + "~" * 70])
+def test_tampered_payloads_are_refused(reports, data):
+    assert press(conversation(reports), data) == [Notice("这个按钮已失效，请重新提问。", alert=True)]
+
+
+def test_payloads_signed_with_another_key_are_refused(reports):
+    [reply] = say(conversation(reports, secret=b"old token"), "作风建设")
+    [notice] = press(conversation(reports, secret=b"new token"), payloads(reply)[0])
+    assert isinstance(notice, Notice) and "失效" in notice.text
+
+
+def test_codec_round_trip_with_large_ids():
+    codec = CallbackCodec(b"k")
+    data = codec.encode("d", 999_999_999_999, 999_999_999_999)
+    assert len(data.encode()) <= 64 and codec.decode(data) == ("d", (999_999_999_999,) * 2)
+    assert codec.decode(data.replace("d:", "a:")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "answered"),
+    [
+        ("作风建设", {}, False),
+        ("作风建设", {"is_reply_to_bot": True}, True),
+        (f"@{BOT} 作风建设", {}, True),
+        (f"作风建设 @{BOT.upper()}", {}, True),
+        ("/ask 作风建设", {}, True),
+        (f"/ask@{BOT} 作风建设", {}, True),
+        ("/ask@some_other_bot 作风建设", {}, False),
+        (None, {}, False),  # a sticker
+    ],
+)
+def test_groups_are_answered_only_when_addressed(reports, text, fields, answered):
+    replies = say(conversation(reports), text, chat=GROUP, chat_type="supergroup", **fields)
+    assert bool(replies) == answered
+
+
+def test_group_answers_are_short_and_open_sections_privately(reports):
+    [reply] = say(conversation(reports), f"@{BOT} 作风建设", chat=GROUP, chat_type="group")
+    assert reply.quote and "[4]" not in reply.text
+    sections = [b for row in reply.buttons for b in row if b.text.startswith("📄")]
+    assert sections and all(b.start and b.start.startswith("s") and not b.data for b in sections)
+
+
+def test_denied_user_gets_only_their_id_on_every_path(reports):
+    conv = conversation(reports)
+    denial = "抱歉，你没有使用权限。你的用户 ID 是 <code>1003</code>，可以发给管理员申请开通。"
+    [reply] = say(conv, "作风建设", user=MALLORY)
+    assert reply.text == denial
+    assert say(conv, "/docs", user=MALLORY) == [Reply(denial)]
+    [notice] = press(conv, payloads(say(conv, "作风建设")[0])[0], user=MALLORY)
+    assert notice == Notice(denial, alert=True)
+    [article] = conv.handle(Event(MALLORY, None, "inline", inline_query="作风建设"))
+    assert isinstance(article, Article) and article.text == denial
+    upload = Event(MALLORY, MALLORY, document=Upload("x.txt", 10))
+    assert conv.upload_target(upload) is None and conv.handle(upload) == [Reply(denial)]
+
+
+def test_members_of_allowed_groups_may_ask_there_only(reports):
+    conv = conversation(reports)
+    assert "[1]" in say(conv, f"@{BOT} 作风建设", user=MALLORY, chat=GROUP, chat_type="group")[0].text
+    assert "没有使用权限" in say(conv, f"@{BOT} 作风建设", user=MALLORY, chat=-5,
+                               chat_type="group")[0].text
+
+
+def test_rate_limit_tells_once_then_stays_quiet(reports):
+    now = [0.0]
+    settings = parse_settings({"access": {"public": True}})
+    conv = Conversation(reports, settings, secret=b"k",
+                        limiter=RateLimiter(2, clock=lambda: now[0]))
+    assert "[1]" in say(conv, "作风建设")[0].text
+    assert "[1]" in say(conv, "党员发展")[0].text
+    [slow] = say(conv, "党员发展")
+    assert "请 60 秒后再试" in slow.text
+    assert say(conv, "党员发展") == []
+    now[0] = 61.0
+    assert "[1]" in say(conv, "党员发展")[0].text
+
+
+def test_denied_users_who_keep_trying_are_throttled_too(reports):
+    settings = parse_settings({"access": {"allowed_users": [ALICE]},
+                               "bot": {"rate_limit_per_minute": 2}})
+    conv = Conversation(reports, settings, secret=b"k")
+    replies = [say(conv, "作风建设", user=MALLORY) for _ in range(4)]
+    assert [len(r) for r in replies] == [1, 1, 0, 0]
+
+
+def test_messages_in_english(reports):
+    conv = conversation(reports, bot={"language": "en"})
+    assert say(conv, "NBA总决赛冠军是谁")[0].text.startswith("Nothing in the reports matches")
+    assert "Only admins" in say(conv, "/stats")[0].text
+    assert "Example wording" in say(conv, "/wording 党员发展")[0].text
+
+
+def test_bot_refuses_to_run_without_access_lists():
+    with pytest.raises(ConfigError, match=r"access\.public"):
+        Access().require_configured()
+    Access(public=True).require_configured()
+    Access(admins=frozenset({1})).require_configured()
+
+
+def test_wording_is_copy_ready_and_has_a_chinese_alias(reports):
+    conv = conversation(reports)
+    [wording] = say(conv, "/wording 党员发展")
+    [alias] = say(conv, "/提法 党员发展")
+    assert wording.text == alias.text
+    _, entities = parse_html(wording.text)
+    assert [e for e in entities if e["type"] == "code"]
+    assert "X" in wording.text and "占位符" in wording.text
+    copies = [b.copy_text for row in wording.buttons for b in row if b.copy_text]
+    assert copies and all(len(c) <= 256 for c in copies)
+
+
+def test_problems_and_plans_search_only_their_sections(reports):
+    conv = conversation(reports)
+    for command, kind in (("/problems 党员教育", "problem"), ("/plans 党员教育", "plan")):
+        [reply] = say(conv, command)
+        assert "只看" in reply.text
+        ids = [int(d.split(":")[1].split("~")[0]) for d in payloads(reply) if d.startswith("s:")]
+        assert ids and {r.kind for r in reports.store.chunks(ids).values()} == {kind}
+    assert "用法" in say(conv, "/problems")[0].text
+
+
+def test_over_long_and_empty_questions_are_not_searched(reports):
+    conv = conversation(reports)
+    before = reports.stats()["queries"]
+    assert "太长" in say(conv, "党" * 600)[0].text
+    assert "请直接写下问题" in say(conv, "   ")[0].text
+    assert "请直接写下问题" in say(conv, f"@{BOT}", chat=GROUP, chat_type="group")[0].text
+    assert reports.stats()["queries"] == before
+
+
+@pytest.mark.parametrize("argument", ["", "abc", "²", "９", "1" * 30, "-1", "1 2"])
+def test_document_numbers_are_checked(reports, argument):
+    conv = conversation(reports)
+    assert say(conv, f"/doc {argument}")[0].text.startswith("用法：/doc 编号")
+    assert say(conv, f"/delete {argument}", user=ADMIN)[0].text.startswith("用法：/delete 编号")
+
+
+def test_deep_links_open_sections_and_survive_bad_payloads(reports):
+    conv = conversation(reports)
+    [reply] = say(conv, f"@{BOT} 作风建设", chat=GROUP, chat_type="group")
+    payload = reply.buttons[0][0].start
+    assert " › " in say(conv, f"/start {payload}")[0].text
+    assert "已被删除" in say(conv, "/start s999999999")[0].text
+    assert "/wording" in say(conv, "/start s1x")[0].text  # anything else: the help
+
+
+def test_unknown_commands_and_non_text_get_a_hint(reports):
+    conv = conversation(reports)
+    assert "没有这个命令：/frobnicate" in say(conv, "/frobnicate now")[0].text
+    assert "只能读文字" in say(conv, None)[0].text
+    assert "修改过的消息" in say(conv, "作风建设", edited=True)[0].text
+
+
+def test_admin_commands_need_an_admin(reports):
+    conv = conversation(reports)
+    for command in ("/delete 1", "/stats", "/unanswered"):
+        assert say(conv, command) == [Reply("只有管理员可以使用这个功能。")]
+    assert "使用统计" in say(conv, "/stats", user=ADMIN)[0].text
+    doc_id = reports.documents()[0].doc_id
+    assert "确认删除" in str(say(conv, f"/delete {doc_id}", user=ADMIN)[0].buttons)
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [("../../x.txt", "x.txt"), ("..\\..\\x.txt", "x.txt"), ("/etc/passwd", "passwd"),
+     (".bashrc.md", "bashrc.md"), ("a b/../c.md", "c.md"), ("", "upload"), ("..", "upload"),
+     ("2023年 总结.docx", "2023年_总结.docx"), ("x\x00.txt", "x_.txt")],
+)
+def test_upload_names_cannot_leave_the_upload_folder(name, safe):
+    assert safe_file_name(name) == safe
+
+
+def test_upload_target_is_inside_the_upload_folder(reports):
+    conv = conversation(reports)
+    event = Event(ADMIN, ADMIN, document=Upload("../../../etc/cron.d/x.txt", 100))
+    target = conv.upload_target(event)
+    assert target is not None and target.parent == conv.upload_dir and target.name == "x.txt"
+    assert conv.upload_target(Event(ADMIN, ADMIN, document=Upload("x.pdf", 100))) is None
+    assert conv.upload_target(Event(ADMIN, ADMIN, document=Upload("x.txt", 21 * 2**20))) is None
+    assert conv.upload_target(Event(ALICE, ALICE, document=Upload("x.txt", 100))) is None
+
+
+@given(st.lists(st.tuples(st.text(max_size=30), st.sampled_from(["", "b", "i", "code",
+                                                                  "blockquote expandable"])),
+                max_size=40),
+       st.integers(min_value=8, max_value=120))
+def test_split_markup_keeps_tags_balanced_and_pieces_short(segments, limit):
+    markup = "".join(f"<{tag}>{escape(text)}</{tag.split()[0]}>" if tag else escape(text)
+                     for text, tag in segments)
+    pieces = split_markup(markup, limit)
+    for piece in pieces:
+        plain, _ = parse_html(piece)
+        assert utf16_len(plain) <= limit
+    def squeezed(text: str) -> str:
+        return "".join(text.split())
+
+    assert squeezed("".join(to_plain(p) for p in pieces)) == squeezed(to_plain(markup))
+
+
+def test_long_sections_fold_and_split_into_valid_messages():
+    record = ChunkRecord(1, 1, "报告<标题>", 0, 0, ("一、总体", "（一）细节"), "work",
+                         "党建工作 & “责任制”。" * 700, ())
+    replies = Views("zh", CallbackCodec(b"k"), 3).section([record])
+    assert len(replies) > 1
+    for reply in replies:
+        plain, entities = parse_html(reply.text)
+        assert utf16_len(plain) <= 4096
+        assert any(e["type"] == "expandable_blockquote" for e in entities)
+    assert "报告<标题> › 一、总体 › （一）细节" in parse_html(replies[0].text)[0]
+
+
+def test_highlight_escapes_and_joins_touching_terms():
+    assert highlight("支部书记签订<责任书>&", ["支部书记", "签订", "责任书"]) == \
+        "<b>支部书记签订</b>&lt;<b>责任书</b>&gt;&amp;"
+
+
+def test_key_sentences_are_short_and_keep_placeholders():
+    text = "开头一句。全年发展党员X人，培训XX名。另一件事。" + "党员发展很重要。" * 40
+    wording = key_sentences(text, ["党员"])
+    assert wording.startswith("全年发展党员X人") and len(wording) <= 220
+
+
+def test_digest_goes_to_the_configured_chat_only(reports):
+    assert conversation(reports).digest() == []
+    [reply] = conversation(reports, bot={"digest_chat": -777}).digest()
+    assert reply.chat_id == -777 and "每周小结" in reply.text and "使用统计" in reply.text
+
+
+def test_terminal_numbers_the_buttons_it_can_press(reports):
+    conv = terminal_conversation(reports, parse_settings({}))
+    text, pressable = render(conv.handle(Event(0, 0, text="作风建设")))
+    assert "#1 📄 1" in text and "<b>" not in text
+    assert all(b.data for b in pressable)
+
+
+def test_core_modules_know_nothing_about_telegram():
+    folder = Path(__file__).resolve().parents[1] / "bot"
+    for name in ("core", "views", "render", "replies", "callbacks", "access", "terminal"):
+        tree = ast.parse((folder / f"{name}.py").read_text("utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom)}
+        assert not {m for m in imported if m.split(".")[0] in ("telegram", "click")}, name
+
+
+def test_both_languages_have_every_message_with_the_same_placeholders():
+    def placeholders(text: str) -> set[str]:
+        return {field for _, field, _, _ in Formatter().parse(text) if field}
+
+    assert MESSAGES["zh"].keys() == MESSAGES["en"].keys()
+    for key, text in MESSAGES["zh"].items():
+        assert placeholders(text) == placeholders(MESSAGES["en"][key]), key

@@ -1,0 +1,112 @@
+"""The index beside the database: loaded on restart, rebuilt when stale, updated live."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportbot.bot.service import ReportService
+from reportbot.retrieval.search import Searcher
+from reportbot.storage.index import MAX_INCREMENTAL_CHANGES, ReportIndex
+
+REPORT = "{org}2023年工作总结\n一、主要工作\n（一）抓学习。{body}\n二、存在的问题\n学习不够深入。\n"
+
+
+def write(tmp_path, name, org, body):
+    path = tmp_path / name
+    path.write_text(REPORT.format(org=org, body=body), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def no_rebuild(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the index was rebuilt from the database")
+    return lambda: monkeypatch.setattr(Searcher, "build", classmethod(refuse))
+
+
+def test_restart_loads_the_saved_index(db_path, seeds, no_rebuild):
+    first = ReportService.open(db_path)
+    first.ingest([seeds])
+    expected = [h.chunk_id for h in first.search("党员春训").hits]
+    first.close()
+    assert db_path.with_name(db_path.name + ".bm25.npz").exists()
+    no_rebuild()
+    second = ReportService.open(db_path)
+    assert [h.chunk_id for h in second.search("党员春训").hits] == expected
+    second.close()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete"])
+def test_damaged_index_file_is_rebuilt_not_trusted(db_path, seeds, damage):
+    first = ReportService.open(db_path)
+    first.ingest([seeds])
+    expected = [h.chunk_id for h in first.search("一述一评").hits]
+    first.close()
+    sidecar = db_path.with_name(db_path.name + ".bm25.npz")
+    if damage == "truncate":
+        sidecar.write_bytes(sidecar.read_bytes()[:200])
+    elif damage == "garbage":
+        sidecar.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    else:
+        sidecar.unlink()
+    second = ReportService.open(db_path)
+    assert [h.chunk_id for h in second.search("一述一评").hits] == expected
+    second.close()
+
+
+def test_index_written_for_another_state_is_stale(db_path, tmp_path, seeds):
+    service = ReportService.open(db_path)
+    service.ingest([seeds])
+    service.close()
+    other = ReportService.open(db_path)
+    other.store.delete_document(other.documents()[0].doc_id)  # no index save: sidecar now stale
+    other.store.close()
+    third = ReportService.open(db_path)
+    assert len({h.doc_id for h in third.search("党建工作", 10).hits}) <= 4
+    assert {h.doc_title for h in third.search("以文辅政").hits} == set()
+    third.close()
+
+
+def test_changes_from_another_process_arrive_incrementally(db_path, tmp_path, no_rebuild):
+    server = ReportService.open(db_path)
+    server.ingest([write(tmp_path, "a.txt", "甲局", "开展读书活动X次。")])
+    assert server.search("读书活动").hits
+    no_rebuild()
+    cli = ReportService.open(db_path)
+    [added] = cli.ingest([write(tmp_path, "b.txt", "乙局", "组织红色观影活动XX场。")])
+    assert [h.doc_id for h in server.search("红色观影").hits] == [added.doc_id]
+    cli.delete(added.doc_id)
+    assert server.search("红色观影").hits == ()
+    cli.close()
+    server.close()
+
+
+def test_incremental_updates_rank_like_a_rebuild(db_path, tmp_path, seeds):
+    live = ReportService.open(db_path)
+    live.ingest([seeds / "000_40057f9b2783dadc.txt", seeds / "001_9b8d0438ced14182.txt"])
+    live.search("党建")
+    live.ingest([seeds / "002_3d94340f791ca2d0.txt", seeds / "003_c74f7c1147f421d0.txt"])
+    live.delete(live.documents()[0].doc_id)
+    rebuilt = ReportIndex(live.store, persist=False).searcher()
+    ours = live.index.searcher()
+    for question in ("党组中心组学习", "党员积分制管理", "疫情期间怎么宣传动员群众", "支部书记"):
+        analysis = ours.analyze(question)
+        expected = rebuilt.candidates(analysis, 10)
+        found = ours.candidates(analysis, 10)
+        assert expected and [c for c, _ in found] == [c for c, _ in expected], question
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-5)
+    live.close()
+
+
+def test_long_backlog_is_rebuilt_in_the_background(db_path, tmp_path, monkeypatch):
+    monkeypatch.setattr("reportbot.storage.index.MAX_INCREMENTAL_CHANGES", 2)
+    server = ReportService.open(db_path)
+    server.search("读书")
+    cli = ReportService.open(db_path)
+    cli.ingest([write(tmp_path, f"{n}.txt", f"{n}号局", f"第{n}次读书会。") for n in range(4)])
+    server.search("读书会")  # starts the rebuild, answers from the old index meanwhile
+    server.index.wait()
+    assert len(server.search("读书会", 10).hits) == 4
+    assert MAX_INCREMENTAL_CHANGES > 2
+    cli.close()
+    server.close()
