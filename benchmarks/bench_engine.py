@@ -61,16 +61,6 @@ def rss() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def index_bytes(index: BM25Index) -> tuple[int, int]:
-    """(numpy arrays, vocabulary dict with its str keys and int values) in bytes."""
-    s = index._s
-    arrays = [s.doc_len, s.alive, s.df, s.norm, s.idf, *s.main, *s.delta]
-    vocab = sys.getsizeof(index.vocabulary) + sum(
-        sys.getsizeof(t) + sys.getsizeof(c) for t, c in index.vocabulary.items()
-    )
-    return sum(a.nbytes for a in arrays), vocab
-
-
 def timed(fn, *args) -> tuple[float, object]:
     start = time.perf_counter()
     result = fn(*args)
@@ -98,9 +88,9 @@ def bench(n_rows: int, n_queries: int, ref_queries: int, seed: int = 0) -> dict[
     build, index = timed(BM25Index, corpus)
     gc.collect()
     rss_delta = rss() - before
-    arrays, vocab = index_bytes(index)
-
-    index.top_k(queries[0], TOP)  # warm the per-thread buffer
+    for query in queries[:20]:  # warm up, and allocate this thread's accumulator
+        index.top_k(query, TOP)
+    arrays, vocab = index.nbytes()
     latencies, results = [], []
     for query in queries:
         seconds, top = timed(index.top_k, query, TOP)

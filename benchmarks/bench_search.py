@@ -96,7 +96,7 @@ def bench(chunks: int, work: Path, queries_n: int, seed: int) -> dict:
     searcher = service.searcher()
     out["index_build_s"] = time.perf_counter() - started
     out["index_rss_per_chunk"] = (rss_bytes() - rss_before) / out["chunks"]
-    engine_bytes = sum(a.nbytes for a in searcher.rows) + searcher.index.nbytes()
+    engine_bytes = sum(a.nbytes for a in searcher.rows) + sum(searcher.index.nbytes())
     out["index_arrays_per_chunk"] = engine_bytes / out["chunks"]
     service.close()
     out["db_mb"] = sum(p.stat().st_size for p in work.glob(f"bench-{docs}.db*")) / 1e6

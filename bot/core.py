@@ -59,6 +59,7 @@ class Event:
     is_reply_to_bot: bool = False
     bot_username: str = ""
     edited: bool = False
+    update_id: int | None = None
 
     @property
     def in_group(self) -> bool:
@@ -206,7 +207,7 @@ class Conversation:
             return [self._say(event, "too_long", length=len(question), limit=MAX_QUERY_CHARS)]
         response = self.service.search(question, self.settings.search.results, kind=kind,
                                        source=self.source, user_id=event.user_id,
-                                       chat_id=event.chat_id)
+                                       chat_id=event.chat_id, update_id=event.update_id)
         return [self.views.results(mode, question, response.hits, response.query_log_id,
                                    kind=kind, from_samples=response.from_samples,
                                    group=event.in_group)]
@@ -363,5 +364,5 @@ class Conversation:
             title = self.views.text(refusal.title_key)
             return [Article("refused", title, to_plain(refusal.text), refusal.text)]
         response = self.service.search(query, self.settings.search.results, source=self.source,
-                                       user_id=event.user_id)
+                                       user_id=event.user_id, update_id=event.update_id)
         return list(self.views.articles(response.hits, response.query_log_id))

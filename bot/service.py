@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +31,7 @@ from ..storage.index import ReportIndex
 
 MAX_QUERY_CHARS = 500
 PARALLEL_MIN_FILES = 16
+PARENT_CHECK_SECONDS = 0.5
 
 
 @lru_cache(maxsize=4096)
@@ -72,6 +74,17 @@ class _Prepared:
     content_hash: str = ""
     keys: frozenset[str] = frozenset()
     error: str | None = None
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: a worker whose ingest process was killed (kill -9) exits too."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _analyse_job(job: tuple[Path, int, BoilerplateFilter]) -> AnalysedReport | str:
@@ -181,7 +194,8 @@ class ReportService:
             yield from (_analyse_job(job) for job in jobs)
             return
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             yield from pool.map(_analyse_job, jobs, chunksize=4)
 
     def _store_analysed(self, item: _Prepared, analysed: AnalysedReport | str) -> IngestResult:
@@ -242,6 +256,7 @@ class ReportService:
         source: str = "cli",
         user_id: int | None = None,
         chat_id: int | None = None,
+        update_id: int | None = None,
     ) -> SearchResponse:
         """Answer a question with cited passages (or none) and log it."""
         started = time.perf_counter()
@@ -254,6 +269,7 @@ class ReportService:
         filters = {k: v for k, v in {"doc": doc_id, "kind": kind, "year": year}.items() if v}
         log_id = self.store.log_query(
             query=query, source=source, user_id=user_id, chat_id=chat_id, filters=filters,
+            update_id=update_id,
             result_ids=[h.chunk_id for h in hits], scores=[h.score for h in hits],
             latency_ms=latency,
         )

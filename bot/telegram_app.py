@@ -46,6 +46,7 @@ from telegram.ext import (
 from .access import Access
 from .config import BotSettings, ConfigError, Settings
 from .core import Conversation, Event, Upload
+from .inbox import InboxApplication, InboxRequest, resume
 from .render import to_plain
 from .replies import Article, Button, Notice, Output, Reply
 from .service import ReportService
@@ -107,6 +108,8 @@ def build_application(settings: Settings, service: ReportService, token: str) ->
     keep_token_out_of_logs()
     app = (
         Application.builder()
+        .application_class(InboxApplication, kwargs={"inbox_store": service.store})
+        .get_updates_request(InboxRequest(service.store, connection_pool_size=1))
         .token(token)
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)
@@ -114,7 +117,7 @@ def build_application(settings: Settings, service: ReportService, token: str) ->
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(RetryingRateLimiter(settings.telegram.max_retries))
         .concurrent_updates(settings.telegram.concurrent_updates)
-        .post_init(register_commands)
+        .post_init(start_up)
         .build()
     )
     app.bot_data[CORE] = Conversation(service, settings, secret=token.encode(), access=access)
@@ -176,6 +179,7 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     event = to_event(update, context.bot.id, context.bot.username)
     if event is None:
         return
+    event = replace(event, update_id=update.update_id)
     message = update.effective_message
     if event.document and message and message.document and \
             (target := conversation.upload_target(event)):
@@ -200,10 +204,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         _LOG.warning("could not tell the user about the failure: %s", error)
 
 
-async def register_commands(app: Application) -> None:
-    """Fill the client's command menu (setMyCommands) in the configured language."""
+async def start_up(app: Application) -> None:
+    """Fill the command menu (setMyCommands) and queue updates a crash left unanswered."""
     conversation: Conversation = app.bot_data[CORE]
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in conversation.commands()])
+    resumed = await resume(app, conversation.service.store)
+    if resumed:
+        _LOG.info("resuming %d update(s) fetched before the last stop", resumed)
 
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:

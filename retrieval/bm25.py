@@ -12,9 +12,9 @@ Postings hold raw term frequencies (int32 row + smallest unsigned tf, ~5 bytes e
 since avgdl, N and n(t) move with every update: K(d) per row and idf per term are recomputed after
 each update (O(rows + terms)) and weights are computed at query time for touched postings only.
 dtype=np.float64 reproduces rank-bm25 bit for bit (same operations, same order); float32 halves
-the per-row arrays. add() appends to a delta segment merged into the main one (dropping deleted
-rows' postings) once it outgrows an eighth of it; delete() tombstones rows and recounts live
-document frequencies in one vectorised pass. Row ids never change; each update publishes an
+K(d) and the accumulator. add() appends to a delta segment, merged into the main one (dropping
+deleted rows' postings) once it outgrows an eighth of it; delete() tombstones rows and recounts
+live document frequencies in one vectorised pass. Row ids never change; each update publishes an
 immutable snapshot, so concurrent searches never see half an update.
 
 top_k is term-at-a-time MaxScore over a per-thread dense accumulator (reset after use): short
@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import tempfile
 import threading
 from collections import Counter
@@ -48,7 +49,7 @@ EPSILON = 0.25
 FORMAT, FORMAT_VERSION = "reportbot-bm25", 1
 MERGE_MIN = 1 << 16  # delta postings below this never trigger a merge
 BATCH = 1 << 14  # postings this short are accumulated in the first pass, all terms at once
-LOOKUP_COST = 8  # one binary-search probe costs about as much as this many accumulated postings
+LOOKUP_COST = 16  # one binary-search probe costs about as much as this many accumulated postings
 POOL = 4  # leading candidates completed per result to estimate the k-th best full score
 _FIELDS = ("meta", "terms", "offsets", "indptr", "rows", "tf", "doc_len", "alive")
 _DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -109,6 +110,16 @@ class BM25Index:
     def n_alive(self) -> int:
         """Rows not deleted: rank-bm25's N."""
         return self._s.n_alive
+
+    def nbytes(self) -> tuple[int, int]:
+        """(numpy arrays incl. this thread's scratch, vocabulary dict with keys) in bytes."""
+        s = self._s
+        scratch = getattr(self._local, "acc", None)
+        arrays = [s.doc_len, s.alive, s.df, s.norm, s.idf, *s.main, *s.delta, scratch]
+        vocab = sys.getsizeof(self.vocabulary) + sum(
+            sys.getsizeof(t) + sys.getsizeof(c) for t, c in self.vocabulary.items()
+        )
+        return sum(a.nbytes for a in arrays if a is not None), vocab
 
     def doc_freq(self, term: str) -> int:
         """Number of live rows containing the term."""
@@ -192,10 +203,9 @@ class BM25Index:
         s = self._s
         cols = self._query_cols(s, query)
         out = np.zeros(len(s.doc_len), self.dtype)
-        rows, weights, bounds = self._gather(s, [_pieces(s, c) for c in cols], None)
+        pieces = [_pieces(s, c) for c in cols]
+        rows, weights, bounds = self._gather(s, pieces, self._allowed(s, None))
         _accumulate(out, rows, weights, bounds, s.idf[cols])  # query order: rank-bm25's sums
-        if s.dead_postings:
-            out[~s.alive] = 0
         return out
 
     def top_k(self, query: Sequence[str], k: int,
@@ -215,7 +225,7 @@ class BM25Index:
             rows, weights, bounds = self._gather(s, [pieces[c] for c in cols], allowed)
             touched.append(rows)
             _accumulate(acc, rows, weights, bounds, s.idf[cols])  # query order: exact sums
-            acc_rows = acc[rows]
+            acc_rows = acc.take(rows)  # take() gathers faster than fancy indexing
             best = acc_rows >= _kth(acc_rows, k * len(cols))  # a row repeats once per token
             return _top(rows[best], acc_rows[best], k)
         finally:
@@ -240,7 +250,7 @@ class BM25Index:
         touched.append(rows)
         _accumulate(acc, rows, weights, bounds, scale[:done])
         while True:
-            acc_rows = acc[rows]
+            acc_rows = acc.take(rows)
             if done == len(terms):  # a row repeats once per term: the k*done-th is a lower bound
                 selected = acc_rows >= _kth(acc_rows, k * done) - tol
                 break
@@ -276,14 +286,16 @@ class BM25Index:
         if mask is None:
             return s.alive if s.dead_postings else None
         mask = np.asarray(mask, bool)
-        if mask.shape != s.alive.shape:
+        if mask.ndim != 1 or len(mask) > len(s.alive):
             raise ValueError(f"mask has shape {mask.shape}, expected {s.alive.shape}")
+        if len(mask) < len(s.alive):  # rows added after the caller built its mask: not allowed
+            mask = np.concatenate([mask, np.zeros(len(s.alive) - len(mask), bool)])
         return mask & s.alive if s.dead_postings else mask
 
     def _weights(self, s: _Snapshot, rows: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """tf * (k1+1) / (tf + K(d)): the per-posting factor (idf is applied by the caller)."""
         tf = tf.astype(self.dtype)
-        norm = s.norm[rows]
+        norm = s.norm.take(rows)
         norm += tf
         tf *= self.k1 + 1
         tf /= norm
@@ -454,10 +466,12 @@ def _accumulate(acc: np.ndarray, rows: np.ndarray, weights: np.ndarray, bounds: 
 
 
 def _kth(values: np.ndarray, k: int) -> float:
-    """k-th largest value, -inf when there are fewer."""
+    """k-th largest value, -inf when there are fewer. Partitioning the negated values around
+    k is the fast way on score arrays whose bulk ties at the bottom; around len - k,
+    introselect can take 20x longer there."""
     if len(values) < k:
         return -math.inf
-    return float(np.partition(values, len(values) - k)[len(values) - k])
+    return -float(np.partition(-values, k - 1)[k - 1])
 
 
 def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -7,6 +7,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -94,6 +95,26 @@ class ReportStore:
                 self._connections.append(db)
         return db
 
+    @contextmanager
+    def writing(self) -> Iterator[Database]:
+        """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+        A deferred transaction that reads first and writes later fails at once with
+        "database is locked" when another process wrote in between; taking the lock first
+        makes SQLite wait (busy_timeout) instead.
+        """
+        db = self.db
+        if db.conn.in_transaction:
+            yield db
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
     def close(self) -> None:
         with self._connections_lock:
             for db in self._connections:
@@ -154,7 +175,7 @@ class ReportStore:
         replaces: int | None = None,
     ) -> int:
         """Store a document and its chunks in one transaction, replacing an older version."""
-        with self.db.atomic():
+        with self.writing():
             if replaces is not None:
                 self._delete(replaces)
             if not sample:
@@ -189,7 +210,7 @@ class ReportStore:
     def delete_document(self, doc_id: int) -> DocumentInfo:
         """Remove a document and everything derived from it."""
         info = self.document(doc_id)
-        with self.db.atomic():
+        with self.writing():
             self._delete(doc_id)
         return info
 
@@ -319,17 +340,26 @@ class ReportStore:
         user_id: int | None = None,
         chat_id: int | None = None,
         filters: dict | None = None,
+        update_id: int | None = None,
     ) -> int:
-        """Record one search from any interface; returns its id (used by buttons)."""
-        return self.db["query_log"].insert(
-            {
-                "time": now(), "source": source, "user_id": user_id, "chat_id": chat_id,
-                "query": query, "filters": json.dumps(filters or {}, ensure_ascii=False),
-                "result_ids": json.dumps(list(result_ids)),
-                "scores": json.dumps([round(s, 4) for s in scores]),
-                "results": len(result_ids), "latency_ms": round(latency_ms, 3),
-            }
-        ).last_pk
+        """Record one search from any interface; returns its id (used by buttons).
+
+        A question retried after a crash (same Telegram update) updates its row, not a new one.
+        """
+        row = {
+            "time": now(), "source": source, "user_id": user_id, "chat_id": chat_id,
+            "query": query, "filters": json.dumps(filters or {}, ensure_ascii=False),
+            "result_ids": json.dumps(list(result_ids)),
+            "scores": json.dumps([round(s, 4) for s in scores]),
+            "results": len(result_ids), "latency_ms": round(latency_ms, 3), "update_id": update_id,
+        }
+        with self.writing():
+            existing = update_id is not None and self.db.execute(
+                "select id from query_log where update_id = ?", [update_id]).fetchone()
+            if existing:
+                self.db["query_log"].update(existing[0], row)
+                return existing[0]
+            return self.db["query_log"].insert(row).last_pk
 
     def logged_query(self, query_log_id: int) -> dict:
         row = self.db.execute(
@@ -343,7 +373,7 @@ class ReportStore:
     def add_feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
         """Store a 👍 (+1) or 👎 (-1); a user's second vote on the same answer replaces the first."""
         self.logged_query(query_log_id)
-        with self.db.atomic():
+        with self.writing():
             self.db.execute(
                 """insert into feedback (query_log_id, user_id, vote, time) values (?, ?, ?, ?)
                    on conflict (query_log_id, user_id) do update set vote = excluded.vote,
@@ -355,7 +385,7 @@ class ReportStore:
 
     def inbox_put(self, updates: Iterable[tuple[int, str]]) -> None:
         """Store fetched updates (id, JSON) before they are confirmed; repeats are ignored."""
-        with self.db.atomic():
+        with self.writing():
             for update_id, payload in updates:
                 self.db.execute(
                     "insert or ignore into inbox (update_id, payload, received_at) values (?, ?, ?)",

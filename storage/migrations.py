@@ -115,3 +115,11 @@ def m0003_inbox(db: Database) -> None:
         pk="update_id", not_null={"payload", "received_at"},
     )
     db["inbox"].create_index(["done_at"])
+
+
+@migrations(name="0004_query_log_update_id")
+def m0004_query_log_update_id(db: Database) -> None:
+    """Tie a logged question to its Telegram update, so a retried update logs it once."""
+    db["query_log"].add_column("update_id", int)
+    db.execute("create unique index query_log_update_id on query_log (update_id) "
+               "where update_id is not null")

@@ -725,6 +725,11 @@ class FakeBotAPI:
         """Close the connection of the next ``count`` ``method`` calls without answering."""
         self._plan(method, count, _Fault(None))
 
+    def clear_faults(self) -> None:
+        """Forget faults planned but not yet served."""
+        with self._cond:
+            self._planned_faults.clear()
+
     def _plan(self, method: str, count: int, fault: _Fault) -> None:
         assert method in self._methods, f"the fake does not implement {method!r}"
         with self._cond:

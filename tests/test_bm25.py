@@ -113,7 +113,14 @@ def test_mask_is_applied_before_top_k():
         assert_top_k_exact(found, index.scores(query), matched(corpus, query) & mask, 5)
     assert index.top_k(["全部"], 5, np.zeros(len(corpus), bool)) == []
     with pytest.raises(ValueError):
-        index.top_k(["全部"], 5, np.ones(3, bool))
+        index.top_k(["全部"], 5, np.ones(len(corpus) + 1, bool))
+
+
+def test_mask_built_before_an_add_leaves_the_new_rows_out():
+    index = BM25Index([["党建", "学习"], ["学习"]])
+    mask = np.ones(index.n_docs, bool)
+    index.add([["学习", "党建"]])
+    assert {row for row, _ in index.top_k(["党建"], 5, mask)} == {0}
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
