@@ -45,6 +45,7 @@ class TelegramSettings:
     poll_timeout: float = 10.0
     concurrent_updates: int = 8
     max_retries: int = 3
+    max_messages_per_second: float = 30.0
 
 
 @dataclass(frozen=True)

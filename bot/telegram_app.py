@@ -64,8 +64,9 @@ class RetryingRateLimiter(AIORateLimiter):
     """PTB's flood control (waits out a 429's retry_after) plus retries with exponential
     backoff when the network or a proxy fails (connection errors, 5xx)."""
 
-    def __init__(self, max_retries: int, backoff: float = BACKOFF_SECONDS) -> None:
-        super().__init__(max_retries=max_retries)
+    def __init__(self, max_retries: int, per_second: float,
+                 backoff: float = BACKOFF_SECONDS) -> None:
+        super().__init__(max_retries=max_retries, overall_max_rate=per_second)
         self._network_retries = max_retries
         self._backoff = backoff
 
@@ -115,7 +116,8 @@ def build_application(settings: Settings, service: ReportService, token: str) ->
         .base_file_url(settings.telegram.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(RetryingRateLimiter(settings.telegram.max_retries))
+        .rate_limiter(RetryingRateLimiter(settings.telegram.max_retries,
+                                          settings.telegram.max_messages_per_second))
         .concurrent_updates(settings.telegram.concurrent_updates)
         .post_init(start_up)
         .build()
