@@ -80,6 +80,11 @@ class Candidate:
     kind: str
     text: str
     tokens: frozenset[str]
+    compact: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.compact:
+            object.__setattr__(self, "compact", squeeze(normalize(self.text)))
 
 
 class Rows(NamedTuple):
@@ -257,27 +262,28 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
         return []
     best = max(coverage for coverage, _ in judged)
     floor = max(MIN_PASSAGE_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
+    proximity, definition = _proximity_patterns(analysis), _definition_pattern(analysis)
     kept = sorted(
-        (replace(c, score=c.score * coverage**COORD_POWER * _proximity_boost(analysis, c)
-                  * _definition_boost(analysis, c))
+        ((c.score * coverage**COORD_POWER * _proximity_boost(proximity, c)
+          * (DEFINITION_BOOST if definition and definition.search(c.compact) else 1.0), c)
          for coverage, c in judged if coverage >= floor),
-        key=lambda c: -c.score,
+        key=lambda pair: -pair[0],
     )
     hits: list[Hit] = []
-    shingles: list[set[str]] = []
-    for candidate in kept:
-        own = _shingles(candidate.text)
-        twin = next((i for i, other in enumerate(shingles) if _similar(own, other)), None)
+    shown: list[tuple[Candidate, set[str]]] = []
+    for score, candidate in kept:
+        twin = next((i for i, (other, shingles) in enumerate(shown)
+                     if _near_duplicate(candidate, other, shingles)), None)
         if twin is not None:
             hits[twin] = replace(hits[twin], also_in=(*hits[twin].also_in, candidate.doc_title))
             continue
         if len(hits) == k:
             continue
-        shingles.append(own)
+        shown.append((candidate, _shingles(candidate.compact)))
         hits.append(
             Hit(
                 rank=len(hits) + 1,
-                score=round(candidate.score, 4),
+                score=round(score, 4),
                 chunk_id=candidate.chunk_id,
                 doc_id=candidate.doc_id,
                 doc_title=candidate.doc_title,
@@ -309,37 +315,34 @@ def passage_coverage(analysis: QueryAnalysis, candidate: Candidate) -> float:
 
 def matched_terms(analysis: QueryAnalysis, candidate: Candidate) -> tuple[str, ...]:
     """Question tokens visible in the passage text, longest first, for highlighting."""
-    text = normalize(candidate.text)
-    terms = {t for t in analysis.tokens if t in candidate.tokens and t in text}
+    terms = {t for t in analysis.tokens if t in candidate.tokens and t in candidate.compact}
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
 
 
-def _proximity_boost(analysis: QueryAnalysis, candidate: Candidate) -> float:
+def _proximity_patterns(analysis: QueryAnalysis) -> list[tuple[re.Pattern, float]]:
+    """One pattern per pair of neighbouring question words, with the pair's weight."""
+    return [
+        (re.compile(f"{re.escape(a.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(b.word)}"),
+         min(a.weight, b.weight))
+        for a, b in zip(analysis.words, analysis.words[1:], strict=False)
+    ]
+
+
+def _proximity_boost(patterns: list[tuple[re.Pattern, float]], candidate: Candidate) -> float:
     """Reward passages where neighbouring question words stand together, as in the question."""
-    pairs = list(zip(analysis.words, analysis.words[1:], strict=False))
-    if not pairs:
+    if not patterns:
         return 1.0
-    text = squeeze(normalize(candidate.text))
-    total = sum(min(a.weight, b.weight) for a, b in pairs)
-    near = sum(
-        min(a.weight, b.weight)
-        for a, b in pairs
-        if re.search(f"{re.escape(a.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(b.word)}", text)
-    )
-    return 1.0 + PROXIMITY_WEIGHT * near / total
+    near = sum(weight for pattern, weight in patterns if pattern.search(candidate.compact))
+    return 1.0 + PROXIMITY_WEIGHT * near / sum(weight for _, weight in patterns)
 
 
-def _definition_boost(analysis: QueryAnalysis, candidate: Candidate) -> float:
-    """Boost a passage that enumerates or explains a question term the question asks about."""
-    if not ASKS_DEFINITION.search(analysis.question):
-        return 1.0
-    text = squeeze(normalize(candidate.text))
-    for word in analysis.words:
-        term = re.escape(word.word)
-        pattern = rf"、[^。；]{{1,40}}等[“\"「]?{term}|{term}[”\"」]?[^。；]{{0,8}}(，即|:|是指|包括)"
-        if len(word.word) >= 2 and re.search(pattern, text):
-            return DEFINITION_BOOST
-    return 1.0
+def _definition_pattern(analysis: QueryAnalysis) -> re.Pattern | None:
+    """For "是哪些/指什么" questions: a term enumerated ("A、B等“X”") or explained ("X，即…")."""
+    terms = [re.escape(w.word) for w in analysis.words if len(w.word) >= 2]
+    if not terms or not ASKS_DEFINITION.search(analysis.question):
+        return None
+    term = "(?:" + "|".join(terms) + ")"
+    return re.compile(rf"、[^。；]{{1,40}}等[“\"「]?{term}|{term}[”\"」]?[^。；]{{0,8}}(，即|:|是指|包括)")
 
 
 def _parts(word: str) -> tuple[str, ...]:
@@ -364,10 +367,17 @@ def _trim_particles(words: list[str]) -> list[str]:
     return trimmed
 
 
-def _shingles(text: str) -> set[str]:
-    compact = squeeze(normalize(text))
+def _shingles(compact: str) -> set[str]:
     return {compact[i : i + 4] for i in range(max(1, len(compact) - 3))}
 
 
-def _similar(a: set[str], b: set[str]) -> bool:
-    return len(a & b) / max(1, min(len(a), len(b))) >= DUPLICATE_SIMILARITY
+def _near_duplicate(candidate: Candidate, shown: Candidate, shown_shingles: set[str]) -> bool:
+    """Most of the shorter passage's 4-character shingles recur in the other (checked only
+    when their token sets already overlap that much, which is cheap to test)."""
+    tokens = len(candidate.tokens & shown.tokens) / max(1, min(len(candidate.tokens),
+                                                              len(shown.tokens)))
+    if tokens < DUPLICATE_SIMILARITY / 2:  # titles differ, so token overlap runs lower
+        return False
+    own = _shingles(candidate.compact)
+    shared = len(own & shown_shingles) / max(1, min(len(own), len(shown_shingles)))
+    return shared >= DUPLICATE_SIMILARITY

@@ -90,6 +90,9 @@ class ReportStore:
             db = Database(conn)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA foreign_keys = ON")
+            # In WAL mode NORMAL survives any crash of the process; only an OS crash or power
+            # cut can lose the last commits. It spares an fsync on every logged question.
+            db.execute("PRAGMA synchronous = NORMAL")
             self._local.db = db
             with self._connections_lock:
                 self._connections.append(db)
@@ -315,16 +318,15 @@ class ReportStore:
         return self._chunk_records("c.doc_id = ?", [doc_id])
 
     def _chunk_records(self, where: str, params: list) -> list[ChunkRecord]:
-        sql = f"""select c.*, d.title from chunks c join documents d on d.id = c.doc_id
+        sql = f"""select c.id, c.doc_id, d.title, c.position, c.section, c.path, c.kind, c.text,
+                         c.tokens
+                  from chunks c join documents d on d.id = c.doc_id
                   where {where} order by c.doc_id, c.position"""
         return [
-            ChunkRecord(
-                chunk_id=row["id"], doc_id=row["doc_id"], doc_title=row["title"],
-                position=row["position"], section=row["section"],
-                path=tuple(json.loads(row["path"])), kind=row["kind"], text=row["text"],
-                tokens=tuple(row["tokens"].split()),
-            )
-            for row in self.db.query(sql, params)
+            ChunkRecord(chunk_id, doc_id, title, position, section, tuple(json.loads(path)),
+                        kind, text, tuple(tokens.split()))
+            for chunk_id, doc_id, title, position, section, path, kind, text, tokens
+            in self.db.execute(sql, params)
         ]
 
     # query log and feedback -----------------------------------------------------
