@@ -112,19 +112,23 @@ def bench(chunks: int, work: Path, queries_n: int, seed: int) -> dict:
     queries = make_queries(texts, rng, queries_n)
     for query in queries[:20]:
         service.search(query)  # warm caches
-    search_ms, engine_ms, answered = [], [], 0
+    search_ms, retrieve_ms, engine_ms, answered = [], [], [], 0
     for query in queries:
         started = time.perf_counter()
-        response = service.search(query, 10)
+        response = service.search(query, 5)
         search_ms.append((time.perf_counter() - started) * 1000)
         answered += bool(response.hits)
+        started = time.perf_counter()
         analysis = searcher.analyze(query)
+        rows = searcher.index.top_k(analysis.tokens, 10)
+        service.store.chunks([int(searcher.rows.chunk_ids[row]) for row, _ in rows])
+        retrieve_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         searcher.index.top_k(analysis.tokens, 10)
         engine_ms.append((time.perf_counter() - started) * 1000)
-    out["search"] = percentiles(search_ms)
-    out["search_p50_ms"] = float(np.percentile(search_ms, 50))
-    out["engine"] = percentiles(engine_ms)
+    out["answer (service.search)"] = percentiles(search_ms)
+    out["retrieve (tokenize+top10+fetch)"] = percentiles(retrieve_ms)
+    out["engine (top_k only)"] = percentiles(engine_ms)
     out["answered"] = f"{answered}/{len(queries)}"
 
     out.update(compare_with_rank_bm25(service, searcher, queries, rng))
@@ -136,7 +140,7 @@ def bench(chunks: int, work: Path, queries_n: int, seed: int) -> dict:
                    capture_output=True)
     out["cold_start_s"] = time.perf_counter() - started
 
-    out["add_one_doc_s"] = add_one_document(db, corpus, service, work)
+    out["add_one_doc_visible_s"], out["cli_ingest_visible_s"] = add_one_document(db, service, work)
     service.close()
     return out
 
@@ -168,23 +172,34 @@ def compare_with_rank_bm25(service, searcher, queries, rng) -> dict:
     return {
         "rank_bm25_build_s": build_s,
         "rank_bm25": percentiles(ref_ms),
-        "speedup_p50": statistics.median(ref_ms) / max(1e-9, statistics.median(ours_ms)),
+        "speedup_p50 (same tokens)": statistics.median(ref_ms) / max(1e-9, statistics.median(ours_ms)),
         "top10_agreement": f"{agree}/{compared}",
     }
 
 
-def add_one_document(db: Path, corpus: Path, server: ReportService, work: Path) -> float:
-    """Another process ingests one report; how long until the serving index answers from it."""
-    new = work / "new-report.txt"
-    new.write_text("某新单位2025年工作总结\n一、主要工作\n（一）抓学习。开展“蓝天学堂”读书会12次。\n",
-                   encoding="utf-8")
+def add_one_document(db: Path, server: ReportService, work: Path) -> tuple[float, float]:
+    """Seconds until a report ingested elsewhere is searchable in the serving index: by a
+    second open service in this process, and by a `reportbot ingest` subprocess (whose
+    Python and jieba start-up is included)."""
+    def visible(question: str, started: float) -> float:
+        while not server.search(question).hits:
+            if time.perf_counter() - started > 60:
+                raise RuntimeError("new document never became searchable")
+        return time.perf_counter() - started
+
+    report = "某新单位2025年工作总结\n一、主要工作\n（一）抓学习。开展“{}”读书会12次。\n"
+    first, second = work / "new-report-1.txt", work / "new-report-2.txt"
+    first.write_text(report.format("蓝天学堂"), encoding="utf-8")
+    second.write_text(report.format("青山讲坛"), encoding="utf-8")
+    writer = ReportService.open(db)
+    started = time.perf_counter()
+    writer.ingest([first])
+    in_process = visible("蓝天学堂读书会", started)
+    writer.close()
     started = time.perf_counter()
     subprocess.run([str(Path(sys.executable).with_name("reportbot")), "--db", str(db), "ingest",
-                    str(new)], check=True, capture_output=True)
-    while not server.search("蓝天学堂读书会").hits:
-        if time.perf_counter() - started > 60:
-            raise RuntimeError("new document never became searchable")
-    return time.perf_counter() - started
+                    str(second)], check=True, capture_output=True)
+    return in_process, visible("青山讲坛读书会", started)
 
 
 def main() -> None:

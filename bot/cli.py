@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from collections.abc import Callable
@@ -265,6 +267,49 @@ def stats(service: ReportService, settings: Settings) -> None:
         if key == "top_queries":
             value = "; ".join(f"{q['query']} ({q['count']})" for q in value) or "-"
         click.echo(f"{key}: {value}")
+
+
+@cli.command()
+@click.argument("destination", type=click.Path(dir_okay=False))
+@with_service
+def backup(service: ReportService, settings: Settings, destination: str) -> None:
+    """Copy the database to DESTINATION with SQLite's online backup (safe while serving).
+
+    Restore by stopping the bot and copying the backup over the database file.
+
+    \b
+    Example:
+        reportbot backup /backups/reportbot-2026-11-23.db
+    """
+    path = service.store.backup(destination)
+    click.echo(f"backed up {service.store.path} to {path} ({path.stat().st_size:,} bytes)")
+
+
+@cli.command(name="export-log")
+@click.option("--since", help="Only questions from this date on (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@with_service
+def export_log(service: ReportService, settings: Settings, since: str | None, fmt: str) -> None:
+    """Print the query log with 👍/👎 counts, for your own analysis.
+
+    \b
+    Example:
+        reportbot export-log --since 2026-11-01 --format csv > questions.csv
+    """
+    rows = service.store.export_log(since)
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    writer = None
+    for row in rows:
+        line = io.StringIO()
+        if writer is None:
+            csv.DictWriter(line, fieldnames=list(row)).writeheader()
+        writer = csv.DictWriter(line, fieldnames=list(row))
+        writer.writerow(row)
+        click.echo(line.getvalue(), nl=False)
 
 
 @cli.command(name="eval")

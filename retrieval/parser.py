@@ -31,6 +31,10 @@ TITLE_WORDS = re.compile(r"总结|报告|述职|汇报|安排|计划|要点|方�
 MAX_TITLE = 60
 TITLE_SEARCH_LINES = 20
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+SIGNATURE = re.compile(
+    r"^(?:\S{1,8}人\s*[：:]\s*\S{0,20}|(?:19|20|二[〇○0零])[\d〇○零一二三四五六七八九]{2}\s*年"
+    r"[\d一二三四五六七八九十]{1,2}\s*月(?:[\d一二三四五六七八九十]{1,3}\s*日)?)$"
+)
 
 PROBLEM = re.compile(
     r"存在.{0,6}(问题|不足|差距)|(问题|不足|差距|短板)(及|和|与|以及|、)|不足之处|薄弱环节"
@@ -64,7 +68,10 @@ def parse_report(
         else:
             kept.append((index, line))
     title, body = _split_title(kept, source.levels, name, removed)
+    body, signature = _split_signature(body)
     sections, path_only, parts = _sections(body, source.levels)
+    if signature:
+        sections.append(Section(("落款",), "other", "\n".join(signature)))
     return ParsedReport(
         title=title,
         year=_year(title, body),
@@ -127,6 +134,17 @@ def _looks_like_title(line: str, declared: int | None, position: int) -> bool:
     if line[-1] in SENTENCE_END:
         return False
     return bool(TITLE_WORDS.search(line))
+
+
+def _split_signature(body):
+    """Peel the sign-off (述职人：XXX / 2024年1月) off the end, so it is not cited as part
+    of the last section."""
+    end = len(body)
+    while end > 0 and SIGNATURE.match(body[end - 1][1]) and heading_level(body[end - 1][1]) is None:
+        end -= 1
+    if end == len(body) or end == 0:
+        return body, []
+    return body[:end], [line for _, line in body[end:]]
 
 
 def _year(title: str, body) -> int | None:

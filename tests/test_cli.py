@@ -129,3 +129,29 @@ def test_console_script_runs_as_a_subprocess(db_path, seeds):
         text=True,
     ).stdout
     assert json.loads(out)[0]["doc_title"] == "局党组书记党建工作述职报告"
+
+
+def test_backup_is_a_working_copy_and_never_overwrites(run, ingested, tmp_path):
+    target = tmp_path / "backups" / "copy.db"
+    assert "backed up" in run("backup", str(target)).output
+    copy = CliRunner().invoke(cli, ["--db", str(target), "search", "一述一评", "--json"],
+                              catch_exceptions=False)
+    assert json.loads(copy.output)[0]["doc_title"] == "局党组书记党建工作述职报告"
+    assert "already exists" in run("backup", str(target), expect=1).output
+
+
+def test_export_log_with_feedback(run, ingested, db_path):
+    from reportbot.storage.db import ReportStore
+
+    run("search", "党员春训")
+    run("search", "怎样做红烧肉")
+    store = ReportStore(db_path)
+    first = next(store.export_log())["id"]
+    store.add_feedback(first, 7, -1)
+    store.close()
+    rows = [json.loads(line) for line in run("export-log").output.splitlines()]
+    assert [r["query"] for r in rows] == ["党员春训", "怎样做红烧肉"]
+    assert rows[0]["downvotes"] == 1 and rows[1]["results"] == 0
+    csv_lines = run("export-log", "--format", "csv", "--since", "2000-01-01").output.splitlines()
+    assert csv_lines[0].startswith("id,time,source") and len(csv_lines) == 3
+    assert run("export-log", "--since", "2999-01-01").output == ""
