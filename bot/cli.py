@@ -39,6 +39,7 @@ def with_service(command: Callable) -> Callable:
                 settings.db_path(db or parent.get("db")),
                 boilerplate_patterns=settings.ingest.boilerplate_patterns,
                 max_file_bytes=settings.ingest.max_file_bytes,
+                engine=settings.search.engine,
             )
         except ConfigError as error:
             raise click.ClickException(str(error)) from error

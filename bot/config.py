@@ -20,6 +20,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 APP_NAME = "reportbot"
+ENGINES = ("bm25", "rank-bm25")
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DB_ENV = "REPORTBOT_DB"
 CONFIG_ENV = "REPORTBOT_CONFIG"
@@ -139,7 +140,10 @@ def parse_settings(data: dict, source: str = "<config>") -> Settings:
         if not isinstance(values, dict):
             raise ConfigError(f"{source}: [{name}] must be a table")
         sections[name] = _section(cls, name, values, source)
-    return Settings(**sections, source=source)
+    settings = Settings(**sections, source=source)
+    if settings.search.engine not in ENGINES:
+        raise ConfigError(f"{source}: search.engine must be one of {', '.join(ENGINES)}")
+    return settings
 
 
 def _section(cls, name: str, values: dict, source: str):

@@ -104,11 +104,12 @@ class ReportService:
         store: ReportStore,
         boilerplate_patterns: Iterable[str] = (),
         max_file_bytes: int = DEFAULT_MAX_BYTES,
+        engine: str = "bm25",
     ) -> None:
         self.store = store
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
-        self.index = ReportIndex(store)
+        self.index = ReportIndex(store, engine=engine)
         if not store.documents():
             self._ingest_samples()
 

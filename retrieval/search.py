@@ -22,6 +22,7 @@ import numpy as np
 
 from .bm25 import BM25Index
 from .models import KINDS, Hit
+from .reference import ReferenceIndex
 from .text import normalize, squeeze
 from .tokenizer import general_weight, is_term, query_words, tokenize
 
@@ -33,6 +34,7 @@ MAX_EXPANSIONS = 3
 CANDIDATE_FACTOR = 4
 DUPLICATE_SIMILARITY = 0.7
 MAX_PHRASE = 24
+ENGINES = {"bm25": BM25Index, "rank-bm25": ReferenceIndex}
 COORD_POWER = 2
 PROXIMITY_GAP = 3
 PROXIMITY_WEIGHT = 0.5
@@ -126,10 +128,11 @@ class Searcher:
         self._sorted_vocabulary: list[str] = []
 
     @classmethod
-    def build(cls, records: Iterable[IndexRow], phrases: Iterable[str] = ()) -> Searcher:
+    def build(cls, records: Iterable[IndexRow], phrases: Iterable[str] = (),
+              engine: str = "bm25") -> Searcher:
         """A searcher over (chunk id, doc id, kind, year, tokens) records."""
         records = list(records)
-        return cls(BM25Index([r[4] for r in records]), Rows.of(records), phrases)
+        return cls(ENGINES[engine]([r[4] for r in records]), Rows.of(records), phrases)
 
     def add(self, records: Iterable[IndexRow], phrases: Iterable[str] = ()) -> None:
         """Make more passages searchable (global BM25 statistics move with them)."""

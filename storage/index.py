@@ -31,9 +31,10 @@ MAX_INCREMENTAL_CHANGES = 200
 class ReportIndex:
     """The Searcher for one ReportStore, synced on demand."""
 
-    def __init__(self, store: ReportStore, persist: bool = True) -> None:
+    def __init__(self, store: ReportStore, persist: bool = True, engine: str = "bm25") -> None:
         self.store = store
-        self.persist = persist
+        self.engine = engine
+        self.persist = persist and engine == "bm25"  # the reference engine has no file format
         self._searcher: Searcher | None = None
         self._generation = -1
         self._state = ""
@@ -79,7 +80,7 @@ class ReportIndex:
 
     def _rebuild_now(self) -> Searcher:
         state = self.store.state()
-        searcher = Searcher.build(self.store.iter_index_rows(), self.store.phrases())
+        searcher = Searcher.build(self.store.iter_index_rows(), self.store.phrases(), self.engine)
         self._generation, self._state = _generation_of(state), state
         self._save(searcher, state)
         return searcher
@@ -90,7 +91,8 @@ class ReportIndex:
 
         def rebuild() -> None:
             state = self.store.state()
-            searcher = Searcher.build(self.store.iter_index_rows(), self.store.phrases())
+            searcher = Searcher.build(self.store.iter_index_rows(), self.store.phrases(),
+                                      self.engine)
             with self._lock:
                 self._searcher = searcher
                 self._generation, self._state = _generation_of(state), state

@@ -110,3 +110,30 @@ def test_long_backlog_is_rebuilt_in_the_background(db_path, tmp_path, monkeypatc
     assert MAX_INCREMENTAL_CHANGES > 2
     cli.close()
     server.close()
+
+
+def test_reference_engine_ranks_like_the_fast_one(db_path, tmp_path, seeds):
+    fast = ReportService.open(db_path)
+    fast.ingest([seeds])
+    reference = ReportIndex(fast.store, engine="rank-bm25").searcher()
+    ours = fast.index.searcher()
+    for question in ("党组中心组学习", "党员积分制管理", "疫情期间怎么宣传动员群众", "支部书记"):
+        analysis = ours.analyze(question)
+        expected = reference.candidates(reference.analyze(question), 10)
+        found = ours.candidates(analysis, 10)
+        assert [c for c, _ in found] == [c for c, _ in expected], question
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-5)
+    first = fast.documents()[0].doc_id
+    fast.delete(first)
+    reference.remove_documents([first])
+    analysis = reference.analyze("党建")
+    assert first not in {fast.store.chunks([c])[c].doc_id for c, _ in reference.candidates(analysis, 10)}
+    fast.close()
+
+
+def test_engine_is_chosen_in_the_config(tmp_path):
+    from reportbot.bot.config import ConfigError, parse_settings
+
+    assert parse_settings({"search": {"engine": "rank-bm25"}}).search.engine == "rank-bm25"
+    with pytest.raises(ConfigError, match=r"search\.engine"):
+        parse_settings({"search": {"engine": "lucene"}})
