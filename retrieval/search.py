@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import NamedTuple
 
 import jieba
@@ -31,7 +32,7 @@ MIN_PASSAGE_COVERAGE = 0.3
 RELATIVE_PASSAGE_COVERAGE = 0.6
 EXPANSION_CREDIT = 0.5
 MAX_EXPANSIONS = 3
-CANDIDATE_FACTOR = 4
+CANDIDATE_FACTOR = 3
 DUPLICATE_SIMILARITY = 0.7
 MAX_PHRASE = 24
 ENGINES = {"bm25": BM25Index, "rank-bm25": ReferenceIndex}
@@ -82,11 +83,16 @@ class Candidate:
     kind: str
     text: str
     tokens: frozenset[str]
-    compact: str = ""
 
-    def __post_init__(self) -> None:
-        if not self.compact:
-            object.__setattr__(self, "compact", squeeze(normalize(self.text)))
+    @cached_property
+    def compact(self) -> str:
+        """The text as search sees it: normalised, no white space."""
+        return squeeze(normalize(self.text))
+
+    @cached_property
+    def shingles(self) -> frozenset[str]:
+        """4-character shingles, for near-duplicate detection."""
+        return frozenset(self.compact[i : i + 4] for i in range(max(1, len(self.compact) - 3)))
 
 
 class Rows(NamedTuple):
@@ -273,16 +279,16 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
         key=lambda pair: -pair[0],
     )
     hits: list[Hit] = []
-    shown: list[tuple[Candidate, set[str]]] = []
+    shown: list[Candidate] = []
     for score, candidate in kept:
-        twin = next((i for i, (other, shingles) in enumerate(shown)
-                     if _near_duplicate(candidate, other, shingles)), None)
+        twin = next((i for i, other in enumerate(shown) if _near_duplicate(candidate, other)),
+                    None)
         if twin is not None:
             hits[twin] = replace(hits[twin], also_in=(*hits[twin].also_in, candidate.doc_title))
             continue
         if len(hits) == k:
             continue
-        shown.append((candidate, _shingles(candidate.compact)))
+        shown.append(candidate)
         hits.append(
             Hit(
                 rank=len(hits) + 1,
@@ -370,17 +376,13 @@ def _trim_particles(words: list[str]) -> list[str]:
     return trimmed
 
 
-def _shingles(compact: str) -> set[str]:
-    return {compact[i : i + 4] for i in range(max(1, len(compact) - 3))}
-
-
-def _near_duplicate(candidate: Candidate, shown: Candidate, shown_shingles: set[str]) -> bool:
+def _near_duplicate(candidate: Candidate, shown: Candidate) -> bool:
     """Most of the shorter passage's 4-character shingles recur in the other (checked only
     when their token sets already overlap that much, which is cheap to test)."""
     tokens = len(candidate.tokens & shown.tokens) / max(1, min(len(candidate.tokens),
                                                               len(shown.tokens)))
     if tokens < DUPLICATE_SIMILARITY / 2:  # titles differ, so token overlap runs lower
         return False
-    own = _shingles(candidate.compact)
-    shared = len(own & shown_shingles) / max(1, min(len(own), len(shown_shingles)))
+    a, b = candidate.shingles, shown.shingles
+    shared = len(a & b) / max(1, min(len(a), len(b)))
     return shared >= DUPLICATE_SIMILARITY
