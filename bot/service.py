@@ -26,7 +26,7 @@ from ..retrieval.models import Hit
 from ..retrieval.pipeline import AnalysedReport, analyse_file
 from ..retrieval.search import Candidate, QueryAnalysis, Searcher, select_passages
 from ..retrieval.tokenizer import tokenize
-from ..storage.db import ChunkRecord, DocumentInfo, NewChunk, ReportStore
+from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
 from ..storage.index import ReportIndex
 
 MAX_QUERY_CHARS = 500
@@ -222,7 +222,7 @@ class ReportService:
         return self.store.save_document(
             title=report.title, source=source, content_hash=content_hash, format=report.format,
             year=report.year, parts=report.parts, sections=len(report.sections),
-            chunks=[NewChunk(c.section, c.path, c.kind, c.text, c.tokens) for c in analysed.chunks],
+            chunks=analysed.chunks,
             line_keys=line_keys, phrases=analysed.phrases, sample=sample, replaces=replaces,
         )
 

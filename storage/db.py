@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from ..retrieval.models import Chunk
 from .errors import NotFoundError, StorageError
 from .migrations import migrations
 
@@ -50,17 +51,6 @@ class ChunkRecord:
     kind: str
     text: str
     tokens: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class NewChunk:
-    """A passage to store, as produced by the chunker and tokenizer."""
-
-    section: int
-    path: tuple[str, ...]
-    kind: str
-    text: str
-    tokens: Sequence[str]
 
 
 def now() -> str:
@@ -171,7 +161,7 @@ class ReportStore:
         year: int | None,
         parts: int,
         sections: int,
-        chunks: Iterable[NewChunk],
+        chunks: Iterable[Chunk],
         line_keys: Iterable[str],
         phrases: Iterable[str],
         sample: bool = False,

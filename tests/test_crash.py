@@ -12,7 +12,7 @@ import sys
 import pytest
 from fakebot import FakeBotAPI
 from telegram_harness import ALICE, seeded_db
-from test_telegram_serve import STARTUP, configured, start_serve, stop
+from test_telegram_serve import STARTUP, serve_config, start_serve, stop
 
 QUESTIONS = ["支部书记签了几份责任书", "党员春训", "一述一评", "党建带群团", "微党课", "道德讲堂",
              "选派驻村第一书记", "双进双服务", "以文辅政", "党员积分制管理", "打铁必须自身硬",
@@ -28,11 +28,8 @@ def answered(fake: FakeBotAPI) -> list:
 def test_kill_9_mid_burst_loses_no_question(tmp_path):
     db = seeded_db(tmp_path / "crash.db")
     with FakeBotAPI() as fake:
-        config = configured(tmp_path / "config.toml", db=json.dumps(str(db)),
-                            base_url=json.dumps(fake.base_url),
-                            base_file_url=json.dumps(fake.base_file_url),
-                            allowed_users=json.dumps(USERS), poll_timeout="1.0",
-                            concurrent_updates="4", max_retries="5")
+        config = serve_config(tmp_path / "config.toml", fake, db, allowed_users=json.dumps(USERS),
+                              poll_timeout="1.0", concurrent_updates="4", max_retries="5")
         fake.fail_next("sendMessage", status=429, retry_after=60, count=1000)  # replies stall
         process = start_serve(config, fake)
         fake.wait_for_calls("getUpdates", timeout=STARTUP)

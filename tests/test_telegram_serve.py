@@ -38,6 +38,12 @@ def configured(path: Path, **values: str) -> Path:
     return path
 
 
+def serve_config(path: Path, fake: FakeBotAPI, db: Path, **values: str) -> Path:
+    """The example config pointed at a database and at the fake Bot API."""
+    return configured(path, db=json.dumps(str(db)), base_url=json.dumps(fake.base_url),
+                      base_file_url=json.dumps(fake.base_file_url), **values)
+
+
 def test_example_config_documents_every_key_with_a_comment(tmp_path):
     key_line = re.compile(r"^(?:# )?(\w+) = ")
     lines = EXAMPLE.read_text("utf-8").splitlines()
@@ -69,10 +75,8 @@ def stop(process: subprocess.Popen) -> tuple[int, str]:
 def test_serve_answers_over_long_polling_and_stops_cleanly(tmp_path):
     db = seeded_db(tmp_path / "serve.db")
     with FakeBotAPI() as fake:
-        config = configured(tmp_path / "config.toml", db=json.dumps(str(db)),
-                            base_url=json.dumps(fake.base_url),
-                            base_file_url=json.dumps(fake.base_file_url),
-                            allowed_users=f"[{ALICE}]", poll_timeout="1.0")
+        config = serve_config(tmp_path / "config.toml", fake, db, allowed_users=f"[{ALICE}]",
+                              poll_timeout="1.0")
         process = start_serve(config, fake)
         try:
             fake.wait_for_calls("getUpdates", timeout=STARTUP)
@@ -123,11 +127,8 @@ def test_serve_uses_a_webhook_when_the_config_names_a_url(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}/reportbot"
     with FakeBotAPI() as fake:
-        config = configured(tmp_path / "config.toml", db=json.dumps(str(db)),
-                            base_url=json.dumps(fake.base_url),
-                            base_file_url=json.dumps(fake.base_file_url),
-                            allowed_users=f"[{ALICE}]", webhook_url=json.dumps(url),
-                            webhook_port=str(port))
+        config = serve_config(tmp_path / "config.toml", fake, db, allowed_users=f"[{ALICE}]",
+                              webhook_url=json.dumps(url), webhook_port=str(port))
         process = start_serve(config, fake)
         try:
             [hook] = fake.wait_for_calls("setWebhook", timeout=STARTUP)
