@@ -77,3 +77,29 @@ def test_kill_9_during_ingest_keeps_finished_documents_and_resumes(tmp_path):
                            capture_output=True, text=True).stdout
     assert rerun.count("unchanged: ") == documents
     assert rerun.count("added: ") == 120 - documents
+
+
+def test_cli_ingest_while_serving_is_answered_without_restart(tmp_path):
+    db = seeded_db(tmp_path / "live.db")
+    report = tmp_path / "new.txt"
+    report.write_text("某新区2025年工作总结\n一、主要工作\n（一）抓学习。开展“蓝天学堂”读书会12次。\n",
+                      encoding="utf-8")
+    script = os.path.join(os.path.dirname(sys.executable), "reportbot")
+    with FakeBotAPI() as fake:
+        config = serve_config(tmp_path / "config.toml", fake, db, allowed_users=f"[{ALICE}]",
+                              poll_timeout="1.0")
+        process = start_serve(config, fake)
+        try:
+            fake.wait_for_calls("getUpdates", timeout=STARTUP)
+            fake.inject_message("蓝天学堂读书会")
+            [before] = fake.wait_for_calls("sendMessage")
+            ingest = subprocess.run([script, "--db", str(db), "ingest", str(report)],
+                                    capture_output=True, text=True, timeout=120)
+            assert ingest.returncode == 0 and "added: new.txt" in ingest.stdout
+            fake.inject_message("蓝天学堂读书会")
+            after = fake.wait_for_calls("sendMessage", count=2)[-1]
+        finally:
+            code, output = stop(process)
+    assert "没有找到" in before.params["text"]
+    assert "蓝天学堂" in after.params["text"] and "某新区2025年工作总结" in after.params["text"]
+    assert code == 0 and "database is locked" not in output
