@@ -163,7 +163,10 @@ class ReportService:
             source = read_source(path, self.max_file_bytes)
         except DocumentError as error:
             return _Prepared(path, error=str(error))
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as error:  # gone or unreadable since it was read a moment ago
+            return _Prepared(path, error=f"{path.name}: cannot read ({error.strerror})")
         return _Prepared(path, digest, frozenset(candidate_keys(source.lines)))
 
     def _boilerplate_for(self, prepared: list[_Prepared]) -> BoilerplateFilter:
@@ -204,8 +207,8 @@ class ReportService:
             return IngestResult(str(item.path), "failed", reason=analysed)
         report = analysed.report
         if not analysed.chunks:
-            return IngestResult(str(item.path), "failed", reason=f"{item.path.name}: no text left "
-                                "after removing promotional lines")
+            return IngestResult(str(item.path), "failed", reason=f"{item.path.name}: no report "
+                                "text (only a title or promotional lines)")
         source_id = str(item.path.resolve())
         existing = self.store.find_document(source=source_id)
         doc_id = self._save(analysed, source_id, item.content_hash, item.keys,
@@ -321,7 +324,10 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
         path = Path(raw)
         if path.is_dir():
             for child in _walk(path):
-                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                if not child.is_file():
+                    skipped.append((child, f"{child.name}: not a regular file (pipe, device "
+                                           "or broken link)"))
+                elif child.suffix.lower() in SUPPORTED_SUFFIXES:
                     files.append(child)
                 else:
                     skipped.append((child, f"{child.name}: not a report file type"))
@@ -331,7 +337,8 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
 
 
 def _walk(folder: Path) -> Iterator[Path]:
+    """Entries below a folder, except folders and hidden or Office lock files."""
     for child in sorted(folder.rglob("*")):
         hidden = any(part.startswith((".", "~$")) for part in child.relative_to(folder).parts)
-        if child.is_file() and not hidden:
+        if not hidden and not child.is_dir():
             yield child

@@ -1,10 +1,16 @@
-"""Read .txt, .md and .docx files into lines of text, detecting the encoding."""
+"""Read .txt, .md and .docx files into lines of text, detecting the encoding.
+
+Files come from anywhere, chat uploads included, so each limit is checked before the work
+it protects (the size before reading, a .docx's unpacked size before unzipping), and no
+pattern here can backtrack across a long line.
+"""
 
 from __future__ import annotations
 
 import codecs
 import html
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,18 +22,48 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 DOCX_SUFFIXES = {".docx"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | DOCX_SUFFIXES
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# A .docx may unpack to this many times max_bytes: Word's XML deflates about 5-10 times,
+# a zip bomb about 1000 times. Raising [ingest] max_file_bytes raises this cap with it.
+DOCX_UNPACK_RATIO = 10
+# Share of a text file's bytes that may be undecodable and still be read (as U+FFFD).
+BAD_BYTE_SHARE = 0.001
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Invisible characters that break matching or flip how a cited passage is displayed:
+# control characters, zero-width space, BOMs inside the text, bidi embeddings/overrides.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
+# HTML that must vanish with its content: comments, scripts, styles, <!DOCTYPE>, <?xml?>.
+_HTML_HIDDEN = re.compile(
+    r"<!--.*?(?:-->|\Z)|<(script|style)\b[^<>]*>.*?(?:</\1\s*>|\Z)|<[!?][^<>]*>",
+    re.DOTALL | re.IGNORECASE,
+)
+# Only known element names with well-formed attributes count as tags, so prose such as
+# "a<b 且 c>d" survives; attribute values cannot span a "<", which keeps matching linear.
+_TAG = (
+    r"</?(?:{names})(?=[\s/>])"
+    r"(?:\s+[a-zA-Z_:][-\w:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'=<>`]+))?)*\s*/?>"
+)
+_HTML_BLOCK = re.compile(
+    _TAG.format(names="address|article|aside|blockquote|body|br|caption|dd|div|dl|dt|figcaption"
+                "|figure|footer|form|h[1-6]|head|header|hr|html|li|main|nav|ol|p|pre|section"
+                "|table|tbody|td|tfoot|th|thead|title|tr|ul"),
+    re.ASCII | re.IGNORECASE,
+)
+_HTML_INLINE = re.compile(
+    _TAG.format(names="a|abbr|b|big|button|center|cite|code|col|colgroup|del|em|font|i|img"
+                "|input|ins|kbd|label|link|mark|meta|nobr|option|q|s|samp|select|small|span"
+                "|strike|strong|sub|sup|textarea|time|u|var|wbr|[a-z][a-z0-9]*:[a-z][-a-z0-9]*"),
+    re.ASCII | re.IGNORECASE,
+)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_MD_HEADING = re.compile(r"(#{1,6})\s+(.*)")
 _MD_DECORATION = re.compile(r"(\*\*|__|~~|`+)")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|>+)\s+")
 _DOCX_HEADING = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 
@@ -42,43 +78,120 @@ class SourceText:
 
 
 def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
-    """Read a supported file, raising DocumentError with a one-line reason."""
+    """Read a supported file, raising DocumentError with a one-line reason.
+
+    A .docx may unpack to DOCX_UNPACK_RATIO × max_bytes.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         supported = " ".join(sorted(SUPPORTED_SUFFIXES))
         raise DocumentError(f"{path.name}: unsupported file type '{suffix}' (supported: {supported})")
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise DocumentError(f"{path.name}: cannot read ({error.strerror})") from error
+    size = _regular_file_size(path)
     if size > max_bytes:
         raise DocumentError(f"{path.name}: file is {size:,} bytes, over the {max_bytes:,}-byte limit")
     if size == 0:
         raise DocumentError(f"{path.name}: file is empty")
     if suffix in DOCX_SUFFIXES:
-        return _read_docx(path, max_bytes)
-    text = decode_bytes(path.read_bytes(), path.name)
-    if suffix in MARKDOWN_SUFFIXES:
-        return _markdown_lines(text)
-    return SourceText(tuple(_plain_lines(text)), "txt", {})
+        source = _read_docx(path, max_bytes * DOCX_UNPACK_RATIO)
+    else:
+        text = decode_bytes(_read_bytes(path, max_bytes), path.name)
+        if suffix in MARKDOWN_SUFFIXES:
+            source = _markdown_lines(text)
+        else:
+            source = SourceText(tuple(_plain_lines(text)), "txt", {})
+    if not any(line.strip() for line in source.lines):
+        hint = " (only images?)" if source.format == "docx" else ""
+        raise DocumentError(f"{path.name}: file has no text{hint}")
+    return source
+
+
+def _regular_file_size(path: Path) -> int:
+    """Size of a regular file; a FIFO or device is refused before it is opened (it could block)."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise DocumentError(f"{path.name}: cannot read ({error.strerror})") from error
+    if not stat.S_ISREG(info.st_mode):
+        raise DocumentError(f"{path.name}: not a regular file")
+    return info.st_size
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, never more than max_bytes even if it grew after it was measured."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)
+    except OSError as error:
+        raise DocumentError(f"{path.name}: cannot read ({error.strerror})") from error
+    if len(data) > max_bytes:
+        raise DocumentError(f"{path.name}: file is over the {max_bytes:,}-byte limit")
+    return data
 
 
 def decode_bytes(data: bytes, name: str) -> str:
     """Decode UTF-8 (BOM or not), UTF-16/32 with BOM or plausible without, else GB18030."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _checked(data.decode(encoding, errors="strict"), name)
+            return _checked(data.decode(encoding, errors="replace"), data, name)
     utf16 = _bomless_utf16(data)
     if utf16:
-        return _checked(data.decode(utf16, errors="strict"), name)
-    if b"\x00" in data:
+        return _checked(data.decode(utf16, errors="replace"), data, name)
+    data = _without_stray_nuls(data.removeprefix(codecs.BOM_UTF8), name)
+    try:
+        return _checked(data.decode("utf-8"), data, name)
+    except UnicodeDecodeError:
+        return _checked(_decode_lines(data), data, name)
+
+
+def _without_stray_nuls(data: bytes, name: str) -> bytes:
+    """Drop NUL padding at the end and a few stray NULs; more of them mean a binary file."""
+    data = data.rstrip(b"\x00")
+    nuls = data.count(b"\x00")
+    if nuls > max(1, len(data) * BAD_BYTE_SHARE):
         raise DocumentError(f"{name}: binary file (contains NUL bytes), not text")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return _checked(data.decode(encoding, errors="strict"), name)
-        except UnicodeDecodeError:
-            continue
-    raise DocumentError(f"{name}: not decodable as UTF-8, UTF-16 or GB18030 text")
+    return data.replace(b"\x00", b"") if nuls else data
+
+
+def _decode_lines(data: bytes) -> str:
+    """GB18030 text, or text pasted together from UTF-8 and GB18030 files, line by line.
+
+    Decoding a mixed file whole as GB18030 would silently turn its UTF-8 lines into
+    mojibake. A line valid in only one encoding takes that one; a line valid in both goes
+    with the file's majority, unless it reads as Chinese in UTF-8 (GB18030 accepts most
+    UTF-8 byte runs, rarely the reverse). Bytes neither accepts become U+FFFD.
+    """
+    utf8 = data.decode("utf-8", errors="replace").split("\n")
+    try:
+        gb = data.decode("gb18030").split("\n")
+    except UnicodeDecodeError:  # line by line: a bad GB18030 byte can swallow a line break
+        gb = [line.decode("gb18030", errors="replace") for line in data.split(b"\n")]
+    lines = list(zip(utf8, gb, strict=True))
+    only_utf8 = sum(1 for u, g in lines if "\ufffd" in g and "\ufffd" not in u)
+    only_gb = sum(1 for u, g in lines if "\ufffd" in u and "\ufffd" not in g)
+    return "\n".join(_pick(u, g, utf8_file=only_utf8 > only_gb) for u, g in lines)
+
+
+def _pick(utf8: str, gb: str, utf8_file: bool) -> str:
+    """One line read both ways (U+FFFD where invalid): see _decode_lines."""
+    if utf8 == gb:
+        return utf8
+    utf8_valid, gb_valid = "\ufffd" not in utf8, "\ufffd" not in gb
+    if utf8_valid and (not gb_valid or utf8_file or _reads_as_chinese(utf8)):
+        return utf8
+    if gb_valid and not (utf8_file and _mostly_utf8(utf8)):
+        return gb
+    return utf8 if _mostly_utf8(utf8) else gb
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """GB18030 bytes that happen to be valid UTF-8 decode to Latin, Greek, Cyrillic…"""
+    wide = [ch for ch in text if not ch.isascii()]
+    return sum(map(_plausible, wide)) >= 0.9 * len(wide)
+
+
+def _mostly_utf8(text: str) -> bool:
+    """UTF-8 with a damaged byte or two; GB18030 read as UTF-8 fails every few bytes."""
+    return text.count("\ufffd") * 20 <= sum(1 for ch in text if not ch.isascii())
 
 
 def _bomless_utf16(data: bytes) -> str | None:
@@ -91,14 +204,18 @@ def _bomless_utf16(data: bytes) -> str | None:
             sample = data[:65536].decode(encoding, errors="strict")
         except UnicodeDecodeError:
             continue
-        share = sum(1 for ch in sample if _plausible(ch)) / max(1, len(sample))
+        share = _plausible_share(sample)
         if share > best_share:
             best, best_share = encoding, share
     return best if best_share >= 0.9 else None
 
 
+def _plausible_share(text: str) -> float:
+    """Share of the characters a Chinese report is made of: CJK, ASCII text, punctuation."""
+    return sum(1 for ch in text if _plausible(ch)) / max(1, len(text))
+
+
 def _plausible(ch: str) -> bool:
-    """Characters a Chinese report is made of: CJK, ASCII text, punctuation, white space."""
     code = ord(ch)
     return (
         ch in "\n\r\t" or 0x20 <= code < 0x7F or 0x3000 <= code <= 0x303F
@@ -106,14 +223,25 @@ def _plausible(ch: str) -> bool:
     )
 
 
-def _checked(text: str, name: str) -> str:
-    """Reject decoded text that is mostly control or private-use characters."""
+def _checked(text: str, data: bytes, name: str) -> str:
+    """Reject blank text, binary read as text, and text with more than a few bad bytes.
+
+    Undecodable bytes have become U+FFFD. A file cut mid-character or one damaged byte
+    should not cost a whole report, so up to BAD_BYTE_SHARE of the file may be lost that
+    way; beyond that the text cannot be trusted, and the reason names the first bad line.
+    """
     sample = text[:20000]
     if not sample.strip():
         raise DocumentError(f"{name}: file has no text")
-    bad = sum(1 for ch in sample if _is_garbage(ch))
-    if bad > len(sample) * 0.05:
+    if sum(1 for ch in sample if _is_garbage(ch)) > len(sample) * 0.05:
         raise DocumentError(f"{name}: does not look like text (binary or wrong encoding)")
+    bad = text.count("\ufffd")
+    if bad > max(1, len(data) * BAD_BYTE_SHARE):
+        line = text.count("\n", 0, text.index("\ufffd")) + 1
+        raise DocumentError(
+            f"{name}: {bad:,} byte sequences are not valid UTF-8, UTF-16 or GB18030 "
+            f"(first on line {line}); save it as UTF-8 and try again"
+        )
     return text
 
 
@@ -121,15 +249,31 @@ def _is_garbage(ch: str) -> bool:
     code = ord(ch)
     if ch in "\n\r\t\f\v":
         return False
-    return code < 32 or 0x7F <= code < 0xA0 or 0xE000 <= code <= 0xF8FF or code == 0xFFFD
+    return code < 32 or 0x7F <= code < 0xA0 or 0xE000 <= code <= 0xF8FF
 
 
 def _plain_lines(text: str) -> list[str]:
-    """Split into lines, dropping NULs and HTML tags so markup never reaches an index."""
-    text = text.replace("\x00", "")
-    if _HTML_TAG.search(text):
-        text = html.unescape(_HTML_TAG.sub("\n", text))
-    return [line.rstrip() for line in text.splitlines()]
+    """Split into lines without HTML markup or invisible characters, so neither is indexed.
+
+    Entities are decoded after the tags are gone, and what they spell is stripped again:
+    escaped HTML ("&lt;p&gt;") is markup too, while "a &lt; b" stays "a < b".
+    """
+    text = _strip_html(_unescape(_strip_html(text)))
+    return [line.rstrip() for line in _INVISIBLE.sub("", text).splitlines()]
+
+
+def _strip_html(text: str) -> str:
+    """Drop scripts, styles and comments with their content; block tags become line breaks."""
+    if "<" not in text:
+        return text
+    return _HTML_INLINE.sub("", _HTML_BLOCK.sub("\n", _HTML_HIDDEN.sub("", text)))
+
+
+def _unescape(text: str) -> str:
+    """Decode complete entities only (&amp; &ldquo; &#8220;), never a bare '&' in prose."""
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(lambda match: html.unescape(match.group()), text)
 
 
 def _markdown_lines(text: str) -> SourceText:
@@ -141,13 +285,22 @@ def _markdown_lines(text: str) -> SourceText:
             in_fence = not in_fence
             continue
         heading = None if in_fence else _MD_HEADING.match(raw)
-        line = heading.group(2) if heading else raw
+        line = _heading_text(heading.group(2)) if heading else raw
         if not in_fence:
             line = _MD_DECORATION.sub("", _MD_LINK.sub(r"\1", _MD_LIST.sub("", line)))
         if heading:
             levels[len(lines)] = len(heading.group(1))
         lines.append(line)
     return SourceText(tuple(lines), "md", _title_and_levels(levels))
+
+
+def _heading_text(text: str) -> str:
+    """A Markdown heading without its optional closing #s (`## 标题 ##`), as CommonMark reads it."""
+    text = text.strip()
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1].isspace()):
+        return bare.rstrip()
+    return text
 
 
 def _title_and_levels(levels: dict[int, int]) -> dict[int, int]:
@@ -168,21 +321,44 @@ def _relative_levels(levels: dict[int, int]) -> dict[int, int]:
     return {index: used.index(level) + 1 for index, level in levels.items()}
 
 
-def _read_docx(path: Path, max_bytes: int) -> SourceText:
+def _read_docx(path: Path, max_unpacked: int) -> SourceText:
+    """Paragraphs and heading styles of a .docx, its unpacked size checked before unzipping."""
     import docx  # deferred: python-docx pulls in lxml, slow to import for text-only use
+    from lxml.etree import XMLSyntaxError
 
     try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > max_bytes * 10:
-                raise DocumentError(
-                    f"{path.name}: unpacks to {unpacked:,} bytes, over the limit (zip bomb?)"
-                )
-        document = docx.Document(str(path))
+        _check_unpacked_size(path, max_unpacked)
+        return _docx_source(docx.Document(str(path)))
     except DocumentError:
         raise
-    except Exception as error:  # python-docx raises many types for damaged files
-        raise DocumentError(f"{path.name}: not a readable .docx ({type(error).__name__})") from error
+    except zipfile.BadZipFile as error:
+        raise _unreadable(path, "damaged, or not a zip archive") from error
+    except XMLSyntaxError as error:
+        raise _unreadable(path, "damaged XML inside") from error
+    except (KeyError, ValueError) as error:  # python-docx finds no Word parts in the zip
+        raise _unreadable(path, "a zip archive, but not a Word document") from error
+    except Exception as error:  # python-docx and zlib raise many types for damaged files
+        raise _unreadable(path, type(error).__name__) from error
+
+
+def _unreadable(path: Path, reason: str) -> DocumentError:
+    return DocumentError(f"{path.name}: not a readable .docx ({reason})")
+
+
+def _check_unpacked_size(path: Path, max_unpacked: int) -> None:
+    """Refuse a zip bomb from its directory alone.
+
+    zipfile never yields more than an entry's declared size (an entry that lies fails its
+    CRC check), so the declared sizes bound what python-docx can unpack.
+    """
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > max_unpacked:
+        raise DocumentError(f"{path.name}: unpacks to {unpacked:,} bytes, over the "
+                            f"{max_unpacked:,}-byte limit (zip bomb?)")
+
+
+def _docx_source(document) -> SourceText:
     lines: list[str] = []
     levels: dict[int, int] = {}
     for paragraph in _docx_paragraphs(document):
@@ -192,7 +368,7 @@ def _read_docx(path: Path, max_bytes: int) -> SourceText:
             levels[len(lines)] = 0
         elif match:
             levels[len(lines)] = int(match.group(1))
-        lines.extend(paragraph.text.splitlines() or [""])
+        lines.extend(_INVISIBLE.sub("", paragraph.text).splitlines() or [""])
     headings = {i: level for i, level in levels.items() if level > 0}
     titles = {i: 0 for i, level in levels.items() if level == 0}
     levels = {**titles, **_relative_levels(headings)} if titles else _title_and_levels(headings)

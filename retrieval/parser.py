@@ -29,6 +29,9 @@ MAX_HEADING = 40
 SENTENCE_END = "。！？；：!?;:，,"
 TITLE_WORDS = re.compile(r"总结|报告|述职|汇报|安排|计划|要点|方案|讲话|材料|情况|思路|打算")
 MAX_TITLE = 60
+# A declared title (Title style, a lone `#`) longer than this is body text with a style on it:
+# kept in the body, so no text is lost and citations stay short.
+MAX_DECLARED_TITLE = 200
 TITLE_SEARCH_LINES = 20
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 SIGNATURE = re.compile(
@@ -117,7 +120,8 @@ def heading_of(line: str) -> str:
 def _split_title(kept, levels, name, removed):
     """Find the title line; short lines above it are a promotional preamble."""
     for position, (index, line) in enumerate(kept[:TITLE_SEARCH_LINES]):
-        if levels.get(index) == 0 or _looks_like_title(line, levels.get(index), position):
+        declared_title = levels.get(index) == 0 and len(line) <= MAX_DECLARED_TITLE
+        if declared_title or _looks_like_title(line, levels.get(index), position):
             preamble = kept[:position]
             if all(len(text) <= MAX_TITLE for _, text in preamble):
                 removed.extend(text for _, text in preamble)

@@ -24,6 +24,7 @@ FUNCTION_WORDS = frozenset(
 )
 PLACEHOLDER = re.compile(r"^x+$")
 PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
+MAX_PHRASES_PER_DOCUMENT = 300
 PHRASE_IN_QUOTES = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]|《([^》]{2,24})》")
 
 _init_lock = threading.Lock()
@@ -87,10 +88,16 @@ def tokenize_query(question: str, phrases: Iterable[str] = ()) -> list[str]:
 
 
 def harvest_phrases(text: str) -> set[str]:
-    """Quoted terms and 《titles》 a report defines, used as extra whole-phrase tokens."""
-    found = set()
+    """Quoted terms and 《titles》 a report defines, used as extra whole-phrase tokens.
+
+    Capped per document: every passage is checked against its document's phrases, and a
+    real report defines a few dozen; a file of thousands would make ingest quadratic.
+    """
+    found: dict[str, None] = {}
     for quoted, titled in PHRASE_IN_QUOTES.findall(text):
         phrase = normalize(quoted or titled)
         if len(phrase) >= 3 and not PLACEHOLDER.match(phrase.replace(" ", "")):
-            found.add(phrase)
-    return found
+            found[phrase] = None
+            if len(found) == MAX_PHRASES_PER_DOCUMENT:
+                break
+    return set(found)
