@@ -32,7 +32,11 @@ def test_kill_9_mid_burst_loses_no_question(tmp_path):
                               poll_timeout="1.0", concurrent_updates="4", max_retries="5")
         fake.fail_next("sendMessage", status=429, retry_after=60, count=1000)  # replies stall
         process = start_serve(config, fake)
-        fake.wait_for_calls("getUpdates", timeout=STARTUP)
+        try:
+            fake.wait_for_calls("getUpdates", timeout=STARTUP)
+        except AssertionError:
+            stop(process)
+            raise
         last = [fake.inject_message(q, user_id=USERS[i % len(USERS)])["update_id"]
                 for i, q in enumerate(QUESTIONS)][-1]
         fake.wait_for(lambda: fake.confirmed_offset > last, timeout=30)  # fetched and confirmed
@@ -42,8 +46,10 @@ def test_kill_9_mid_burst_loses_no_question(tmp_path):
         assert answered(fake) == []
         fake.clear_faults()
         process = start_serve(config, fake)
-        fake.wait_for(lambda: len(answered(fake)) >= len(QUESTIONS), timeout=STARTUP)
-        code, output = stop(process)
+        try:
+            fake.wait_for(lambda: len(answered(fake)) >= len(QUESTIONS), timeout=STARTUP)
+        finally:
+            code, output = stop(process)
     assert code == 0, output
     assert len(answered(fake)) == len(QUESTIONS)
     with sqlite3.connect(db) as conn:
