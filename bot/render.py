@@ -127,6 +127,9 @@ def split_markup(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     Cuts at a line break when one falls in the second half of a piece, else mid-line; tags
     open at a cut are closed at the end of one piece and reopened at the start of the next.
     """
+    plain = to_plain(markup)
+    if utf16_len(plain) <= limit:  # most answers: no need to walk the tags
+        return [markup] if plain.strip() else []
     pieces: list[str] = []
     out: list[str] = []
     open_tags: list[str] = []

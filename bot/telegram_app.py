@@ -193,6 +193,9 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with its traceback and tell the user briefly; the bot keeps going."""
+    if update is None and isinstance(context.error, NetworkError):  # polling; PTB retries
+        _LOG.warning("fetching updates failed, retrying: %s", context.error)
+        return
     _LOG.error("update %s failed", getattr(update, "update_id", "-"), exc_info=context.error)
     if not isinstance(update, Update) or update.inline_query:
         return
