@@ -82,11 +82,6 @@ def query_words(question: str) -> list[str]:
     return [t for t in jieba.lcut(normalize(question)) if is_term(t.strip())]
 
 
-def tokenize_query(question: str, phrases: Iterable[str] = ()) -> list[str]:
-    """Query tokens: the same search-mode cut as the index, so both sides share vocabulary."""
-    return tokenize(question, phrases)
-
-
 def harvest_phrases(text: str) -> set[str]:
     """Quoted terms and 《titles》 a report defines, used as extra whole-phrase tokens.
 

@@ -41,10 +41,6 @@ class ReportIndex:
         self._lock = threading.Lock()
         self._rebuilding: threading.Thread | None = None
 
-    @property
-    def prefix(self) -> Path:
-        return self.store.path.with_name(self.store.path.name)
-
     def searcher(self) -> Searcher:
         """The current searcher, first applying any change made since the last call."""
         if self._searcher is None:
@@ -124,8 +120,8 @@ class ReportIndex:
         if not self.persist:
             return
         try:
-            searcher.index.save(_bm25_path(self.prefix), generation=state)
-            _save_rows(_rows_path(self.prefix), searcher, state)
+            searcher.index.save(_bm25_path(self.store.path), generation=state)
+            _save_rows(_rows_path(self.store.path), searcher, state)
         except OSError as error:
             log.warning("could not write the index file beside the database: %s", error)
 
@@ -134,8 +130,8 @@ class ReportIndex:
             return None
         state = self.store.state()
         try:
-            index = BM25Index.load(_bm25_path(self.prefix), expected_generation=state)
-            rows, phrases = _load_rows(_rows_path(self.prefix), state, index.n_docs)
+            index = BM25Index.load(_bm25_path(self.store.path), expected_generation=state)
+            rows, phrases = _load_rows(_rows_path(self.store.path), state, index.n_docs)
         except IndexFileError as error:
             log.info("rebuilding the search index: %s", error)
             return None

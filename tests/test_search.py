@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from reportbot.retrieval.tokenizer import harvest_phrases, tokenize, tokenize_query
+from reportbot.retrieval.tokenizer import harvest_phrases, tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = "全年开展“红色讲堂”宣讲活动XX场，覆盖党员群众XXX人次，营造了比学赶超的浓厚氛围。"
@@ -49,7 +49,7 @@ def test_index_tokens_find_words_inside_compounds_and_ignore_placeholders():
 
 
 def test_query_drops_question_words_but_keeps_content_words():
-    tokens = tokenize_query("如何加强问题整改？有没有开展哪些工作")
+    tokens = tokenize("如何加强问题整改？有没有开展哪些工作")
     assert {"加强", "问题", "整改", "开展", "工作"} <= set(tokens)
     assert not {"如何", "有没有", "哪些"} & set(tokens)
 
