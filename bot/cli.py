@@ -14,8 +14,9 @@ from pathlib import Path
 import click
 
 from ..retrieval.errors import RetrievalError
-from ..retrieval.evaluation import evaluate, load_questions
+from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit
+from ..retrieval.ranking import RELATED
 from ..storage.errors import StorageError
 from .config import ConfigError, Settings, load_settings
 from .render import answer_text, to_plain
@@ -125,6 +126,7 @@ def _ingest_line(result: IngestResult) -> str:
 
 
 def _hit_json(hit: Hit, sample: bool) -> dict:
+    """A hit as `search --json` prints it; `confident` false marks a related-only passage."""
     data = asdict(hit)
     data["sample"] = sample
     data["section_path"] = list(hit.section_path)
@@ -170,7 +172,9 @@ def search(service: ReportService, settings: Settings, query: str | None, k: int
         return
     if not response.hits:
         click.echo("no passages found")
-    elif response.from_samples:
+    elif response.tier == RELATED:
+        click.echo("(no passage answers this directly: these are related)")
+    if response.hits and response.from_samples:
         click.echo("(no reports ingested yet: these passages come from the built-in samples)")
     for hit in response.hits:
         click.echo(f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, {hit.kind})")
@@ -190,7 +194,8 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     """
     response = service.search(query, k or settings.search.results)
     click.echo(to_plain(answer_text(query, response.hits, from_samples=response.from_samples,
-                                    lang=settings.bot.language, full=True)))
+                                    lang=settings.bot.language, full=True,
+                                    related=response.tier == RELATED)))
 
 
 @cli.command()
@@ -320,27 +325,39 @@ def export_log(service: ReportService, settings: Settings, since: str | None, fm
 @with_service
 def eval_command(service: ReportService, settings: Settings, qrels: str, as_json: bool,
                  verbose: bool) -> None:
-    """Measure hit@1, hit@5, MRR@10 and out-of-domain rejections on a question file.
+    """Measure hit@1, hit@5, MRR@10, confident answers and off-topic answers on a question
+    file, overall and per question kind (nothing is written to the query log).
 
     \b
     Example:
         reportbot eval ../shared/eval/dev.jsonl
     """
-    questions = load_questions(Path(qrels))
-    report = evaluate(questions, lambda q: [h.text for h in service.search(q, 10, source="eval").hits])
+    report = service.evaluate(load_questions(Path(qrels)))
     summary = report.summary()
     if verbose:
         for q in report.questions:
-            mark = ("rejected" if not q.results else "ANSWERED") if not q.in_domain else (
+            mark = ("nothing" if not q.results else "ANSWERED") if not q.in_domain else (
                 f"hit@{q.first_hit}" if q.first_hit else "MISS")
-            click.echo(f"{q.id}\t{mark}\t{q.results}\t{q.query}")
+            tier = "confident" if q.confident else ("related" if q.results else "nothing")
+            click.echo(f"{q.id}\t{q.kind}\t{mark}\t{tier}\t{q.results}\t{q.query}")
     if as_json:
-        click.echo(json.dumps(summary))
+        click.echo(json.dumps(summary, ensure_ascii=False))
         return
-    click.echo(f"questions: {summary['questions']} ({summary['in_domain']} in domain)")
-    click.echo(f"hit@1: {summary['hit@1']:.3f}  hit@5: {summary['hit@5']:.3f}  "
-               f"MRR@10: {summary['mrr@10']:.3f}")
-    click.echo(f"out-of-domain rejected: {summary['ood_rejected']}/{summary['ood_total']}")
+    for name, figures in [("all", summary), *summary["kinds"].items()]:
+        click.echo(_eval_line(name, figures))
+
+
+def _eval_line(name: str, f: dict) -> str:
+    parts = [f"{name:<11} {f['questions']:>4} questions"]
+    if f.get("in_domain"):
+        parts.append(f"hit@1 {f['hit@1']:.3f}  hit@5 {f['hit@5']:.3f}  MRR@10 {f['mrr@10']:.3f}"
+                     f"  confident {f['confident']:.3f}  nothing {f['nothing_returned']}")
+    if f.get("off_topic"):
+        parts.append(f"off-topic answered {f['off_topic_answered']}/{f['off_topic']}")
+    if f.get("near"):
+        parts.append(f"near-domain confident {f['near_confident']}/{f['near']}"
+                     f" (related {f['near_answered'] - f['near_confident']})")
+    return "  ".join(parts)
 
 
 @cli.command()

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
 from ..retrieval.formats import SUPPORTED_SUFFIXES
-from ..retrieval.models import Hit
-from ..retrieval.search import Candidate, matched_terms
 from ..storage.errors import NotFoundError
 from .access import Access, RateLimiter
 from .callbacks import CallbackCodec
@@ -210,7 +208,7 @@ class Conversation:
                                        chat_id=event.chat_id, update_id=event.update_id)
         return [self.views.results(mode, question, response.hits, response.query_log_id,
                                    kind=kind, from_samples=response.from_samples,
-                                   group=event.in_group)]
+                                   tier=response.tier, group=event.in_group)]
 
     def _topic(self, usage: str, kind: str | None, mode: str, event: Event,
                topic: str) -> list[Output]:
@@ -308,23 +306,13 @@ class Conversation:
             return [Notice(self.views.text("gone"), alert=True)]
 
     def _page(self, mode: str, event: Event, log_id: int, page: int) -> list[Output]:
-        """Rebuild a page of a logged answer: buttons work after a restart."""
-        logged = self.service.store.logged_query(log_id)
-        ids = logged["result_ids"]
-        records = self.service.store.chunks(ids)
-        if not records:
+        """A page of a logged answer, selected again as it was: buttons work after a restart."""
+        response = self.service.page(log_id, self.settings.search.results)
+        if not response.hits:
             raise NotFoundError(f"all passages of logged query {log_id} are gone")
-        analysis = self.service.analyze(logged["query"])
-        hits = [
-            Hit(rank, 0.0, r.chunk_id, r.doc_id, r.doc_title, r.path, r.kind, r.text,
-                matched_terms(analysis, Candidate(r.chunk_id, 0.0, r.doc_id, r.doc_title, r.path,
-                                                  r.kind, r.text, frozenset(r.tokens))))
-            for rank, chunk_id in enumerate(ids, start=1)
-            if (r := records.get(chunk_id)) is not None
-        ]
-        return [self.views.results(mode, logged["query"], hits, log_id, page=page,
-                                   kind=logged["filters"].get("kind"), group=event.in_group,
-                                   from_samples=not self.service.store.has_user_documents(),
+        return [self.views.results(mode, response.query, response.hits, log_id, page=page,
+                                   kind=response.filters.get("kind"), group=event.in_group,
+                                   from_samples=response.from_samples, tier=response.tier,
                                    edit=True)]
 
     def _open_section(self, event: Event, chunk_id: int) -> list[Output]:

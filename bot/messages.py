@@ -10,6 +10,7 @@ MESSAGES = {
     "zh": {
         "not_found": "报告中没有找到与“{query}”相关的内容。\n可以换个说法再问，或发送 /docs 看看有哪些报告。",
         "samples_note": "（目前还没有导入报告，以下答案来自内置的示例报告。）",
+        "related_note": "没有找到直接回答这个问题的内容，以下段落可能相关：",
         "also_in": "相同表述还见于：{titles}",
         "page": "第 {page}/{pages} 页",
         "kind_problem": "只看“存在问题”部分",
@@ -103,6 +104,7 @@ MESSAGES = {
         "not_found": "Nothing in the reports matches “{query}”.\n"
                      "Try other words, or send /docs to see which reports exist.",
         "samples_note": "(No reports ingested yet: these answers come from the built-in samples.)",
+        "related_note": "Nothing answers this directly; these passages may be related:",
         "also_in": "Same wording also in: {titles}",
         "page": "page {page}/{pages}",
         "kind_problem": "problem sections only",

@@ -49,7 +49,7 @@ class Views:
 
     def results(self, mode: str, query: str, hits: Sequence[Hit], log_id: int, *, page: int = 0,
                 kind: str | None = None, from_samples: bool = False, group: bool = False,
-                edit: bool = False) -> Reply:
+                tier: str = "confident", edit: bool = False) -> Reply:
         """One page of an answer (mode "a") or of copy-ready wording (mode "w")."""
         if not hits:
             return Reply(self.text("not_found", query=escape(shorten(query, 60))), quote=group)
@@ -63,7 +63,8 @@ class Views:
             body, copy_row = self._wording(query, shown, from_samples)
         else:
             body = answer_text(query, shown, from_samples=from_samples, lang=self.lang,
-                               limit=GROUP_EXCERPT_CHARS if group else EXCERPT_CHARS)
+                               limit=GROUP_EXCERPT_CHARS if group else EXCERPT_CHARS,
+                               related=tier == "related")
             copy_row = ()
         rows = [copy_row, tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown)]
         rows.append(self._pager(mode, page, pages, log_id))

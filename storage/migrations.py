@@ -123,3 +123,15 @@ def m0004_query_log_update_id(db: Database) -> None:
     db["query_log"].add_column("update_id", int)
     db.execute("create unique index query_log_update_id on query_log (update_id) "
                "where update_id is not null")
+
+
+@migrations(name="0005_tiers_and_synonyms")
+def m0005_tiers_and_synonyms(db: Database) -> None:
+    """Log whether an answer was confident (a related-only answer counts as unanswered), and
+    keep the team's own synonym pairs, versioned so every process picks up a change."""
+    db["query_log"].add_column("confident", int)
+    db["synonyms"].create(
+        {"word": str, "synonym": str, "added_by": str, "added_at": str},
+        pk=("word", "synonym"), not_null={"added_at"},
+    )
+    db["meta"].insert({"key": "synonyms_version", "value": "0"})
