@@ -19,6 +19,7 @@ from ..retrieval.models import KINDS, Hit
 from ..retrieval.ranking import RELATED
 from ..storage.errors import StorageError
 from .config import ConfigError, Settings, load_settings
+from .errors import BotError
 from .render import answer_text, to_plain
 from .service import IngestResult, ReportService
 
@@ -46,7 +47,7 @@ def with_service(command: Callable) -> Callable:
             raise click.ClickException(str(error)) from error
         try:
             return command(service, settings, **kwargs)
-        except (RetrievalError, StorageError, ConfigError) as error:
+        except (RetrievalError, StorageError, ConfigError, BotError) as error:
             raise click.ClickException(str(error)) from error
         finally:
             service.close()
@@ -244,6 +245,68 @@ def outline(service: ReportService, settings: Settings, doc_id: int) -> None:
                 click.echo("  " * (depth + 1) + heading + label)
         if not record.path:
             click.echo(f"  (opening text, {record.kind})")
+
+
+@cli.group()
+def synonyms() -> None:
+    """The team's own synonyms: words people type → words the reports use.
+
+    Pairs apply both ways, at once in every running bot, on top of the shipped table.
+
+    \b
+    Example:
+        reportbot synonyms add 一把手 第一责任人
+    """
+
+
+@synonyms.command(name="add")
+@click.argument("word")
+@click.argument("synonym")
+@with_service
+def synonyms_add(service: ReportService, settings: Settings, word: str, synonym: str) -> None:
+    """Treat WORD and SYNONYM as the same in questions.
+
+    \b
+    Example:
+        reportbot synonyms add 开会 召开会议
+    """
+    added = service.add_synonym(word, synonym, added_by="cli")
+    click.echo(f"{'added' if added else 'already there'}: {word} = {synonym}")
+
+
+@synonyms.command(name="remove")
+@click.argument("word")
+@click.argument("synonym", required=False)
+@with_service
+def synonyms_remove(service: ReportService, settings: Settings, word: str,
+                    synonym: str | None) -> None:
+    """Forget a pair, or every pair of WORD.
+
+    \b
+    Example:
+        reportbot synonyms remove 一把手
+    """
+    click.echo(f"removed {service.remove_synonym(word, synonym)} pair(s)")
+
+
+@synonyms.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="JSON array of [word, synonym] pairs.")
+@with_service
+def synonyms_list(service: ReportService, settings: Settings, as_json: bool) -> None:
+    """Show the team's pairs.
+
+    \b
+    Example:
+        reportbot synonyms list --json
+    """
+    pairs = service.synonyms()
+    if as_json:
+        click.echo(json.dumps(pairs, ensure_ascii=False))
+        return
+    for word, synonym in pairs:
+        click.echo(f"{word} = {synonym}")
+    if not pairs:
+        click.echo("no synonyms of the team's own yet")
 
 
 @cli.command()

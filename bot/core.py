@@ -19,6 +19,7 @@ from ..storage.errors import NotFoundError
 from .access import Access, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
+from .errors import InvalidRequestError
 from .render import escape, split_markup, to_plain
 from .replies import Article, Button, Notice, Output, Reply
 from .service import MAX_QUERY_CHARS, ReportService
@@ -26,7 +27,8 @@ from .views import Views
 
 GROUP_TYPES = frozenset({"group", "supergroup"})
 MENU = ("start", "help", "ask", "wording", "problems", "plans", "docs", "doc")
-ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered"})
+ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym"})
+REMOVE_WORDS = frozenset({"删除", "remove", "del", "-"})
 UNANSWERED_SHOWN = 15
 COMMAND = re.compile(r"^/(提法|[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)(.*)$", re.S)
 START_SECTION = re.compile(r"^s([0-9]{1,12})$")
@@ -101,7 +103,7 @@ class Conversation:
             "problems": functools.partial(self._topic, "usage_problems", "problem", "a"),
             "plans": functools.partial(self._topic, "usage_plans", "plan", "a"),
             "doc": self._doc, "delete": self._delete, "stats": self._stats,
-            "unanswered": self._unanswered,
+            "unanswered": self._unanswered, "synonym": self._synonym,
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
             "a": (2, functools.partial(self._page, "a")), "w": (2, functools.partial(self._page, "w")),
@@ -261,6 +263,28 @@ class Conversation:
     def _unanswered(self, event: Event, argument: str) -> list[Output]:
         rows = self.service.store.unanswered(UNANSWERED_SHOWN)
         return [Reply(piece) for piece in split_markup(self.views.unanswered(rows))]
+
+    def _synonym(self, event: Event, argument: str) -> list[Output]:
+        """Add, remove or list the team's synonym pairs (admins only)."""
+        words = argument.split()
+        if not words:
+            pairs = self.service.synonyms()
+            if not pairs:
+                return [self._say(event, "synonyms_empty")]
+            listed = "\n".join(f"{escape(w)} = {escape(s)}" for w, s in pairs)
+            return [Reply(piece) for piece in
+                    split_markup(self.views.text("synonyms_list", pairs=listed))]
+        if words[0].lower() in REMOVE_WORDS and len(words) in (2, 3):
+            count = self.service.remove_synonym(*words[1:])
+            return [self._say(event, "synonym_removed", count=count)]
+        if len(words) != 2:
+            return [self._say(event, "usage", usage=self.views.text("usage_synonym"))]
+        try:
+            added = self.service.add_synonym(*words, added_by=str(event.user_id))
+        except InvalidRequestError:
+            return [self._say(event, "usage", usage=self.views.text("usage_synonym"))]
+        return [self._say(event, "synonym_added" if added else "synonym_exists",
+                          word=escape(words[0]), synonym=escape(words[1]))]
 
     # uploads -----------------------------------------------------------------------------
 

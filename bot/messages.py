@@ -28,8 +28,16 @@ MESSAGES = {
         ),
         "help_admin": (
             "\n\n<b>管理员</b>：发送 .docx/.txt/.md 文件即可导入报告；"
-            "/delete 编号 删除报告；/stats 使用统计；/unanswered 没答上或被点 👎 的问题。"
+            "/delete 编号 删除报告；/stats 使用统计；/unanswered 没答上或被点 👎 的问题；"
+            "/synonym 口语词 报告用词 教会搜索一对同义词。"
         ),
+        "usage_synonym": "/synonym 口语词 报告用词，例如 /synonym 一把手 第一责任人；"
+                         "/synonym 列出全部；/synonym 删除 口语词 [报告用词]",
+        "synonym_added": "已添加同义词：{word} = {synonym}（立即生效）",
+        "synonym_exists": "这对同义词已经有了：{word} = {synonym}",
+        "synonym_removed": "已删除 {count} 对同义词。",
+        "synonyms_list": "<b>团队同义词</b>\n{pairs}",
+        "synonyms_empty": "还没有团队自己的同义词。用法：/synonym 一把手 第一责任人",
         "denied": "抱歉，你没有使用权限。你的用户 ID 是 <code>{user_id}</code>，可以发给管理员申请开通。",
         "denied_title": "没有使用权限",
         "rate_limited": "提问有点频繁，请 {seconds} 秒后再试。",
@@ -122,8 +130,16 @@ MESSAGES = {
         ),
         "help_admin": (
             "\n\n<b>Admins</b>: send a .docx/.txt/.md file to ingest it; /delete N removes a "
-            "report; /stats usage figures; /unanswered questions without results or with 👎."
+            "report; /stats usage figures; /unanswered questions without results or with 👎; "
+            "/synonym WORD OFFICIAL teaches search a synonym."
         ),
+        "usage_synonym": "/synonym WORD OFFICIAL, e.g. /synonym 一把手 第一责任人; /synonym lists "
+                         "them; /synonym remove WORD [OFFICIAL]",
+        "synonym_added": "Synonym added: {word} = {synonym} (live now)",
+        "synonym_exists": "Already known: {word} = {synonym}",
+        "synonym_removed": "Removed {count} pair(s).",
+        "synonyms_list": "<b>Team synonyms</b>\n{pairs}",
+        "synonyms_empty": "No team synonyms yet. Usage: /synonym 一把手 第一责任人",
         "denied": "Sorry, you may not use this bot. Your user id is <code>{user_id}</code>; "
                   "send it to an admin to get access.",
         "denied_title": "Not allowed",

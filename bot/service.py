@@ -32,6 +32,7 @@ from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
 from ..storage.index import ReportIndex
+from .errors import InvalidRequestError
 
 MAX_QUERY_CHARS = 500
 PARALLEL_MIN_FILES = 16
@@ -346,7 +347,7 @@ class ReportService:
         """Teach search that `word` and `synonym` mean the same; live at the next question."""
         word, synonym = normalize(word), normalize(synonym)
         if not word or not synonym or word == synonym or " " in word + synonym:
-            raise ValueError("a synonym pair is two different single words")
+            raise InvalidRequestError("a synonym pair is two different words without spaces")
         return self.store.add_synonym(word, synonym, added_by)
 
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:

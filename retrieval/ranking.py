@@ -51,6 +51,7 @@ ASKS_PROBLEM = re.compile(r"问题|不足|短板|毛病|缺点|差距|薄弱|不
 HAS_COUNT = re.compile(r"(\d+|x+|[一二两三四五六七八九十百千万]+)(余|多)?[次名个人场期篇份件项家所万元条批支户位]")
 HAS_DATE = re.compile(r"(\d+|x+|[一二三四五六七八九十]+)[年月日号]|每[年月周季]|年[初中底]|[上下]半年|周[一二三四五六日]|季度")
 HAS_SPAN = re.compile(r"(?<!\d)(\d{1,2}|x+|[一二两三四五六七八九十半]+)个?(年|月|天|周|日|小时|学时)")
+SENTENCE_END = re.compile(r"[。;；!！?？]")
 SAME_MEASURE = {"回": "次", "位": "名人", "人": "名人", "名": "名人"}
 NUMERAL = r"(\d+|x+|[一二两三四五六七八九十百千万]+)(余|多)?"
 
@@ -190,6 +191,7 @@ class _Cues:
         self.asks_definition = bool(ASKS_DEFINITION.search(question))
         self.definition = (_definition_pattern(words)
                            if self.asks_definition or self.asks_list else None)
+        self.words_by_weight = [w.word for w in sorted(analysis.words, key=lambda w: -w.weight)]
         self.count = bool(ASKS_COUNT.search(question))
         measure = _asked_measure(question)
         self.measure = re.compile(NUMERAL + f"[{SAME_MEASURE.get(measure, measure)}]") \
@@ -200,21 +202,28 @@ class _Cues:
         self.problem = bool(ASKS_PROBLEM.search(question))
 
     def supplies(self, candidate: Candidate) -> bool:
-        """Whether the passage can give what is asked: a count in the asked unit, a date or
-        span of time, a definition. A passage that only names the topic of "预备期是多久"
+        """Whether the passage can give what is asked: a count, a date or a span of time, a
+        list, a definition. A passage that only names the topic of "预备期是多久"
         is related, not an answer."""
         text = candidate.compact
-        if self.measure is not None and not self.measure.search(text):
+        focus = self._focus(text)
+        if self.count and not HAS_COUNT.search(focus):
             return False
-        if self.count and self.measure is None and not HAS_COUNT.search(text):
+        if self.date and not HAS_DATE.search(focus):
             return False
-        if self.date and not HAS_DATE.search(text):
-            return False
-        if self.span and not HAS_SPAN.search(text):
+        if self.span and not HAS_SPAN.search(focus):
             return False
         if self.asks_list and not HAS_LIST.search(text):
             return False
         return not self.asks_definition or bool(self.definition and self.definition.search(text))
+
+    def _focus(self, text: str) -> str:
+        """The sentences holding the question's most telling word that the passage holds:
+        a figure elsewhere in the passage answers some other question."""
+        present = [w for w in self.words_by_weight if w in text]
+        if not present:
+            return text
+        return "。".join(s for s in SENTENCE_END.split(text) if present[0] in s)
 
     def factor(self, candidate: Candidate) -> float:
         """Product of the proximity, answer-type, definition and substance factors."""
@@ -225,6 +234,8 @@ class _Cues:
             factor *= 1.0 + PROXIMITY_WEIGHT * near / sum(w for _, w in self.proximity)
         if self.definition and self.definition.search(text):
             factor *= DEFINITION_BOOST
+        if self.measure is not None and self.measure.search(text):
+            factor *= ANSWER_TYPE_BOOST  # the count in the unit asked for
         if ((self.count and HAS_COUNT.search(text)) or (self.date and HAS_DATE.search(text))
                 or (self.span and HAS_SPAN.search(text))
                 or (self.plan and candidate.kind == "plan")

@@ -162,6 +162,9 @@ class Searcher:
         phrases = self._phrases_in(normalized)
         words = [QueryWord(p, general_weight(p), _parts(p), 1.0, (), 1.0)
                  for p in _longest(phrases)]
+        for team_word in self.thesaurus.words_in(squeeze(normalized)):
+            if not any(team_word in w.word for w in words):
+                words.append(self._judge(team_word))
         for word in _trim_particles(query_words(normalized)):
             if any(word in w.word for w in words):
                 continue

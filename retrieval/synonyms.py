@@ -93,6 +93,11 @@ class Thesaurus:
             team.setdefault(synonym, []).append(word)
         return cls(team={w: tuple(dict.fromkeys(s)) for w, s in team.items()})
 
+    def words_in(self, text: str) -> list[str]:
+        """The team's words that occur in a (squeezed) question, longest first: a pair may
+        name a phrase that jieba would split (温饱物资)."""
+        return sorted((w for w in self.team if len(w) >= 2 and w in text), key=len, reverse=True)
+
     def expansions(self, word: str, occurs: Callable[[str], int]) -> tuple[str, ...]:
         """Words to search for besides `word`, most trusted first, that occur in the reports.
 

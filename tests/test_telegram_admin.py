@@ -128,3 +128,18 @@ def test_weekly_digest_is_sent_to_the_admin_chat(tg):
     assert digest.params["chat_id"] == ADMIN and digest.error is None
     assert "每周小结" in digest.params["text"] and "明天上海会下雨吗" in digest.params["text"]
     assert ALICE != ADMIN
+
+
+def test_synonym_command_teaches_search_live(tg):
+    reply = only(tg.say("/synonym 一把手 第一责任人", user_id=ADMIN), "sendMessage")
+    assert "已添加同义词" in reply.params["text"]
+    listed = only(tg.say("/synonym", user_id=ADMIN), "sendMessage").params["text"]
+    assert "一把手 = 第一责任人" in listed
+    assert tg.service.synonyms() == [("一把手", "第一责任人")]
+    removed = only(tg.say("/synonym 删除 一把手", user_id=ADMIN), "sendMessage")
+    assert "已删除 1 对" in removed.params["text"] and tg.service.synonyms() == []
+
+
+def test_members_cannot_edit_synonyms(tg):
+    reply = only(tg.say("/synonym 一把手 第一责任人"), "sendMessage")
+    assert "已添加" not in reply.params["text"] and tg.service.synonyms() == []
