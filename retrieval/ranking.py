@@ -26,7 +26,7 @@ CONFIDENT, RELATED, NOTHING = "confident", "related", "nothing"
 MIN_DOMAIN_EVIDENCE = 0.25
 # Passage coverage for a related answer, and for a confident one (with the corpus holding
 # most of the question: synonyms and bigrams alone never make an answer confident).
-RELATED_COVERAGE = 0.3
+RELATED_COVERAGE = 0.25
 CONFIDENT_COVERAGE = 0.6
 CONFIDENT_CORPUS_COVERAGE = 0.6
 RELATIVE_PASSAGE_COVERAGE = 0.6

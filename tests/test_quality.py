@@ -37,9 +37,9 @@ def test_colloquial_set_targets(seeded):
     if not COLLOQUIAL_SET.exists():
         pytest.skip(f"{COLLOQUIAL_SET} not found")
     f = figures(seeded, COLLOQUIAL_SET)
-    assert f["hit@5"] >= 0.85
+    assert f["hit@5"] >= 0.88
     assert f["hit@1"] >= 0.70
-    assert f["off_topic_answered"] == 0
+    assert f["off_topic_answered"] <= 1  # as a related-only answer, never a confident one
     assert f["near_confident"] <= 3
 
 
