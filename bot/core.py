@@ -207,7 +207,8 @@ class Conversation:
             return [self._say(event, "too_long", length=len(question), limit=MAX_QUERY_CHARS)]
         response = self.service.search(question, self.settings.search.results, kind=kind,
                                        source=self.source, user_id=event.user_id,
-                                       chat_id=event.chat_id, update_id=event.update_id)
+                                       chat_id=event.chat_id, update_id=event.update_id,
+                                       wording=mode == "w")
         return [self.views.results(mode, question, response.hits, response.query_log_id,
                                    kind=kind, from_samples=response.from_samples,
                                    tier=response.tier, group=event.in_group)]

@@ -25,7 +25,14 @@ from ..retrieval.evaluation import Answer, EvalReport, evaluate
 from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_source
 from ..retrieval.models import Hit
 from ..retrieval.pipeline import AnalysedReport, analyse_file
-from ..retrieval.ranking import CONFIDENT, NOTHING, Candidate, answer_tier, select_passages
+from ..retrieval.ranking import (
+    CONFIDENT,
+    NOTHING,
+    Candidate,
+    answer_tier,
+    asks_problems,
+    select_passages,
+)
 from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.synonyms import Thesaurus
 from ..retrieval.text import normalize
@@ -278,15 +285,24 @@ class ReportService:
         doc_id: int | None = None,
         kind: str | None = None,
         year: int | None = None,
+        wording: bool = False,
     ) -> SearchResponse:
-        """Cited passages for a question (or none), without logging it: eval, paging."""
+        """Cited passages for a question (or none), without logging it: eval, paging.
+
+        Asked for wording on a topic, problem sentences are left out unless the topic is
+        itself a problem ("存在的不足"): nobody copies 学习不够深入 as a sample of 理论学习.
+        """
         started = time.perf_counter()
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         searcher = self.searcher()
         analysis = searcher.analyze(query)
         ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
-        hits = select_passages(analysis, self._candidates(ranked), k)
-        filters = {k: v for k, v in {"doc": doc_id, "kind": kind, "year": year}.items() if v}
+        candidates = self._candidates(ranked)
+        if wording and not asks_problems(query):
+            candidates = [c for c in candidates if c.kind != "problem"]
+        hits = select_passages(analysis, candidates, k)
+        filters = {k: v for k, v in {"doc": doc_id, "kind": kind, "year": year,
+                                     "wording": wording}.items() if v}
         return SearchResponse(query, tuple(hits), None, not self.store.has_user_documents(),
                               answer_tier(hits), (time.perf_counter() - started) * 1000,
                               filters)
@@ -303,10 +319,11 @@ class ReportService:
         user_id: int | None = None,
         chat_id: int | None = None,
         update_id: int | None = None,
+        wording: bool = False,
     ) -> SearchResponse:
         """Answer a question with cited passages (or none) and log it; a related-only
         answer is logged as not confident, so it shows among the unanswered questions."""
-        response = self.answer(query, k, doc_id=doc_id, kind=kind, year=year)
+        response = self.answer(query, k, doc_id=doc_id, kind=kind, year=year, wording=wording)
         hits = response.hits
         log_id = self.store.log_query(
             query=response.query, source=source, user_id=user_id, chat_id=chat_id,
@@ -322,7 +339,8 @@ class ReportService:
         logged = self.store.logged_query(query_log_id)
         filters = logged["filters"]
         response = self.answer(logged["query"], k, doc_id=filters.get("doc"),
-                               kind=filters.get("kind"), year=filters.get("year"))
+                               kind=filters.get("kind"), year=filters.get("year"),
+                               wording=bool(filters.get("wording")))
         return replace(response, query_log_id=query_log_id)
 
     def analyze(self, query: str) -> QueryAnalysis:

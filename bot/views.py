@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from ..retrieval.models import Hit
+from ..retrieval.wording import copy_ready
 from ..storage.db import ChunkRecord, DocumentInfo
 from .callbacks import CallbackCodec
 from .messages import message
@@ -78,7 +79,8 @@ class Views:
         lines = [self.text("samples_note")] if from_samples else []
         lines.append(self.text("wording_header", topic=escape(shorten(topic, 40))))
         copies = []
-        wordings = [key_sentences(hit.text, hit.matched_terms) for hit in hits]
+        wordings = [copy_ready(key_sentences(hit.text, hit.matched_terms), hit.section_path)
+                    for hit in hits]
         for hit, wording in zip(hits, wordings, strict=True):
             lines += ["", f"<b>[{hit.rank}]</b> <code>{escape(wording)}</code>",
                       f"<i>— {escape(hit.citation)}</i>"]

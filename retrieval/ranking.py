@@ -145,6 +145,11 @@ def answer_tier(hits: Sequence[Hit]) -> str:
     return CONFIDENT if hits[0].confident else RELATED
 
 
+def asks_problems(question: str) -> bool:
+    """Whether a question is about shortcomings (问题, 不足, 短板, 毛病 …)."""
+    return bool(ASKS_PROBLEM.search(question))
+
+
 def passage_coverage(analysis: QueryAnalysis, candidate: Candidate) -> float:
     """Share of the question's weighted content words this passage carries."""
     total = analysis.total_weight
