@@ -17,6 +17,20 @@ from functools import cached_property
 
 import jieba
 
+from .cues import (
+    ASKS_COUNT,
+    ASKS_DATE,
+    ASKS_DEFINITION,
+    ASKS_LIST,
+    ASKS_MEASURE,
+    ASKS_PLAN,
+    ASKS_PROBLEM,
+    ASKS_SPAN,
+    HAS_COUNT,
+    HAS_DATE,
+    HAS_LIST,
+    HAS_SPAN,
+)
 from .models import Hit
 from .search import BIGRAM_CREDIT, EXPANSION_CREDIT, QueryAnalysis, QueryWord
 from .text import normalize, squeeze
@@ -38,19 +52,8 @@ DEFINITION_BOOST = 1.5
 ANSWER_TYPE_BOOST = 1.3
 THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading, not an answer
 THIN_PASSAGE_FACTOR = 0.6
+LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
 DUPLICATE_SIMILARITY = 0.7
-ASKS_DEFINITION = re.compile(r"是什么|什么是|指什么|是指|指的是|内容是|具体是|啥是|是啥|啥意思|什么意思|含义")
-ASKS_LIST = re.compile(r"哪些|哪几|有哪|包括|包含|都有啥|都有什么|都是啥")
-HAS_LIST = re.compile(r"、.*、|[一二三四五六七八九十]是.*[二三四五六七八九十]是|[;；].*[;；]")
-ASKS_COUNT = re.compile(r"多少|几[次回个名份项场位家件篇条期批人遍天年届]|数量|规模|一共|总共|共计")
-ASKS_MEASURE = re.compile(r"(?:几|多少)([次回场期名位人个份项件篇条家所批支本元户处座届])")
-ASKS_DATE = re.compile(r"哪天|哪一天|什么时候|啥时候|何时|哪年|哪月|几月|几号|日期|每周|每月|礼拜|星期")
-ASKS_SPAN = re.compile(r"多久|多长时间|多长|几年|多少年|几个月|多少天|几天|几周")
-ASKS_PLAN = re.compile(r"明年|下一步|下步|打算|计划|今后|以后|将来|准备|安排|来年|思路")
-ASKS_PROBLEM = re.compile(r"问题|不足|短板|毛病|缺点|差距|薄弱|不够|短处|没做好|做得不好")
-HAS_COUNT = re.compile(r"(\d+|x+|[一二两三四五六七八九十百千万]+)(余|多)?[次名个人场期篇份件项家所万元条批支户位]")
-HAS_DATE = re.compile(r"(\d+|x+|[一二三四五六七八九十]+)[年月日号]|每[年月周季]|年[初中底]|[上下]半年|周[一二三四五六日]|季度")
-HAS_SPAN = re.compile(r"(?<!\d)(\d{1,2}|x+|[一二两三四五六七八九十半]+)个?(年|月|天|周|日|小时|学时)")
 SENTENCE_END = re.compile(r"[。;；!！?？]")
 SAME_MEASURE = {"回": "次", "位": "名人", "人": "名人", "名": "名人"}
 NUMERAL = r"(\d+|x+|[一二两三四五六七八九十百千万]+)(余|多)?"
@@ -248,6 +251,8 @@ class _Cues:
             factor *= ANSWER_TYPE_BOOST
         if _body_length(candidate) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
+        if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
+            factor *= LEAD_IN_FACTOR
         return factor
 
 

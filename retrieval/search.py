@@ -23,6 +23,7 @@ import jieba
 import numpy as np
 
 from .bm25 import BM25Index
+from .cues import is_cue_word
 from .models import KINDS
 from .numbers import number_tokens
 from .reference import ReferenceIndex
@@ -43,6 +44,7 @@ MAX_PREFIX_EXPANSIONS = 3
 FUSION_DEPTH = 60  # rows fetched from each field before fusing
 WORD_FIELD_WEIGHT = 0.5
 MAX_PHRASE = 24
+CUE_WEIGHT = 6.0  # 明年, 打算, 不足 point at a section (ranking boosts it), not a topic
 KEYNESS_FLOOR = 3.0
 KEYNESS_TOPIC = 7.0
 ENGINES = {"bm25": BM25Index, "rank-bm25": ReferenceIndex}
@@ -202,7 +204,9 @@ class Searcher:
             topicality = EXPANSION_CREDIT * max(map(self.topicality, expansions))
         if not topicality and parts:
             topicality = sum(map(self.topicality, parts)) / len(parts)
-        return QueryWord(word, general_weight(word), parts, presence, expansions, topicality)
+        weight = min(general_weight(word), CUE_WEIGHT) if is_cue_word(word) else \
+            general_weight(word)
+        return QueryWord(word, weight, parts, presence, expansions, topicality)
 
     def topicality(self, term: str) -> float:
         """0–1: how much more often the reports use a term than everyday Chinese does.
