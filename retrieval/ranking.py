@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import jieba
 
@@ -269,8 +269,13 @@ def _body_length(candidate: Candidate) -> int:
     """Characters of the passage beyond the headings it repeats."""
     text = candidate.compact
     for heading in candidate.section_path:
-        text = text.replace(squeeze(normalize(heading)), "", 1)
+        text = text.replace(_compact(heading), "", 1)
     return len(text)
+
+
+@lru_cache(maxsize=8192)
+def _compact(heading: str) -> str:
+    return squeeze(normalize(heading))
 
 
 def _definition_pattern(words: Sequence[QueryWord]) -> re.Pattern | None:
