@@ -26,7 +26,7 @@ MESSAGES = {
             "在群里请 @我、回复我的消息或使用命令（如 /ask 问题）。"
         ),
         "help_admin": (
-            "\n\n<b>管理员</b>：发送 .docx/.txt/.md 文件即可导入报告；"
+            "\n\n<b>管理员</b>：发送 .docx/.doc/.wps/.pdf/.txt/.md 文件即可导入报告；"
             "/delete 编号 删除报告；/stats 使用统计；/unanswered 没答上或被点 👎 的问题。"
         ),
         "denied": "抱歉，你没有使用权限。你的用户 ID 是 <code>{user_id}</code>，可以发给管理员申请开通。",
@@ -58,7 +58,7 @@ MESSAGES = {
         "no_such_doc": "没有编号为 {doc_id} 的报告。发送 /docs 查看报告列表。",
         "admin_only": "只有管理员可以使用这个功能。",
         "upload_private": "请在与我的私聊中发送文件。",
-        "upload_type": "不支持这种文件：{name}。请发送 .docx、.txt 或 .md 文件。",
+        "upload_type": "不支持这种文件：{name}。请发送 .docx、.doc、.wps、.pdf、.txt 或 .md 文件。",
         "upload_too_big": "文件太大（{size} MB），上限是 {limit} MB。",
         "ingest_added": "已导入：<b>[{doc_id}] {title}</b>\n{parts} 部分，{sections} 节，{chunks} 段。",
         "ingest_replaced": "已更新：<b>[{doc_id}] {title}</b>\n{parts} 部分，{sections} 节，{chunks} 段。",
@@ -119,7 +119,7 @@ MESSAGES = {
             "In groups, mention me, reply to me or use a command (e.g. /ask QUESTION)."
         ),
         "help_admin": (
-            "\n\n<b>Admins</b>: send a .docx/.txt/.md file to ingest it; /delete N removes a "
+            "\n\n<b>Admins</b>: send a .docx/.doc/.wps/.pdf/.txt/.md file to ingest it; /delete N removes a "
             "report; /stats usage figures; /unanswered questions without results or with 👎."
         ),
         "denied": "Sorry, you may not use this bot. Your user id is <code>{user_id}</code>; "
@@ -152,7 +152,7 @@ MESSAGES = {
         "no_such_doc": "There is no report {doc_id}. Send /docs for the list.",
         "admin_only": "Only admins can do that.",
         "upload_private": "Please send files in a private chat with me.",
-        "upload_type": "Unsupported file: {name}. Please send a .docx, .txt or .md file.",
+        "upload_type": "Unsupported file: {name}. Please send a .docx, .doc, .wps, .pdf, .txt or .md file.",
         "upload_too_big": "The file is too big ({size} MB); the limit is {limit} MB.",
         "ingest_added": "Ingested: <b>[{doc_id}] {title}</b>\n{parts} parts, {sections} sections, "
                         "{chunks} passages.",

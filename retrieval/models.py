@@ -9,11 +9,17 @@ KINDS = ("work", "problem", "plan", "other")
 
 @dataclass(frozen=True)
 class Section:
-    """Smallest section of a report: its heading path and original text."""
+    """Smallest section of a report: its heading path and original text.
+
+    `pages` gives the page of each line of `text` (empty when the format has no pages);
+    `year` is the year the section is about when the report covers two (总结 and 安排).
+    """
 
     path: tuple[str, ...]
     kind: str
     text: str
+    pages: tuple[int, ...] = ()
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,9 @@ class ParsedReport:
     parts: int
     removed_lines: tuple[str, ...] = ()
     path_only_headings: tuple[str, ...] = ()
+    ocr_pages: int = 0
+    table_lines: int = 0
+    body_lines: int = 0
 
     @property
     def structured(self) -> bool:
@@ -43,6 +52,8 @@ class Chunk:
     kind: str
     text: str
     tokens: tuple[str, ...] = field(default=(), repr=False)
+    page: int | None = None
+    year: int | None = None
 
 
 @dataclass(frozen=True)

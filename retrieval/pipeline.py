@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +29,7 @@ def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter
     report = parse_report(source, name, boilerplate)
     phrases = frozenset(harvest_phrases("\n".join(s.text for s in report.sections)))
     chunks = tuple(
-        Chunk(c.section, c.path, c.kind, c.text, passage_tokens(c.path, c.text, phrases))
+        replace(c, tokens=passage_tokens(c.path, c.text, phrases))
         for c in chunk_sections(report.sections)
     )
     return AnalysedReport(report, chunks, phrases)
