@@ -318,7 +318,8 @@ class Conversation:
         hits = [
             Hit(rank, 0.0, r.chunk_id, r.doc_id, r.doc_title, r.path, r.kind, r.text,
                 matched_terms(analysis, Candidate(r.chunk_id, 0.0, r.doc_id, r.doc_title, r.path,
-                                                  r.kind, r.text, frozenset(r.tokens))))
+                                                  r.kind, r.text, frozenset(r.tokens))),
+                page=r.page)
             for rank, chunk_id in enumerate(ids, start=1)
             if (r := records.get(chunk_id)) is not None
         ]

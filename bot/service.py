@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -22,7 +22,7 @@ from pathlib import Path
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
 from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_source
-from ..retrieval.models import Hit
+from ..retrieval.models import Hit, IngestWarning
 from ..retrieval.pipeline import AnalysedReport, analyse_file
 from ..retrieval.search import Candidate, QueryAnalysis, Searcher, select_passages
 from ..retrieval.tokenizer import tokenize
@@ -54,6 +54,7 @@ class IngestResult:
     chunks: int = 0
     structured: bool = True
     reason: str | None = None
+    warnings: tuple[IngestWarning, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ class ReportService:
         return IngestResult(
             str(item.path), "replaced" if existing else "added", doc_id=doc_id, title=report.title,
             parts=report.parts, sections=len(report.sections), chunks=len(analysed.chunks),
-            structured=report.structured,
+            structured=report.structured, warnings=analysed.warnings,
         )
 
     def _save(self, analysed: AnalysedReport, source: str, content_hash: str,
@@ -268,7 +269,9 @@ class ReportService:
         searcher = self.searcher()
         analysis = searcher.analyze(query)
         ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
-        hits = select_passages(analysis, self._candidates(ranked), k)
+        pages: dict[int, int] = {}
+        hits = [replace(hit, page=pages.get(hit.chunk_id))
+                for hit in select_passages(analysis, self._candidates(ranked, pages), k)]
         latency = (time.perf_counter() - started) * 1000
         filters = {k: v for k, v in {"doc": doc_id, "kind": kind, "year": year}.items() if v}
         log_id = self.store.log_query(
@@ -283,8 +286,11 @@ class ReportService:
     def analyze(self, query: str) -> QueryAnalysis:
         return self.searcher().analyze(query)
 
-    def _candidates(self, ranked: list[tuple[int, float]]) -> list[Candidate]:
+    def _candidates(self, ranked: list[tuple[int, float]], pages: dict[int, int]
+                    ) -> list[Candidate]:
+        """Passages of the ranked rows; `pages` is filled with their page numbers, if any."""
         records = self.store.chunks([chunk_id for chunk_id, _ in ranked])
+        pages.update((chunk_id, r.page) for chunk_id, r in records.items() if r.page)
         return [
             Candidate(chunk_id, score, r.doc_id, r.doc_title, r.path, r.kind, r.text,
                       frozenset(r.tokens) | title_tokens(r.doc_title))

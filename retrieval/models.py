@@ -70,8 +70,22 @@ class Hit:
     text: str
     matched_terms: tuple[str, ...] = ()
     also_in: tuple[str, ...] = ()
+    page: int | None = None
 
     @property
     def citation(self) -> str:
-        """Document title › section path, as shown under a passage."""
-        return " › ".join((self.doc_title, *self.section_path))
+        """Document title › section path (· 第3页 for a paged file), as shown under a passage."""
+        cited = " › ".join((self.doc_title, *self.section_path))
+        return f"{cited} · 第{self.page}页" if self.page else cited
+
+
+@dataclass(frozen=True)
+class IngestWarning:
+    """Something a person should check after an ingest: `code` is flat, tables or ocr.
+
+    `count` of `total`: table rows of body lines, or OCRed pages of all pages.
+    """
+
+    code: str
+    count: int = 0
+    total: int = 0

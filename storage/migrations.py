@@ -123,3 +123,11 @@ def m0004_query_log_update_id(db: Database) -> None:
     db["query_log"].add_column("update_id", int)
     db.execute("create unique index query_log_update_id on query_log (update_id) "
                "where update_id is not null")
+
+
+@migrations(name="0005_chunk_page_year")
+def m0005_chunk_page_year(db: Database) -> None:
+    """A passage's page (PDF, for "第3页" citations) and its own year (a 2021 plan section
+    of a "2020年总结和2021年安排" report); a null year falls back to the document's."""
+    db["chunks"].add_column("page", int)
+    db["chunks"].add_column("year", int)

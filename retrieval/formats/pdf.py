@@ -92,7 +92,7 @@ def read_pdf(path: Path, max_bytes: int) -> SourceText:
     finally:
         document.close()
     for number, lines in ocred.items():
-        page_lines[number] = lines
+        page_lines[number] = (lines, *page_lines[number][1:])
     return _flow(page_lines, len(ocred))
 
 

@@ -87,13 +87,40 @@ def convert(source: Path, target_ext: str, out: Path) -> Path:
     return out
 
 
-def scan(pdf: Path, out: Path, dpi: int = 300) -> None:
-    """An image-only PDF of the first page: what a scanner makes of a printed report."""
+def scan(pdf: Path, out: Path, dpi: int = 300, top: float = 0.075, share: float = 0.5) -> None:
+    """An image-only PDF of the top of the first page: what a scanner makes of a report.
+
+    Only from below the running header (`top`) to `share` of the page, so the OCR test
+    stays a few seconds long.
+    """
     import pypdfium2 as pdfium
 
     page = pdfium.PdfDocument(pdf)[0]
     image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-    image.save(out, "PDF", resolution=dpi, quality=70)
+    image = image.crop((0, int(image.height * top), image.width, int(image.height * share)))
+    image.save(out, "PDF", resolution=dpi, quality=60)
+
+
+def encrypted(pdf: Path, docx_path: Path) -> None:
+    """Password-protected copies (password "secret"): a small PDF and a .docx.
+
+    Needs pypdf and msoffcrypto-tool, used here only.
+    """
+    import msoffcrypto.format.ooxml
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_page(pypdf.PdfReader(pdf).pages[0])
+    writer.encrypt("secret", algorithm="AES-128")
+    with (HERE / "encrypted.pdf").open("wb") as out:
+        writer.write(out)
+    small = docx.Document()
+    small.add_paragraph("某某局2023年工作总结")
+    small.add_paragraph("一、主要工作")
+    plain = docx_path.with_name("plain.docx")
+    small.save(plain)
+    with plain.open("rb") as source, (HERE / "encrypted.docx").open("wb") as out:
+        msoffcrypto.format.ooxml.OOXMLFile(source).encrypt("secret", out)
 
 
 def main() -> None:
@@ -107,6 +134,7 @@ def main() -> None:
         convert(one, "doc", HERE / "report.doc")
         shutil.copy(HERE / "report.doc", HERE / "report.wps")
         scan(HERE / "report.pdf", HERE / "scan.pdf")
+        encrypted(HERE / "report-two-columns.pdf", one)
 
 
 if __name__ == "__main__":
