@@ -157,7 +157,7 @@ def test_auto_numbered_docx_keeps_its_outline_kinds_and_years(service, tmp_path)
 def test_table_rows_are_one_citable_line_each(service, tmp_path, db_path):
     path = tmp_path / "numbered.docx"
     auto_numbered_report(path)
-    [result] = service.ingest([path])
+    service.ingest([path])
     hit = service.search("党员先锋岗有几个", 1).hits[0]
     assert "党员先锋岗 | 26个 | 覆盖所有所站" in hit.text
     assert "党员先锋岗 | 3个 | 新设" in hit.text  # the merged cell is repeated on its row

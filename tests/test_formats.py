@@ -13,7 +13,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+import docx
 import pytest
+from click.testing import CliRunner
 
 from reportbot.bot.cli import cli
 from reportbot.retrieval.formats import ocr
@@ -66,7 +68,7 @@ def test_text_pdf_keeps_structure_and_drops_headers_and_page_numbers(service, db
 
 
 def test_pdf_lines_broken_by_the_page_width_are_one_paragraph(service, tmp_path):
-    [result] = service.ingest([copy("report-two-columns.pdf", tmp_path)])
+    service.ingest([copy("report-two-columns.pdf", tmp_path)])
     hit = service.search("理论学习 调研报告", 1).hits[0]
     assert hit.text == ("（一）抓实理论学习。局党组全年开展中心组集中学习12次，围绕交通强国建设、"
                         "安全生产等专题开展研讨6次，班子成员撰写调研报告XX篇。各支部结合“三会一课”"
@@ -82,9 +84,7 @@ def test_pdf_passages_cite_their_page(service, tmp_path):
     assert first.page == 1
 
 
-def test_pdf_citation_page_in_cli_json(service, tmp_path, db_path):
-    from click.testing import CliRunner
-
+def test_pdf_citation_page_on_the_command_line(tmp_path, db_path):
     runner = CliRunner()
     runner.invoke(cli, ["--db", str(db_path), "ingest", str(copy("report.pdf", tmp_path))],
                   catch_exceptions=False)
@@ -196,11 +196,7 @@ def test_scanned_pdf_is_read_by_ocr(service, db_path, tmp_path):
     assert "第 1 页" not in stored_texts(db_path) and HEADER not in stored_texts(db_path)
 
 
-def test_ingest_warns_about_tables_and_ocr_on_the_command_line(db_path, tmp_path):
-    from click.testing import CliRunner
-
-    import docx
-
+def test_ingest_warns_about_a_file_of_mostly_tables_on_the_command_line(db_path, tmp_path):
     document = docx.Document()
     document.add_paragraph("某某局2023年工作情况统计")
     table = document.add_table(rows=12, cols=3)
