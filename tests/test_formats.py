@@ -208,3 +208,24 @@ def test_ingest_warns_about_a_file_of_mostly_tables_on_the_command_line(db_path,
     result = CliRunner().invoke(cli, ["--db", str(db_path), "ingest", str(path)],
                                 catch_exceptions=False)
     assert "warning: tables.docx: mostly tables (12 of 12 lines are table rows)" in result.output
+
+
+def test_chat_upload_of_a_pdf_and_a_table_file_with_the_same_warnings(tmp_path):
+    from telegram_harness import ADMIN, BotHarness
+
+    harness = BotHarness(tmp_path)
+    try:
+        text = harness.upload("report.pdf", (DATA / "report.pdf").read_bytes(),
+                              user_id=ADMIN)[-1].params["text"]
+        assert "已导入" in text and "第一部分" in text and "注意" not in text
+        document = docx.Document()
+        document.add_paragraph("某某局2023年工作情况统计")
+        table = document.add_table(rows=6, cols=2)
+        for r in range(6):
+            table.cell(r, 0).text, table.cell(r, 1).text = f"指标{r}", f"{r}项"
+        path = tmp_path / "统计.docx"
+        document.save(path)
+        text = harness.upload("统计.docx", path.read_bytes(), user_id=ADMIN)[-1].params["text"]
+        assert "以表格为主（6/6 行是表格行）" in text
+    finally:
+        harness.close()
