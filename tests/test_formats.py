@@ -229,3 +229,16 @@ def test_chat_upload_of_a_pdf_and_a_table_file_with_the_same_warnings(tmp_path):
         assert "以表格为主（6/6 行是表格行）" in text
     finally:
         harness.close()
+
+
+def test_doc_with_word_list_numbers_and_a_tracked_deletion(service, db_path, tmp_path):
+    [result] = service.ingest([copy("numbered.doc", tmp_path)])
+    assert result.status == "added", result.reason
+    assert result.parts == 3
+    paths = outline(service, result.doc_id)
+    assert paths[("一、强化市场监管", "（二）抓好特种设备安全", "1.开展电梯隐患排查XX台次")] == "work"
+    assert paths[("二、存在的问题",)] == "problem"
+    assert paths[("三、2023年工作打算", "（一）推进智慧监管")] == "plan"
+    texts = stored_texts(db_path)
+    assert "办理时限压缩一半" in texts and "已被删除" not in texts
+    assert "党员先锋岗 | 26个 | 覆盖所有所站" in texts

@@ -14,6 +14,8 @@ PATH, `soffice --headless --convert-to docx` converts it for the .docx reader.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import re
 import shutil
 import struct
@@ -27,7 +29,7 @@ from .base import SourceText
 WORD_IDENT = 0xA5EC
 SOFFICE_SECONDS = 120
 _FIELD = re.compile("\x13[^\x13\x14\x15]*\x14?([^\x13\x14\x15]*)\x15")
-_DROP = dict.fromkeys(map(ord, "\x01\x02\x03\x04\x05\x08\x1f"), None)
+_DROP = dict.fromkeys(map(ord, "\x00\x01\x02\x03\x04\x05\x08\x1f"), None)
 _SPECIAL = {ord("\x0b"): "\n", ord("\x0c"): "\n", ord("\x1e"): "-", ord("\xa0"): " "}
 
 
@@ -64,12 +66,57 @@ def _word_text(path: Path, ole) -> SourceText:
     table = ole.openstream(table_name).read()
     ccp_text = struct.unpack_from("<i", word, 0x4C)[0]
     fc_clx, lcb_clx = struct.unpack_from("<II", word, 0x1A2)
-    text = _pieces(word, table[fc_clx : fc_clx + lcb_clx], ccp_text)
+    text, pieces = _pieces(word, table[fc_clx : fc_clx + lcb_clx], ccp_text)
+    with contextlib.suppress(struct.error, IndexError, ValueError):  # else without numbers
+        text = _numbered(text, pieces, word, table)
     return _lines(text, "wps" if path.suffix.lower() == ".wps" else "doc")
 
 
-def _pieces(word: bytes, clx: bytes, ccp_text: int) -> str:
-    """The first ccp_text characters of the document, assembled from the piece table."""
+def _numbered(text: str, pieces, word: bytes, table: bytes) -> str:
+    """Put Word's generated list numbers in front of numbered paragraphs, turn paragraph
+    breaks inside table cells into spaces (a row stays one line), and blank out text
+    deleted with track changes (as \x00, dropped later, so positions hold meanwhile)."""
+    from .msdoc_lists import DocLists, deleted_ranges, list_at, paragraph_lists
+
+    piece_starts = [piece[0] for piece in pieces]
+
+    def fc_of(cp: int) -> int:
+        start, fc, width = pieces[bisect.bisect_right(piece_starts, cp) - 1]
+        return fc + (cp - start) * width
+
+    text = _blank_deleted(text, pieces, deleted_ranges(word, table))
+    starts, values = paragraph_lists(word, table)
+    lists = DocLists(word, table) if any(value[0] for value in values) else None
+    out, cp = [], 0
+    for paragraph in text.split("\r"):
+        mark = cp + len(paragraph)  # the paragraph mark's character position
+        cp = mark + 1
+        if mark >= len(text):
+            out.append(paragraph)
+            break
+        ilfo, ilvl, in_table = list_at(starts, values, fc_of(mark))
+        label = lists.label(ilfo, ilvl) if lists and ilfo and "\x07" not in paragraph else ""
+        out.append(label + paragraph + (" " if in_table else "\r"))
+    return "".join(out)
+
+
+def _blank_deleted(text: str, pieces, ranges: list[tuple[int, int]]) -> str:
+    if not ranges:
+        return text
+    chars = list(text)
+    for index, (start, fc, width) in enumerate(pieces):
+        end = pieces[index + 1][0] if index + 1 < len(pieces) else len(text)
+        for first, last in ranges:
+            low = max(start, start + (first - fc + width - 1) // width)
+            high = min(end, start + (last - fc + width - 1) // width)
+            for position in range(low, high):
+                chars[position] = "\x00"
+    return "".join(chars)
+
+
+def _pieces(word: bytes, clx: bytes, ccp_text: int) -> tuple[str, list[tuple[int, int, int]]]:
+    """The first ccp_text characters of the document, assembled from the piece table,
+    and each piece's (first character position, file offset, bytes per character)."""
     position = 0
     while position < len(clx) and clx[position] == 0x01:  # Prc: formatting, skipped
         position += 3 + struct.unpack_from("<H", clx, position + 1)[0]
@@ -79,7 +126,7 @@ def _pieces(word: bytes, clx: bytes, ccp_text: int) -> str:
     plc = clx[position + 5 : position + 5 + lcb]
     count = (lcb - 4) // 12
     cps = struct.unpack_from(f"<{count + 1}i", plc, 0)
-    out, total = [], 0
+    out, total, pieces = [], 0, []
     for index in range(count):
         start, end = cps[index], min(cps[index + 1], ccp_text)
         if end <= start:
@@ -89,12 +136,14 @@ def _pieces(word: bytes, clx: bytes, ccp_text: int) -> str:
         if fc & 0x40000000:
             offset = (fc & 0x3FFFFFFF) // 2
             out.append(word[offset : offset + length].decode("cp1252", errors="replace"))
+            pieces.append((start, offset, 1))
         else:
             out.append(word[fc : fc + 2 * length].decode("utf-16-le", errors="replace"))
+            pieces.append((start, fc, 2))
         total += length
         if total >= ccp_text:
             break
-    return "".join(out)
+    return "".join(out), pieces
 
 
 def _lines(text: str, fmt: str) -> SourceText:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -135,6 +136,12 @@ def main() -> None:
         shutil.copy(HERE / "report.doc", HERE / "report.wps")
         scan(HERE / "report.pdf", HERE / "scan.pdf")
         encrypted(HERE / "report-two-columns.pdf", one)
+        numbered = tmp / "numbered.docx"  # Word list numbers and a tracked deletion, as .doc
+        sys.path.insert(0, str(HERE.parents[1]))
+        from test_docx_numbering import auto_numbered_report
+
+        auto_numbered_report(numbered)
+        convert(numbered, "doc", HERE / "numbered.doc")
 
 
 if __name__ == "__main__":
