@@ -14,7 +14,11 @@ from pathlib import Path
 
 from ..errors import DocumentError
 
-OCR_DPI = 300
+OCR_DPI = 200
+# The engine scales each page so its longer side is at most this many pixels (its default
+# is 2000). At 1280 the detector stopped missing line-initial "（二）" (6 of 6 found on our
+# fixture instead of 3) and accuracy rose from 97.8 % to 98.7 %: see docs/formats.md.
+MAX_SIDE_PIXELS = 1280
 MAX_OCR_PAGES = 30
 MIN_CONFIDENCE = 0.5
 INSTALL_HINT = 'pip install "reportbot[ocr]"'
@@ -25,7 +29,7 @@ def _engine():
     """The OCR engine, loaded once per process (about a second: three ONNX models)."""
     from rapidocr_onnxruntime import RapidOCR
 
-    return RapidOCR()
+    return RapidOCR(max_side_len=MAX_SIDE_PIXELS)
 
 
 def ocr_available() -> bool:
