@@ -22,9 +22,9 @@ from pathlib import Path
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
 from ..retrieval.evaluation import Answer, EvalReport, evaluate
-from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_source
-from ..retrieval.models import Hit
-from ..retrieval.pipeline import AnalysedReport, analyse_file
+from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText, read_source
+from ..retrieval.models import Hit, IngestWarning
+from ..retrieval.pipeline import AnalysedReport, analyse_file, analyse_report
 from ..retrieval.ranking import (
     CONFIDENT,
     NOTHING,
@@ -66,6 +66,7 @@ class IngestResult:
     chunks: int = 0
     structured: bool = True
     reason: str | None = None
+    warnings: tuple[IngestWarning, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class _Prepared:
     content_hash: str = ""
     keys: frozenset[str] = frozenset()
     error: str | None = None
+    source: SourceText | None = None  # kept when reading it again is costly (OCR)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -105,10 +107,13 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _analyse_job(job: tuple[Path, int, BoilerplateFilter]) -> AnalysedReport | str:
+def _analyse_job(job: tuple[Path, int, BoilerplateFilter, SourceText | None]
+                 ) -> AnalysedReport | str:
     """Worker entry point: an analysed report, or the one-line reason it failed."""
-    path, max_bytes, boilerplate = job
+    path, max_bytes, boilerplate, source = job
     try:
+        if source is not None:
+            return analyse_report(source, path.name, boilerplate)
         return analyse_file(path, max_bytes, boilerplate)
     except DocumentError as error:
         return str(error)
@@ -187,7 +192,8 @@ class ReportService:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as error:  # gone or unreadable since it was read a moment ago
             return _Prepared(path, error=f"{path.name}: cannot read ({error.strerror})")
-        return _Prepared(path, digest, frozenset(candidate_keys(source.lines)))
+        return _Prepared(path, digest, frozenset(candidate_keys(source.lines)),
+                         source=source if source.ocr_pages else None)
 
     def _boilerplate_for(self, prepared: list[_Prepared]) -> BoilerplateFilter:
         """Lines repeated in enough documents (this batch and the stored ones) are junk."""
@@ -212,7 +218,7 @@ class ReportService:
     def _analyse(self, todo: list[_Prepared], boilerplate: BoilerplateFilter,
                  workers: int | None) -> Iterator[AnalysedReport | str]:
         """Analysed reports in order (or error strings), in parallel when it pays off."""
-        jobs = [(item.path, self.max_file_bytes, boilerplate) for item in todo]
+        jobs = [(item.path, self.max_file_bytes, boilerplate, item.source) for item in todo]
         workers = workers or os.cpu_count() or 1
         if workers < 2 or len(jobs) < PARALLEL_MIN_FILES:
             yield from (_analyse_job(job) for job in jobs)
@@ -236,7 +242,7 @@ class ReportService:
         return IngestResult(
             str(item.path), "replaced" if existing else "added", doc_id=doc_id, title=report.title,
             parts=report.parts, sections=len(report.sections), chunks=len(analysed.chunks),
-            structured=report.structured,
+            structured=report.structured, warnings=analysed.warnings,
         )
 
     def _save(self, analysed: AnalysedReport, source: str, content_hash: str,
@@ -376,7 +382,7 @@ class ReportService:
         records = self.store.chunks([chunk_id for chunk_id, _ in ranked])
         return [
             Candidate(chunk_id, score, r.doc_id, r.doc_title, r.path, r.kind, r.text,
-                      frozenset(r.tokens) | title_tokens(r.doc_title))
+                      frozenset(r.tokens) | title_tokens(r.doc_title), r.page)
             for chunk_id, score in ranked
             if (r := records.get(chunk_id)) is not None
         ]

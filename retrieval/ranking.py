@@ -71,6 +71,7 @@ class Candidate:
     kind: str
     text: str
     tokens: frozenset[str]
+    page: int | None = None
 
     @cached_property
     def compact(self) -> str:
@@ -117,7 +118,7 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
                 shown[twin] = candidate  # same report: the fuller passage holds the answer
                 hits[twin] = replace(hits[twin], chunk_id=candidate.chunk_id,
                                      section_path=candidate.section_path, kind=candidate.kind,
-                                     text=candidate.text,
+                                     text=candidate.text, page=candidate.page,
                                      matched_terms=matched_terms(analysis, candidate))
             continue
         if len(hits) == k:
@@ -136,6 +137,7 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
                 matched_terms=matched_terms(analysis, candidate),
                 confident=(confident_question and coverage >= CONFIDENT_COVERAGE
                            and cues.supplies(candidate)),
+                page=candidate.page,
             )
         )
     return hits

@@ -135,3 +135,9 @@ def m0005_tiers_and_synonyms(db: Database) -> None:
         pk=("word", "synonym"), not_null={"added_at"},
     )
     db["meta"].insert({"key": "synonyms_version", "value": "0"})
+@migrations(name="0006_chunk_page_year")
+def m0006_chunk_page_year(db: Database) -> None:
+    """A passage's page (PDF, for "第3页" citations) and its own year (a 2021 plan section
+    of a "2020年总结和2021年安排" report); a null year falls back to the document's."""
+    db["chunks"].add_column("page", int)
+    db["chunks"].add_column("year", int)
