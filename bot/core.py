@@ -59,7 +59,7 @@ class Event:
     is_reply_to_bot: bool = False
     bot_username: str = ""
     edited: bool = False
-    update_id: int | None = None
+    event_id: int | None = None  # the adapter's id for it; a retried event keeps it
 
     @property
     def in_group(self) -> bool:
@@ -134,6 +134,12 @@ class Conversation:
             return [self._say(event, "unsupported")]
         return self._text(event)
 
+    def would_answer(self, event: Event) -> bool:
+        """Whether this event is for the bot and from someone allowed (no side effects)."""
+        if event.inline_query is not None or event.callback_data is not None:
+            return self.access.allows(event.user_id, event.chat_id)
+        return self._addressed(event) and self.access.allows(event.user_id, event.chat_id)
+
     def upload_target(self, event: Event) -> Path | None:
         """Where the adapter should save an upload, or None if it will be refused unread."""
         if event.document is None or event.edited or not self._addressed(event) or \
@@ -207,7 +213,7 @@ class Conversation:
             return [self._say(event, "too_long", length=len(question), limit=MAX_QUERY_CHARS)]
         response = self.service.search(question, self.settings.search.results, kind=kind,
                                        source=self.source, user_id=event.user_id,
-                                       chat_id=event.chat_id, update_id=event.update_id)
+                                       chat_id=event.chat_id, event_id=event.event_id)
         return [self.views.results(mode, question, response.hits, response.query_log_id,
                                    kind=kind, from_samples=response.from_samples,
                                    group=event.in_group)]
@@ -364,5 +370,5 @@ class Conversation:
             title = self.views.text(refusal.title_key)
             return [Article("refused", title, to_plain(refusal.text), refusal.text)]
         response = self.service.search(query, self.settings.search.results, source=self.source,
-                                       user_id=event.user_id, update_id=event.update_id)
+                                       user_id=event.user_id, event_id=event.event_id)
         return list(self.views.articles(response.hits, response.query_log_id))

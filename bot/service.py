@@ -260,7 +260,7 @@ class ReportService:
         source: str = "cli",
         user_id: int | None = None,
         chat_id: int | None = None,
-        update_id: int | None = None,
+        event_id: int | None = None,
     ) -> SearchResponse:
         """Answer a question with cited passages (or none) and log it."""
         started = time.perf_counter()
@@ -273,7 +273,7 @@ class ReportService:
         filters = {k: v for k, v in {"doc": doc_id, "kind": kind, "year": year}.items() if v}
         log_id = self.store.log_query(
             query=query, source=source, user_id=user_id, chat_id=chat_id, filters=filters,
-            update_id=update_id,
+            event_id=event_id,
             result_ids=[h.chunk_id for h in hits], scores=[h.score for h in hits],
             latency_ms=latency,
         )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import functools
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
@@ -43,16 +45,29 @@ from telegram.ext import (
     filters,
 )
 
+from ..storage.errors import StorageError
 from .access import Access
 from .config import BotSettings, ConfigError, Settings
 from .core import Conversation, Event, Upload
-from .inbox import InboxApplication, InboxRequest, resume
+from .inbox import (
+    LOG_EVERY_SECONDS,
+    Clock,
+    Inbox,
+    InboxApplication,
+    InboxRequest,
+    OncePer,
+    bot_id_of,
+    resume,
+)
 from .render import to_plain
 from .replies import Article, Button, Notice, Output, Reply
 from .service import ReportService
 
 CORE = "conversation"
 DIGEST_JOB = "weekly digest"
+STALL_TOLD = "stall told"
+STORAGE_LOG = "storage failures logged"
+STALL_TOLD_MAX = 10_000
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query")
 INLINE_CACHE_SECONDS = 10
 BACKOFF_SECONDS = 0.5
@@ -102,15 +117,20 @@ def keep_token_out_of_logs() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-def build_application(settings: Settings, service: ReportService, token: str) -> Application:
+def build_application(settings: Settings, service: ReportService, token: str,
+                      clock: Clock | None = None) -> Application:
     """The bot over one database: core, handlers, error handler, digest job, flood control."""
     access = Access.from_settings(settings.access)
     access.require_configured()
+    if service.store.read_only:
+        raise ConfigError(f"{service.store.path}: database is read-only; the bot must store "
+                          "the updates it fetches")
     keep_token_out_of_logs()
+    inbox = Inbox(service.store, bot_id_of(token), clock)
     app = (
         Application.builder()
-        .application_class(InboxApplication, kwargs={"inbox_store": service.store})
-        .get_updates_request(InboxRequest(service.store, connection_pool_size=1))
+        .application_class(InboxApplication, kwargs={"inbox": inbox})
+        .get_updates_request(InboxRequest(inbox, connection_pool_size=1))
         .token(token)
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)
@@ -123,6 +143,7 @@ def build_application(settings: Settings, service: ReportService, token: str) ->
         .build()
     )
     app.bot_data[CORE] = Conversation(service, settings, secret=token.encode(), access=access)
+    inbox.on_stalled = functools.partial(tell_stalled, app)
     app.add_handler(MessageHandler(filters.ALL, on_update))  # text, commands, files, edits, …
     app.add_handler(CallbackQueryHandler(on_update))
     app.add_handler(InlineQueryHandler(on_update))
@@ -181,7 +202,8 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     event = to_event(update, context.bot.id, context.bot.username)
     if event is None:
         return
-    event = replace(event, update_id=update.update_id)
+    if isinstance(context.application, InboxApplication):
+        event = replace(event, event_id=context.application.inbox.event_id(update.update_id))
     message = update.effective_message
     if event.document and message and message.document and \
             (target := conversation.upload_target(event)):
@@ -192,14 +214,25 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its traceback and tell the user briefly; the bot keeps going."""
+    """Log the failure with its traceback and tell the user briefly; the bot keeps going.
+
+    A storage failure (disk full, read-only) is logged once a minute, without the
+    traceback, and the user is asked to try again later.
+    """
     if update is None and isinstance(context.error, NetworkError):  # polling; PTB retries
         _LOG.warning("fetching updates failed, retrying: %s", context.error)
         return
-    _LOG.error("update %s failed", getattr(update, "update_id", "-"), exc_info=context.error)
+    conversation: Conversation = context.bot_data[CORE]
+    unavailable = isinstance(context.error, StorageError)
+    if not unavailable:
+        _LOG.error("update %s failed", getattr(update, "update_id", "-"), exc_info=context.error)
+    elif context.bot_data.setdefault(STORAGE_LOG, OncePer(LOG_EVERY_SECONDS,
+                                                          time.monotonic)).ready():
+        _LOG.warning("update %s not answered: %s (logged once a minute)",
+                     getattr(update, "update_id", "-"), context.error)
     if not isinstance(update, Update) or update.inline_query:
         return
-    text = context.bot_data[CORE].views.text("error")
+    text = conversation.views.text("unavailable" if unavailable else "error")
     try:
         if update.callback_query:
             await update.callback_query.answer(text, show_alert=True)
@@ -213,9 +246,30 @@ async def start_up(app: Application) -> None:
     """Fill the command menu (setMyCommands) and queue updates a crash left unanswered."""
     conversation: Conversation = app.bot_data[CORE]
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in conversation.commands()])
-    resumed = await resume(app, conversation.service.store)
+    resumed = await resume(app, app.inbox)
     if resumed:
         _LOG.info("resuming %d update(s) fetched before the last stop", resumed)
+
+
+async def tell_stalled(app: Application, updates: list[dict]) -> None:
+    """The inbox cannot store these updates: tell each asker once to try again later."""
+    conversation: Conversation = app.bot_data[CORE]
+    told: set[int] = app.bot_data.setdefault(STALL_TOLD, set())
+    text = conversation.views.text("unavailable")
+    for data in updates:
+        if data["update_id"] in told:
+            continue
+        told.add(data["update_id"])
+        update = Update.de_json(data, app.bot)
+        event = to_event(update, app.bot.id, app.bot.username)
+        if event is None or not conversation.would_answer(event):
+            continue
+        if update.callback_query:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_chat and not update.inline_query:
+            await app.bot.send_message(update.effective_chat.id, text)
+    if len(told) > STALL_TOLD_MAX:
+        told.clear()
 
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -631,6 +631,13 @@ class FakeBotAPI:
         """Queue any update dict; ``update_id`` is assigned unless present."""
         return self._push(update)
 
+    def restart_update_ids(self, first: int = 1) -> None:
+        """Number the next updates from ``first`` again, as a reset self-hosted Bot API server
+        or Telegram after a quiet week does; offsets the bot confirmed before are forgotten."""
+        with self._cond:
+            self._next_update_id = first
+            self._confirmed_offset = 0
+
     def pending_updates(self) -> list[JSON]:
         """Updates no getUpdates offset has confirmed yet (delivered or not)."""
         with self._cond:
