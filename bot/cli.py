@@ -41,7 +41,7 @@ def with_service(command: Callable) -> Callable:
                 max_file_bytes=settings.ingest.max_file_bytes,
                 engine=settings.search.engine,
             )
-        except ConfigError as error:
+        except (ConfigError, StorageError) as error:
             raise click.ClickException(str(error)) from error
         try:
             return command(service, settings, **kwargs)

@@ -110,7 +110,7 @@ class ReportService:
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
         self.index = ReportIndex(store, engine=engine)
-        if not store.documents():
+        if not store.documents() and not store.read_only:
             self._ingest_samples()
 
     @classmethod
