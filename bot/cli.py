@@ -96,9 +96,13 @@ def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -
         if result.status == "skipped":
             click.echo(_ingest_line(result))
     counts = {s: sum(1 for r in results if r.status == s)
-              for s in ("added", "replaced", "unchanged", "skipped", "failed")}
+              for s in ("added", "replaced", "unchanged", "skipped", "failed", "not added")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to ingest")
-    if counts["failed"]:
+    stop = next((r.reason for r in results if r.status == "not added"), None)
+    if stop:
+        click.echo(f"stopped: {stop}; {counts['not added']} file(s) not added, the database "
+                   "keeps the ones added", err=True)
+    if counts["failed"] or stop:
         sys.exit(1)
 
 
@@ -117,6 +121,8 @@ def _ingest_line(result: IngestResult) -> str:
     name = Path(result.path).name
     if result.status in ("failed", "skipped"):
         return f"{result.status}: {result.reason}"
+    if result.status == "not added":
+        return f"not added: {name}"
     detail = f"{name} [{result.doc_id}] {result.title}"
     if result.status == "unchanged":
         return f"unchanged: {detail}"

@@ -27,6 +27,7 @@ from ..retrieval.pipeline import AnalysedReport, analyse_file
 from ..retrieval.search import Candidate, QueryAnalysis, Searcher, select_passages
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
+from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.index import ReportIndex
 
 MAX_QUERY_CHARS = 500
@@ -43,7 +44,8 @@ SAMPLE_PREFIX = "sample:"
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What happened to one file: added, unchanged, replaced, skipped or failed."""
+    """What happened to one file: added, unchanged, replaced, skipped, failed, or not added
+    because the ingest stopped (the database cannot be written: disk full, read-only)."""
 
     path: str
     status: str
@@ -150,8 +152,21 @@ class ReportService:
                     progress(early)
             else:
                 todo.append(item)
-        for item, analysed in zip(todo, self._analyse(todo, boilerplate, workers), strict=True):
-            result = self._store_analysed(item, analysed)
+        analysed_reports = self._analyse(todo, boilerplate, workers)
+        for done, item in enumerate(todo):
+            try:
+                result = self._store_analysed(item, next(analysed_reports))
+            except (DuplicateError, NotFoundError):
+                raise
+            except StorageError as error:  # disk full, read-only: every later file fails too
+                analysed_reports.close()  # cancels the parsing still queued
+                stopped = [IngestResult(str(i.path), "not added", reason=str(error))
+                           for i in todo[done:]]
+                results.extend(stopped)
+                if progress:
+                    for result in stopped:
+                        progress(result)
+                break
             results.append(result)
             if progress:
                 progress(result)
@@ -198,9 +213,12 @@ class ReportService:
             yield from (_analyse_job(job) for job in jobs)
             return
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
+                                   initargs=(os.getpid(),))
+        try:
             yield from pool.map(_analyse_job, jobs, chunksize=4)
+        finally:  # also when the caller stops early: drop the files not yet started
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _store_analysed(self, item: _Prepared, analysed: AnalysedReport | str) -> IngestResult:
         if isinstance(analysed, str):
