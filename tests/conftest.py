@@ -71,20 +71,13 @@ class Tmpfs:
     def fill(self) -> Path:
         """Take every free byte with a filler file; delete it to give the space back."""
         filler = self.path / "filler"
-        with open(filler, "ab") as file:
-            block = b"\0" * 65536
-            try:
-                while True:
-                    file.write(block)
-                    file.flush()
-            except OSError:
-                pass
-            try:
-                while True:
-                    file.write(b"\0" * 512)
-                    file.flush()
-            except OSError:
-                pass
+        with open(filler, "ab", buffering=0) as file:
+            for size in (65536, 512, 1):
+                try:
+                    while file.write(b"\0" * size):
+                        pass
+                except OSError:
+                    pass
         return filler
 
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from telegram_harness import BotHarness, FakeClock, only
+
 SCRIPT = Path(sys.executable).parent / "reportbot"
 WORDS = ["党建", "工作", "学习", "组织", "基层", "群众", "作风", "建设", "制度", "落实", "责任",
          "监督", "服务", "发展", "创新", "队伍", "教育", "培训", "宣传", "实践"]
@@ -56,3 +58,33 @@ def test_disk_full_during_ingest_stops_with_one_line_and_a_list(tmpfs, tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("unchanged: ") == len(added)
     assert again.stdout.count("added: ") == len(not_added)
+
+
+def test_disk_full_while_serving_backs_off_tells_once_and_recovers(tmpfs, caplog):
+    disk = tmpfs("64m")
+    clock = FakeClock()
+    tg = BotHarness(disk.path, clock=clock)
+    try:
+        assert "[1]" in only(tg.say("作风建设"), "sendMessage").params["text"]
+        with sqlite3.connect(tg.db) as conn:  # no room left in the WAL file either
+            conn.execute("pragma wal_checkpoint(truncate)")
+        filler = disk.fill()
+        polls = len(tg.fake.calls("getUpdates"))
+        tg.fake.inject_message("党员发展")
+        [told] = tg.fake.wait_for_calls("sendMessage", count=2)[1:]
+        assert told.params["text"] == "暂时无法处理，请稍后再试。"
+        tg.fake.wait_for(lambda: len(clock.sleeps) >= 9, timeout=20)
+        filler.unlink()  # room again
+        answer = tg.fake.wait_for_calls("sendMessage", count=3, timeout=20)[2]
+    finally:
+        stalled = len(tg.fake.calls("getUpdates")) - polls
+        tg.close()
+    assert clock.sleeps[:9] == [1, 2, 4, 8, 16, 30, 30, 30, 30]
+    assert stalled <= len(clock.sleeps) + 3  # one poll per back-off, not thousands
+    assert "[1]" in answer.params["text"] and answer.params["chat_id"] == told.params["chat_id"]
+    assert len(tg.fake.calls("sendMessage")) == 3  # told once, answered once
+    warnings = [r for r in caplog.records if "cannot store" in r.getMessage()]
+    assert 2 <= len(warnings) <= 1 + sum(clock.sleeps) / 60
+    with sqlite3.connect(tg.db) as conn:
+        assert [q for (q,) in conn.execute("select query from query_log")] == ["作风建设", "党员发展"]
+        assert conn.execute("select count(*) from inbox where done_at is null").fetchone() == (0,)
