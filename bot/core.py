@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
@@ -33,6 +34,7 @@ UNANSWERED_SHOWN = 15
 COMMAND = re.compile(r"^/(提法|[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)(.*)$", re.S)
 START_SECTION = re.compile(r"^s([0-9]{1,12})$")
 DOC_ID = re.compile(r"[0-9]{1,12}")
+INCOMING = ".incoming"  # uploads being downloaded and ingested, one folder each
 UNSAFE_NAME = re.compile(r"[^\w.\-()（）]+")
 
 
@@ -43,6 +45,7 @@ class Upload:
     file_name: str
     size: int | None
     path: Path | None = None  # where the adapter saved it, once `upload_target` accepted it
+    too_big: bool = False  # the download passed the size limit (the size was not known)
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,8 @@ class Conversation:
                 not self.access.allows(event.user_id, event.chat_id) or \
                 self._upload_problem(event, event.document):
             return None
-        return self.upload_dir / safe_file_name(event.document.file_name)
+        return self.upload_dir / INCOMING / uuid.uuid4().hex / safe_file_name(
+            event.document.file_name)
 
     def digest(self) -> list[Reply]:
         """The week's figures and unanswered questions for the admins' chat, if configured."""
@@ -285,6 +289,8 @@ class Conversation:
         if document.size is not None and document.size > limit:
             return self.views.text("upload_too_big", size=round(document.size / 2**20, 1),
                                    limit=round(limit / 2**20, 1))
+        if document.too_big:
+            return self.views.text("upload_over_limit", limit=round(limit / 2**20, 1))
         return None
 
     def _upload(self, event: Event) -> list[Output]:
@@ -293,7 +299,10 @@ class Conversation:
         problem = self._upload_problem(event, document) if document else None
         if problem or document is None or document.path is None:
             return [Reply(problem or self.views.text("error"), quote=event.in_group)]
-        [result] = self.service.ingest([document.path])
+        name = safe_file_name(document.file_name)
+        result = self.service.ingest_upload(
+            document.path, self.upload_dir / str(event.chat_id) / name,
+            legacy=self.upload_dir / name, seconds=self.settings.ingest.upload_seconds)
         firsts = self.service.outline(result.doc_id)[1] if result.doc_id is not None else []
         return list(self.views.ingested(result, firsts))
 

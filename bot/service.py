@@ -6,10 +6,10 @@ answered, logged and cited the same way everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -21,18 +21,19 @@ from pathlib import Path
 
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
-from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_source
+from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText
 from ..retrieval.models import Hit
-from ..retrieval.pipeline import AnalysedReport, analyse_file
+from ..retrieval.pipeline import AnalysedReport, analyse_file, analyse_report
 from ..retrieval.search import Candidate, QueryAnalysis, Searcher, select_passages
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.index import ReportIndex
+from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
 MAX_QUERY_CHARS = 500
+UPLOAD_SECONDS = 60.0
 PARALLEL_MIN_FILES = 16
-PARENT_CHECK_SECONDS = 0.5
 
 
 @lru_cache(maxsize=4096)
@@ -56,6 +57,7 @@ class IngestResult:
     chunks: int = 0
     structured: bool = True
     reason: str | None = None
+    removed: int | None = None  # an older version under the same name, deleted
 
 
 @dataclass(frozen=True)
@@ -78,22 +80,19 @@ class _Prepared:
     error: str | None = None
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: a worker whose ingest process was killed (kill -9) exits too."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 def _analyse_job(job: tuple[Path, int, BoilerplateFilter]) -> AnalysedReport | str:
     """Worker entry point: an analysed report, or the one-line reason it failed."""
     path, max_bytes, boilerplate = job
     try:
-        return analyse_file(path, max_bytes, boilerplate)
+        return analyse_report(checked_source(path, max_bytes), path.name, boilerplate)
+    except DocumentError as error:
+        return str(error)
+
+
+def _analyse_source_job(source: SourceText, name: str,
+                        boilerplate: BoilerplateFilter) -> AnalysedReport | str:
+    try:
+        return analyse_report(source, name, boilerplate)
     except DocumentError as error:
         return str(error)
 
@@ -112,6 +111,7 @@ class ReportService:
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
         self.index = ReportIndex(store, engine=engine)
+        self.worker = ParseWorker()
         if not store.documents() and not store.read_only:
             self._ingest_samples()
 
@@ -121,6 +121,7 @@ class ReportService:
 
     def close(self) -> None:
         """Save the index beside the database (so the next start is fast) and close it."""
+        self.worker.close()
         self.index.wait()
         self.index.save()
         self.store.close()
@@ -175,7 +176,7 @@ class ReportService:
     def _prepare(self, path: Path) -> _Prepared:
         """Hash a file and key its short lines; the text itself is read again by a worker."""
         try:
-            source = read_source(path, self.max_file_bytes)
+            source = checked_source(path, self.max_file_bytes)
         except DocumentError as error:
             return _Prepared(path, error=str(error))
         try:
@@ -220,22 +221,88 @@ class ReportService:
         finally:  # also when the caller stops early: drop the files not yet started
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _store_analysed(self, item: _Prepared, analysed: AnalysedReport | str) -> IngestResult:
+    def _store_analysed(self, item: _Prepared, analysed: AnalysedReport | str,
+                        source: str | None = None, replaces: int | None = None,
+                        shown: Path | None = None) -> IngestResult:
+        shown = shown or item.path
         if isinstance(analysed, str):
-            return IngestResult(str(item.path), "failed", reason=analysed)
+            return IngestResult(str(shown), "failed", reason=analysed)
         report = analysed.report
         if not analysed.chunks:
-            return IngestResult(str(item.path), "failed", reason=f"{item.path.name}: no report "
+            return IngestResult(str(shown), "failed", reason=f"{shown.name}: no report "
                                 "text (only a title or promotional lines)")
-        source_id = str(item.path.resolve())
-        existing = self.store.find_document(source=source_id)
-        doc_id = self._save(analysed, source_id, item.content_hash, item.keys,
-                            replaces=existing.doc_id if existing else None)
+        source = source or str(item.path.resolve())
+        existing = self.store.find_document(source=source)
+        try:
+            doc_id = self._save(analysed, source, item.content_hash, item.keys,
+                                replaces=replaces if replaces is not None else
+                                existing.doc_id if existing else None)
+        except DuplicateError as duplicate:  # the same file arrived twice at once
+            return self._unchanged(shown, self.store.document(duplicate.doc_id))
         return IngestResult(
-            str(item.path), "replaced" if existing else "added", doc_id=doc_id, title=report.title,
-            parts=report.parts, sections=len(report.sections), chunks=len(analysed.chunks),
-            structured=report.structured,
+            str(shown), "replaced" if existing or replaces else "added", doc_id=doc_id,
+            title=report.title, parts=report.parts, sections=len(report.sections),
+            chunks=len(analysed.chunks), structured=report.structured,
         )
+
+    @staticmethod
+    def _unchanged(path: Path, same: DocumentInfo, removed: int | None = None) -> IngestResult:
+        return IngestResult(str(path), "unchanged", doc_id=same.doc_id, title=same.title,
+                            parts=same.parts, sections=same.sections, chunks=same.chunks,
+                            removed=removed)
+
+    def ingest_upload(self, incoming: Path, target: Path, *, legacy: Path | None = None,
+                      seconds: float = UPLOAD_SECONDS) -> IngestResult:
+        """Ingest a chat upload saved at `incoming` as the report `target` names.
+
+        The file is moved to `target` only once it is ingested, so a broken upload never
+        overwrites a good one, and `target` names that report: sent again (even with the
+        bytes of another report) it replaces the old version. `legacy` is where older
+        versions kept the same upload. Parsing runs once, in a worker process that is
+        killed after `seconds`, so a hostile file cannot hold up the bot.
+        """
+        try:
+            return self._ingest_upload(incoming, target, legacy, seconds)
+        finally:
+            incoming.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                incoming.parent.rmdir()
+
+    def _ingest_upload(self, incoming: Path, target: Path, legacy: Path | None,
+                       seconds: float) -> IngestResult:
+        source = str(target.resolve())
+        old = self.store.find_document(source=source) or (
+            self.store.find_document(source=str(legacy.resolve())) if legacy else None)
+        started = time.monotonic()
+        try:
+            text = self.worker.run(_read_job, incoming, self.max_file_bytes, seconds=seconds)
+            if isinstance(text, str):
+                return IngestResult(str(target), "failed", reason=text)
+            item = _Prepared(incoming, hashlib.sha256(incoming.read_bytes()).hexdigest(),
+                             frozenset(candidate_keys(text.lines)))
+            same = self.store.find_document(content_hash=item.content_hash)
+            if same is not None and not same.sample:
+                removed = None
+                if old is not None and old.doc_id != same.doc_id:
+                    removed = self.store.delete_document(old.doc_id).doc_id
+                self._keep(incoming, target)
+                return self._unchanged(target, same, removed)
+            analysed = self.worker.run(_analyse_source_job, text, target.name,
+                                       self._boilerplate_for([item]),
+                                       seconds=max(0.1, seconds - (time.monotonic() - started)))
+        except WorkerTimeout:
+            return IngestResult(str(target), "failed", reason=f"{target.name}: took longer than "
+                                f"{seconds:g} s to read, stopped (split it into smaller files)")
+        result = self._store_analysed(item, analysed, source, old.doc_id if old else None,
+                                      shown=target)
+        if result.status in ("added", "replaced"):
+            self._keep(incoming, target)
+        return result
+
+    @staticmethod
+    def _keep(incoming: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(incoming, target)
 
     def _save(self, analysed: AnalysedReport, source: str, content_hash: str,
               line_keys: Iterable[str], replaces: int | None = None, sample: bool = False) -> int:

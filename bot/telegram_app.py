@@ -9,6 +9,7 @@ is not logged, printed or put in URLs we build.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 import functools
 import hashlib
@@ -16,13 +17,16 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import httpx
 from telegram import (
     BotCommand,
     CopyTextButton,
+    File,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -71,6 +75,7 @@ STALL_TOLD_MAX = 10_000
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query")
 INLINE_CACHE_SECONDS = 10
 BACKOFF_SECONDS = 0.5
+DOWNLOAD_TIMEOUT = 120.0
 NOT_MODIFIED = "message is not modified"
 _LOG = logging.getLogger(__name__)
 
@@ -207,10 +212,40 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if event.document and message and message.document and \
             (target := conversation.upload_target(event)):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        await (await message.document.get_file()).download_to_drive(target)
-        event = replace(event, document=replace(event.document, path=target))
+        limit = conversation.settings.bot.max_upload_bytes
+        fits = await download(await message.document.get_file(), target, limit)
+        event = replace(event, document=replace(event.document, path=target if fits else None,
+                                                too_big=not fits))
     await deliver(update, context, await asyncio.to_thread(conversation.handle, event))
+
+
+async def download(file: File, target: Path, limit: int) -> bool:
+    """Save a file, stopping at `limit` bytes whatever size Telegram announced; False if
+    it is bigger. Errors never show the URL (it holds the token)."""
+    if file.file_size is not None and file.file_size > limit:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    received = 0
+    try:
+        async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT) as client, \
+                client.stream("GET", str(file.file_path)) as response:
+            if response.status_code != 200:
+                raise NetworkError(f"downloading the file failed: HTTP {response.status_code}")
+            with open(target, "wb") as out:
+                async for chunk in response.aiter_bytes():
+                    received += len(chunk)
+                    if received > limit:
+                        break
+                    out.write(chunk)
+    except httpx.HTTPError as error:
+        target.unlink(missing_ok=True)
+        raise NetworkError(f"downloading the file failed: {type(error).__name__}") from None
+    if received > limit:
+        target.unlink()
+        with contextlib.suppress(OSError):
+            target.parent.rmdir()
+        return False
+    return True
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

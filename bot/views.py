@@ -181,6 +181,8 @@ class Views:
                          parts=result.parts, sections=result.sections, chunks=result.chunks)
         if not result.structured:
             text += "\n" + self.text("ingest_flat")
+        if result.removed is not None:
+            text += "\n" + self.text("ingest_removed", doc_id=result.removed)
         pieces = split_markup(f"{text}\n\n{self.tree(firsts)}")
         buttons = ((self.button(shorten(result.title or "", LABEL_CHARS), "d", result.doc_id, 0),),)
         return [Reply(p, buttons if i == len(pieces) - 1 else ()) for i, p in enumerate(pieces)]

@@ -23,6 +23,7 @@ from ..retrieval.models import Chunk
 from .errors import (
     RESTORE_HINT,
     DamagedError,
+    DuplicateError,
     NotFoundError,
     ReadOnlyError,
     StorageError,
@@ -285,10 +286,25 @@ class ReportStore:
         sample: bool = False,
         replaces: int | None = None,
     ) -> int:
-        """Store a document and its chunks in one transaction, replacing an older version."""
+        """Store a document and its chunks in one transaction, replacing an older version.
+
+        Whatever is stored under `source` (or has id `replaces`) is replaced. Raises
+        DuplicateError when another document with the same content is stored already:
+        checked inside the write transaction, so two identical files ingested at once
+        become one document.
+        """
         with self.writing():
+            stale = {row[0] for row in self.db.execute(
+                "select id from documents where source = ?", [source])}
             if replaces is not None:
-                self._delete(replaces)
+                stale.add(replaces)
+            same = self.db.execute(
+                "select id from documents where content_hash = ? and sample = 0", [content_hash]
+            ).fetchall()
+            if not sample and any(doc not in stale for (doc,) in same):
+                raise DuplicateError(next(doc for (doc,) in same if doc not in stale))
+            for doc in sorted(stale):
+                self._delete(doc)
             if not sample:
                 self._delete_samples()
             doc_id = self._next_id("next_doc_id", 1)

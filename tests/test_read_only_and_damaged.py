@@ -94,8 +94,7 @@ def test_writers_say_the_database_is_read_only(read_only_db, tmp_path):
     first = first_doc(read_only_db)
     for command in (["ingest", str(report)], ["delete", str(first)]):
         result = run("--db", str(read_only_db), *command)
-        assert result.exit_code == 1 and result.output.strip().endswith(
-            "database is read-only"), result.output
+        assert result.exit_code == 1 and "database is read-only" in result.output, result.output
     service = ReportService.open(read_only_db)
     with pytest.raises(ConfigError, match="read-only"):
         build_application(parse_settings({"access": {"public": True}}), service, "1:x")

@@ -38,7 +38,7 @@ def test_admin_upload_is_ingested_and_outlined(tg):
     text = calls[1].params["text"]
     assert "已导入" in text and "2024年机关第一党支部党建工作总结" in text
     assert "（一）加强理论学习" in text and "二、存在问题" in text
-    assert (tg.db.parent / "uploads" / "支部总结.txt").read_text("utf-8") == REPORT
+    assert (tg.db.parent / "uploads" / str(ADMIN) / "支部总结.txt").read_text("utf-8") == REPORT
     answer = only(tg.say("红色驿站"), "sendMessage").params["text"]
     assert "2024年机关第一党支部党建工作总结 › " in answer
     assert "之前已导入" in upload(tg, "支部总结.txt", REPORT.encode())[1].params["text"]
@@ -58,7 +58,7 @@ def test_docx_upload(tg):
 def test_path_traversal_names_stay_in_the_upload_folder(tg, tmp_path):
     calls = upload(tg, "../../evil.txt", REPORT.encode())
     assert methods(calls) == ["getFile", "sendMessage"] and "已导入" in calls[1].params["text"]
-    assert (tg.db.parent / "uploads" / "evil.txt").is_file()
+    assert (tg.db.parent / "uploads" / str(ADMIN) / "evil.txt").is_file()
     assert not (tmp_path.parent / "evil.txt").exists() and not (tmp_path / "evil.txt").exists()
 
 
