@@ -110,7 +110,7 @@ class Conversation:
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
             "a": (2, functools.partial(self._page, "a")), "w": (2, functools.partial(self._page, "w")),
-            "s": (1, self._open_section), "v": (2, self._vote), "d": (2, self._outline_page),
+            "s": (1, self._open_section), "p": (2, self._section_page), "v": (2, self._vote), "d": (2, self._outline_page),
             "l": (1, self._docs_page), "x": (1, self._confirm_delete), "c": (0, self._cancel),
         }
 
@@ -343,7 +343,10 @@ class Conversation:
                                    edit=True)]
 
     def _open_section(self, event: Event, chunk_id: int) -> list[Output]:
-        return list(self.views.section(self.service.section(chunk_id)))
+        return [self.views.section(self.service.section(chunk_id))]
+
+    def _section_page(self, event: Event, chunk_id: int, page: int) -> list[Output]:
+        return [self.views.section(self.service.section(chunk_id), page, edit=True)]
 
     def _vote(self, event: Event, log_id: int, up: int) -> list[Output]:
         self.service.feedback(log_id, event.user_id, 1 if up else -1)

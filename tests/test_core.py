@@ -297,16 +297,22 @@ def test_split_markup_keeps_tags_balanced_and_pieces_short(segments, limit):
     assert squeezed("".join(to_plain(p) for p in pieces)) == squeezed(to_plain(markup))
 
 
-def test_long_sections_fold_and_split_into_valid_messages():
-    record = ChunkRecord(1, 1, "报告<标题>", 0, 0, ("一、总体", "（一）细节"), "work",
-                         "党建工作 & “责任制”。" * 700, ())
-    replies = Views("zh", CallbackCodec(b"k"), 3).section([record])
-    assert len(replies) > 1
-    for reply in replies:
+def test_long_sections_fold_and_page_into_valid_messages():
+    text = "党建工作 & “责任制”。" * 700
+    record = ChunkRecord(1, 1, "报告<标题>", 0, 0, ("一、总体", "（一）细节"), "work", text, ())
+    views = Views("zh", CallbackCodec(b"k"), 3)
+    first = views.section([record])
+    pages = int(parse_html(first.text)[0].split("/", 1)[1].split(" ")[0].split("页")[0])
+    assert pages > 1
+    shown = []
+    for page in range(pages):
+        reply = views.section([record], page, edit=page > 0)
         plain, entities = parse_html(reply.text)
         assert utf16_len(plain) <= 4096
         assert any(e["type"] == "expandable_blockquote" for e in entities)
-    assert "报告<标题> › 一、总体 › （一）细节" in parse_html(replies[0].text)[0]
+        assert plain.startswith("报告<标题> › 一、总体 › （一）细节")
+        shown.append(plain.split("\n", 1)[1])
+    assert "".join(shown) == text
 
 
 def test_highlight_escapes_and_joins_touching_terms():
