@@ -367,6 +367,9 @@ class Conversation:
                       edit=True)]
 
     def _cancel(self, event: Event) -> list[Output]:
+        """Cancel an admin's dialog: only an admin may, as for every admin button."""
+        if not self.access.is_admin(event.user_id):
+            return [Notice(self.views.text("admin_only"), alert=True)]
         return [Reply(self.views.text("cancelled"), edit=True)]
 
     # inline mode -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import io
 
 import docx
 import pytest
-from telegram_harness import ADMIN, ALICE, BotHarness, button, methods, only
+from telegram_harness import ADMIN, ALICE, GROUP, MALLORY, BotHarness, button, methods, only
 
 from reportbot.bot.telegram_app import DIGEST_JOB
 
@@ -128,3 +128,20 @@ def test_weekly_digest_is_sent_to_the_admin_chat(tg):
     assert digest.params["chat_id"] == ADMIN and digest.error is None
     assert "每周小结" in digest.params["text"] and "明天上海会下雨吗" in digest.params["text"]
     assert ALICE != ADMIN
+
+
+def test_only_admins_can_press_the_buttons_of_an_admin_dialog_in_a_group(tg):
+    doc_id = tg.service.documents()[0].doc_id
+    tg.say("/docs", chat_id=GROUP, chat_type="supergroup")  # the fake learns the group
+    confirm = only(tg.say(f"/delete {doc_id}", user_id=ADMIN, chat_id=GROUP,
+                          chat_type="supergroup"), "sendMessage")
+    message_id = tg.fake.messages(GROUP)[-1]["message_id"]
+    for label in ("取消", "确认删除"):  # a member of the allowed group, not an admin
+        calls = tg.press(button(confirm, label)["callback_data"], user_id=MALLORY, chat_id=GROUP,
+                         message_id=message_id)
+        notice = only(calls, "answerCallbackQuery")
+        assert notice.params["show_alert"] is True and "只有管理员" in notice.params["text"]
+    assert "确定删除" in tg.fake.messages(GROUP)[-1]["text"] and len(tg.service.documents()) == 5
+    calls = tg.press(button(confirm, "取消")["callback_data"], user_id=ADMIN, chat_id=GROUP,
+                     message_id=message_id)
+    assert calls[1].params["text"] == "已取消。"
