@@ -19,7 +19,7 @@ from ..retrieval.formats import SUPPORTED_SUFFIXES
 from ..retrieval.models import Hit
 from ..retrieval.search import Candidate, matched_terms
 from ..storage.errors import NotFoundError
-from .access import Access, RateLimiter
+from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
 from .render import escape, split_markup, to_plain
@@ -89,11 +89,13 @@ class Conversation:
 
     def __init__(self, service: ReportService, settings: Settings, *, secret: bytes,
                  access: Access | None = None, limiter: RateLimiter | None = None,
+                 denials: DenialBudget | None = None,
                  source: str = "telegram") -> None:
         self.service = service
         self.settings = settings
         self.access = access or Access.from_settings(settings.access)
         self.limiter = limiter or RateLimiter(settings.bot.rate_limit_per_minute)
+        self.denials = denials or DenialBudget()
         self.source = source
         self.codec = CallbackCodec(secret)
         self.views = Views(settings.bot.language, self.codec, settings.bot.results_per_page)
@@ -175,12 +177,12 @@ class Conversation:
         return event.is_reply_to_bot or mention
 
     def _refusal(self, event: Event) -> Refusal | None:
-        """Deny users the lists leave out, throttle anyone past the rate limit; a denied user
-        who keeps trying is throttled too, so nobody can make the bot send a flood."""
-        throttled = self.limiter.admit(event.user_id)
+        """Deny users the lists leave out (telling each once a day, within a small budget
+        for all of them), throttle anyone past the rate limit, telling them once."""
         if not self.access.allows(event.user_id, event.chat_id):
             return Refusal(self.views.text("denied", user_id=event.user_id), "denied_title",
-                           loud=throttled is None)
+                           loud=self.denials.admit(event.user_id))
+        throttled = self.limiter.admit(event.user_id)
         if throttled:
             return Refusal(self.views.text("rate_limited", seconds=throttled.wait_seconds),
                            "rate_limited_title", loud=throttled.first)

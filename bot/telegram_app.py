@@ -50,7 +50,7 @@ from telegram.ext import (
 )
 
 from ..storage.errors import StorageError
-from .access import Access
+from .access import Access, DenialBudget
 from .config import BotSettings, ConfigError, Settings
 from .core import Conversation, Event, Upload
 from .inbox import (
@@ -147,7 +147,9 @@ def build_application(settings: Settings, service: ReportService, token: str,
         .post_init(start_up)
         .build()
     )
-    app.bot_data[CORE] = Conversation(service, settings, secret=token.encode(), access=access)
+    denials = DenialBudget(clock=(clock or Clock()).monotonic)
+    app.bot_data[CORE] = Conversation(service, settings, secret=token.encode(), access=access,
+                                      denials=denials)
     inbox.on_stalled = functools.partial(tell_stalled, app)
     app.add_handler(MessageHandler(filters.ALL, on_update))  # text, commands, files, edits, …
     app.add_handler(CallbackQueryHandler(on_update))

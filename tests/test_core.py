@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram_harness import seeded_db
 
-from reportbot.bot.access import Access, RateLimiter
+from reportbot.bot.access import Access, DenialBudget, RateLimiter
 from reportbot.bot.callbacks import CallbackCodec
 from reportbot.bot.config import ConfigError, parse_settings
 from reportbot.bot.core import Conversation, Event, Upload, safe_file_name
@@ -144,13 +144,29 @@ def test_denied_user_gets_only_their_id_on_every_path(reports):
     denial = "抱歉，你没有使用权限。你的用户 ID 是 <code>1003</code>，可以发给管理员申请开通。"
     [reply] = say(conv, "作风建设", user=MALLORY)
     assert reply.text == denial
-    assert say(conv, "/docs", user=MALLORY) == [Reply(denial)]
+    assert say(conv, "/docs", user=MALLORY) == []  # told once a day
     [notice] = press(conv, payloads(say(conv, "作风建设")[0])[0], user=MALLORY)
-    assert notice == Notice(denial, alert=True)
+    assert notice == Notice(denial, alert=True)  # a button must be answered anyway
     [article] = conv.handle(Event(MALLORY, None, "inline", inline_query="作风建设"))
     assert isinstance(article, Article) and article.text == denial
-    upload = Event(MALLORY, MALLORY, document=Upload("x.txt", 10))
-    assert conv.upload_target(upload) is None and conv.handle(upload) == [Reply(denial)]
+    upload = Event(MALLORY + 1, MALLORY + 1, document=Upload("x.txt", 10))
+    assert conv.upload_target(upload) is None
+    assert conv.handle(upload) == [Reply(denial.replace("1003", "1004"))]
+
+
+def test_strangers_are_told_once_a_day_within_a_small_budget_for_all(reports):
+    now = [0.0]
+    conv = Conversation(reports, parse_settings({"access": {"allowed_users": [ALICE]}}),
+                        secret=b"k", denials=DenialBudget(per_second=1, burst=3,
+                                                          clock=lambda: now[0]))
+    told = [bool(say(conv, "作风建设", user=5000 + n)) for n in range(100)]
+    assert told == [True] * 3 + [False] * 97  # a crowd gets a burst, not 100 messages
+    assert "[1]" in say(conv, "作风建设")[0].text  # members are not held up
+    now[0] += 2.0
+    assert [bool(say(conv, "你好", user=5000 + n)) for n in (0, 50, 51, 52)] == \
+        [False, True, True, False]  # 2 s refill 2 denials; user 5000 was told already
+    now[0] += 86_400
+    assert say(conv, "你好", user=5000)  # a day later they are told again
 
 
 def test_members_of_allowed_groups_may_ask_there_only(reports):
@@ -179,7 +195,7 @@ def test_denied_users_who_keep_trying_are_throttled_too(reports):
                                "bot": {"rate_limit_per_minute": 2}})
     conv = Conversation(reports, settings, secret=b"k")
     replies = [say(conv, "作风建设", user=MALLORY) for _ in range(4)]
-    assert [len(r) for r in replies] == [1, 1, 0, 0]
+    assert [len(r) for r in replies] == [1, 0, 0, 0]  # told once a day, whatever the limit
 
 
 def test_messages_in_english(reports):
