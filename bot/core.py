@@ -23,7 +23,7 @@ from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
 from .render import escape, split_markup, to_plain
-from .replies import Article, Button, Notice, Output, Reply
+from .replies import Button, InlineButton, Notice, Output, Reply
 from .service import MAX_QUERY_CHARS, ReportService
 from .views import Views
 
@@ -32,7 +32,7 @@ MENU = ("start", "help", "ask", "wording", "problems", "plans", "docs", "doc")
 ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered"})
 UNANSWERED_SHOWN = 15
 COMMAND = re.compile(r"^/(提法|[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)(.*)$", re.S)
-START_SECTION = re.compile(r"^s([0-9]{1,12})$")
+START_SECTION = re.compile(r"^s([0-9]{1,12})(?:_g([0-9]{1,16})_[0-9a-f]{8})?$")
 DOC_ID = re.compile(r"[0-9]{1,12}")
 INCOMING = ".incoming"  # uploads being downloaded and ingested, one folder each
 UNSAFE_NAME = re.compile(r"[^\w.\-()（）]+")
@@ -112,7 +112,8 @@ class Conversation:
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
             "a": (2, functools.partial(self._page, "a")), "w": (2, functools.partial(self._page, "w")),
-            "s": (1, self._open_section), "p": (2, self._section_page), "v": (2, self._vote), "d": (2, self._outline_page),
+            "s": (1, self._open_section), "p": (2, self._section_page),
+            "q": (3, self._group_section_page), "v": (2, self._vote), "d": (2, self._outline_page),
             "l": (1, self._docs_page), "x": (1, self._confirm_delete), "c": (0, self._cancel),
         }
 
@@ -169,6 +170,8 @@ class Conversation:
         """Private chats always; groups only for commands to us, mentions and replies to us."""
         if not event.in_group:
             return event.chat_type == "private"
+        if event.document is not None and self.access.is_admin(event.user_id):
+            return True  # an admin's file: say why it is not read here
         text = event.text or ""
         command = COMMAND.match(text)
         if command:
@@ -176,10 +179,12 @@ class Conversation:
         mention = bool(event.bot_username) and f"@{event.bot_username.lower()}" in text.lower()
         return event.is_reply_to_bot or mention
 
-    def _refusal(self, event: Event) -> Refusal | None:
+    def _refusal(self, event: Event, via_group: bool = False) -> Refusal | None:
         """Deny users the lists leave out (telling each once a day, within a small budget
-        for all of them), throttle anyone past the rate limit, telling them once."""
-        if not self.access.allows(event.user_id, event.chat_id):
+        for all of them), throttle anyone past the rate limit, telling them once.
+        `via_group`: a continuation, in private, of something an allowed group was shown."""
+        if not (via_group or self.access.allows(event.user_id, event.chat_id)
+                or self._group_continuation(event)):
             return Refusal(self.views.text("denied", user_id=event.user_id), "denied_title",
                            loud=self.denials.admit(event.user_id))
         throttled = self.limiter.admit(event.user_id)
@@ -187,6 +192,23 @@ class Conversation:
             return Refusal(self.views.text("rate_limited", seconds=throttled.wait_seconds),
                            "rate_limited_title", loud=throttled.first)
         return None
+
+    def sign_start(self, payload: str, chat_id: int) -> str:
+        """A deep link posted in a group, signed for that group: whoever taps it may read
+        that section in private while the group is allowed, list or no list."""
+        if not START_SECTION.match(payload) or chat_id >= 0:
+            return payload
+        return self.codec.sign_start(f"{payload}_g{-chat_id}")
+
+    def _group_continuation(self, event: Event) -> bool:
+        """A private /start with a section link signed for a group that is still allowed."""
+        command = COMMAND.match(event.text or "") if not event.in_group else None
+        if command is None or command[1].lower() != "start":
+            return False
+        payload = command[3].strip()
+        match = START_SECTION.match(payload)
+        return bool(match and match[2] and self.codec.verify_start(payload)
+                    and -int(match[2]) in self.access.chats)
 
     def _say(self, event: Event, key: str, **values: object) -> Reply:
         return Reply(self.views.text(key, **values), quote=event.in_group)
@@ -235,8 +257,9 @@ class Conversation:
         """Help, or the section a group's deep link points to."""
         section = START_SECTION.match(argument)
         if section and not event.in_group:
+            group = int(section[2]) if section[2] and self.codec.verify_start(argument) else None
             try:
-                return self._open_section(event, int(section[1]))
+                return self._open_section(event, int(section[1]), group)
             except NotFoundError:
                 return [self._say(event, "gone")]
         return self._help(event, argument)
@@ -312,10 +335,12 @@ class Conversation:
 
     def _press(self, event: Event) -> list[Output]:
         """Answer a button: check who pressed it and its signature, then act on it."""
-        refusal = self._refusal(event)
+        decoded = self.codec.decode(event.callback_data or "")
+        via_group = bool(decoded and decoded[0] == "q" and len(decoded[1]) == 3
+                         and -decoded[1][1] in self.access.chats)
+        refusal = self._refusal(event, via_group)
         if refusal:
             return [Notice(refusal.text, alert=True)]
-        decoded = self.codec.decode(event.callback_data or "")
         known = self._buttons.get(decoded[0]) if decoded else None
         if decoded is None or known is None or len(decoded[1]) != known[0]:
             return [Notice(self.views.text("expired"), alert=True)]
@@ -344,11 +369,18 @@ class Conversation:
                                    from_samples=not self.service.store.has_user_documents(),
                                    edit=True)]
 
-    def _open_section(self, event: Event, chunk_id: int) -> list[Output]:
-        return [self.views.section(self.service.section(chunk_id))]
+    def _open_section(self, event: Event, chunk_id: int, group: int | None = None
+                      ) -> list[Output]:
+        return [self.views.section(self.service.section(chunk_id), group=group)]
 
     def _section_page(self, event: Event, chunk_id: int, page: int) -> list[Output]:
         return [self.views.section(self.service.section(chunk_id), page, edit=True)]
+
+    def _group_section_page(self, event: Event, chunk_id: int, group: int,
+                            page: int) -> list[Output]:
+        """A page of a section opened through a group's signed link (see sign_start)."""
+        return [self.views.section(self.service.section(chunk_id), page, edit=True,
+                                   group=group)]
 
     def _vote(self, event: Event, log_id: int, up: int) -> list[Output]:
         self.service.feedback(log_id, event.user_id, 1 if up else -1)
@@ -383,9 +415,9 @@ class Conversation:
         if allowed and (not query or len(query) > MAX_QUERY_CHARS):
             return []
         refusal = self._refusal(event)
-        if refusal:
-            title = self.views.text(refusal.title_key)
-            return [Article("refused", title, to_plain(refusal.text), refusal.text)]
+        if refusal:  # nothing the user could tap and post into a chat by mistake
+            start = "access" if refusal.title_key == "denied_title" else "help"
+            return [InlineButton(to_plain(self.views.text(refusal.title_key)), start)]
         response = self.service.search(query, self.settings.search.results, source=self.source,
                                        user_id=event.user_id, event_id=event.event_id)
         return list(self.views.articles(response.hits, response.query_log_id))

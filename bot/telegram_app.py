@@ -30,6 +30,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     LinkPreviewOptions,
     ReplyParameters,
@@ -64,7 +65,7 @@ from .inbox import (
     resume,
 )
 from .render import to_plain
-from .replies import Article, Button, Notice, Output, Reply
+from .replies import Article, Button, InlineButton, Notice, Output, Reply
 from .service import ReportService
 
 CORE = "conversation"
@@ -353,8 +354,11 @@ async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE,
                                            show_alert=bool(notice and notice.alert))
     if update.inline_query:
         results = [article(o) for o in outputs if isinstance(o, Article)]
-        await update.inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS,
-                                         is_personal=True)
+        hint = next((o for o in outputs if isinstance(o, InlineButton)), None)
+        await update.inline_query.answer(
+            results, cache_time=INLINE_CACHE_SECONDS, is_personal=True,
+            button=InlineQueryResultsButton(hint.text, start_parameter=hint.start) if hint
+            else None)
     for reply in outputs:
         if isinstance(reply, Reply):
             await send(update, context, reply)
@@ -362,7 +366,10 @@ async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
     """Edit the pressed message or send a new one (quoting the user's message if asked)."""
-    markup = keyboard(reply.buttons, context.bot.username)
+    chat = update.effective_chat
+    conversation: Conversation = context.bot_data[CORE]
+    sign = functools.partial(conversation.sign_start, chat_id=chat.id) if chat else None
+    markup = keyboard(reply.buttons, context.bot.username, sign)
     query, message = update.callback_query, update.effective_message
     if reply.edit and query and query.message:
         try:
@@ -371,7 +378,6 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
             if NOT_MODIFIED not in error.message.lower():
                 raise
         return
-    chat = update.effective_chat
     chat_id = reply.chat_id or (chat.id if chat else update.effective_user.id)
     quote = ReplyParameters(message.message_id, allow_sending_without_reply=True) \
         if reply.quote and message and not query else None
@@ -379,18 +385,23 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
                                    reply_parameters=quote)
 
 
-def keyboard(rows: tuple[tuple[Button, ...], ...], bot_username: str) -> InlineKeyboardMarkup | None:
+def keyboard(rows: tuple[tuple[Button, ...], ...], bot_username: str,
+             sign: Callable[[str], str] | None = None) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup([[inline_button(b, bot_username) for b in row] for row in rows])
+    return InlineKeyboardMarkup([[inline_button(b, bot_username, sign) for b in row]
+                                 for row in rows])
 
 
-def inline_button(button: Button, bot_username: str) -> InlineKeyboardButton:
-    """A Telegram button; deep links open a private chat with this bot."""
+def inline_button(button: Button, bot_username: str,
+                  sign: Callable[[str], str] | None = None) -> InlineKeyboardButton:
+    """A Telegram button; deep links open a private chat with this bot, signed for the
+    group they are posted in."""
     if button.copy_text is not None:
         return InlineKeyboardButton(button.text, copy_text=CopyTextButton(button.copy_text))
     if button.start is not None:
-        url = helpers.create_deep_linked_url(bot_username, button.start)
+        url = helpers.create_deep_linked_url(bot_username,
+                                             sign(button.start) if sign else button.start)
         return InlineKeyboardButton(button.text, url=url)
     if button.switch_inline is not None:
         return InlineKeyboardButton(button.text, switch_inline_query=button.switch_inline)

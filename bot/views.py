@@ -105,8 +105,8 @@ class Views:
             return Button(label, start=f"s{chunk_id}")
         return self.button(label, "s", chunk_id)
 
-    def section(self, records: Sequence[ChunkRecord], page: int = 0,
-                edit: bool = False) -> Reply:
+    def section(self, records: Sequence[ChunkRecord], page: int = 0, edit: bool = False,
+                group: int | None = None) -> Reply:
         """One page of a whole section, folded when long; a long section is paged (one
         message per press) instead of sent as a flood of messages."""
         first = records[0]
@@ -117,7 +117,8 @@ class Views:
         header = escape(shorten(" › ".join((first.doc_title, *first.path)), HEADER_CHARS))
         note = f" <i>{self.text('page', page=page + 1, pages=len(pages))}</i>" \
             if len(pages) > 1 else ""
-        rows = [self._pager("p", page, len(pages), first.chunk_id)]
+        rows = [self._pager("q", page, len(pages), first.chunk_id, group) if group is not None
+                else self._pager("p", page, len(pages), first.chunk_id)]
         if len(body) <= COPY_LIMIT:
             rows.append((Button(self.text("btn_copy_section"), copy_text=body),))
         text = f"<b>{header}</b>{note}\n{quote}{escape(pages[page])}</blockquote>"

@@ -25,7 +25,7 @@ from reportbot.bot.render import (
     to_plain,
     utf16_len,
 )
-from reportbot.bot.replies import Article, Notice, Reply
+from reportbot.bot.replies import InlineButton, Notice, Reply
 from reportbot.bot.service import ReportService
 from reportbot.bot.terminal import render, terminal_conversation
 from reportbot.bot.views import Views
@@ -147,8 +147,8 @@ def test_denied_user_gets_only_their_id_on_every_path(reports):
     assert say(conv, "/docs", user=MALLORY) == []  # told once a day
     [notice] = press(conv, payloads(say(conv, "作风建设")[0])[0], user=MALLORY)
     assert notice == Notice(denial, alert=True)  # a button must be answered anyway
-    [article] = conv.handle(Event(MALLORY, None, "inline", inline_query="作风建设"))
-    assert isinstance(article, Article) and article.text == denial
+    [hint] = conv.handle(Event(MALLORY, None, "inline", inline_query="作风建设"))
+    assert hint == InlineButton("没有使用权限", "access")  # explains, posts nothing
     upload = Event(MALLORY + 1, MALLORY + 1, document=Upload("x.txt", 10))
     assert conv.upload_target(upload) is None
     assert conv.handle(upload) == [Reply(denial.replace("1003", "1004"))]
