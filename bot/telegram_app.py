@@ -64,6 +64,7 @@ from .inbox import (
     bot_id_of,
     resume,
 )
+from .queueing import FairUpdateProcessor
 from .render import to_plain
 from .replies import Article, Button, InlineButton, Notice, Output, Reply
 from .service import ReportService
@@ -144,7 +145,8 @@ def build_application(settings: Settings, service: ReportService, token: str,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(RetryingRateLimiter(settings.telegram.max_retries,
                                           settings.telegram.max_messages_per_second))
-        .concurrent_updates(settings.telegram.concurrent_updates)
+        .concurrent_updates(FairUpdateProcessor(settings.telegram.concurrent_updates,
+                                                functools.partial(sender_of, access)))
         .post_init(start_up)
         .build()
     )
@@ -317,6 +319,15 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # ---------------------------------------------------------------------------------- translation
+
+
+def sender_of(access: Access, update: object) -> tuple[int, object]:
+    """For fair queueing: (0 for members, 1 for people the lists leave out; the sender)."""
+    if not isinstance(update, Update) or update.effective_user is None:
+        return 0, object()  # a queue of its own
+    user = update.effective_user.id
+    chat = update.effective_chat.id if update.effective_chat else None
+    return (0 if access.allows(user, chat) else 1), user
 
 
 def to_event(update: Update, bot_id: int, bot_username: str) -> Event | None:

@@ -638,6 +638,12 @@ class FakeBotAPI:
         """Queue any update dict; ``update_id`` is assigned unless present."""
         return self._push(update)
 
+    @contextlib.contextmanager
+    def batch(self):
+        """Inject several updates so that one getUpdates call returns them all."""
+        with self._cond:
+            yield self
+
     def restart_update_ids(self, first: int = 1) -> None:
         """Number the next updates from ``first`` again, as a reset self-hosted Bot API server
         or Telegram after a quiet week does; offsets the bot confirmed before are forgotten."""
