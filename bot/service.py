@@ -111,7 +111,7 @@ class ReportService:
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
         self.index = ReportIndex(store, engine=engine)
-        self.worker = ParseWorker()
+        self.worker = ParseWorker.shared()
         if not store.documents() and not store.read_only:
             self._ingest_samples()
 
@@ -121,7 +121,6 @@ class ReportService:
 
     def close(self) -> None:
         """Save the index beside the database (so the next start is fast) and close it."""
-        self.worker.close()
         self.index.wait()
         self.index.save()
         self.store.close()

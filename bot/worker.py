@@ -7,6 +7,7 @@ answering while a worker process parses, and a worker that runs past the limit i
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import threading
@@ -91,11 +92,24 @@ def _read_job(path: Path, max_bytes: int) -> SourceText | str:
 
 
 class ParseWorker:
-    """A lazily started one-process pool (spawned: no fork of a threaded bot)."""
+    """A lazily started one-process pool (spawned: no fork of a threaded bot).
+
+    One per process (`shared`): starting a worker costs about a second, and a process
+    serves one database anyway; it is stopped at exit.
+    """
+
+    _shared: ParseWorker | None = None
 
     def __init__(self) -> None:
         self._pool: Pool | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> ParseWorker:
+        if cls._shared is None:
+            cls._shared = cls()
+            atexit.register(cls._shared.close)
+        return cls._shared
 
     def run(self, function: Callable[..., T], *args: Any, seconds: float) -> T:
         """`function(*args)` in the worker; WorkerTimeout after `seconds` (worker killed)."""
