@@ -78,6 +78,7 @@ class _Prepared:
     content_hash: str = ""
     keys: frozenset[str] = frozenset()
     error: str | None = None
+    source: SourceText | None = None  # kept for small batches: each file is parsed once
 
 
 def _analyse_job(job: tuple[Path, int, BoilerplateFilter]) -> AnalysedReport | str:
@@ -141,7 +142,8 @@ class ReportService:
         """
         files, skipped = expand_paths(paths)
         results = [IngestResult(str(p), "skipped", reason=why) for p, why in skipped]
-        prepared = [self._prepare(path) for path in files]
+        keep = len(files) < PARALLEL_MIN_FILES
+        prepared = [self._prepare(path, keep) for path in files]
         boilerplate = self._boilerplate_for(prepared)
         todo = []
         for item in prepared:
@@ -172,8 +174,9 @@ class ReportService:
                 progress(result)
         return results
 
-    def _prepare(self, path: Path) -> _Prepared:
-        """Hash a file and key its short lines; the text itself is read again by a worker."""
+    def _prepare(self, path: Path, keep: bool = False) -> _Prepared:
+        """Hash a file and key its short lines; unless `keep`, a worker reads it again
+        (a large batch cannot hold every file's text in memory)."""
         try:
             source = checked_source(path, self.max_file_bytes)
         except DocumentError as error:
@@ -182,7 +185,8 @@ class ReportService:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as error:  # gone or unreadable since it was read a moment ago
             return _Prepared(path, error=f"{path.name}: cannot read ({error.strerror})")
-        return _Prepared(path, digest, frozenset(candidate_keys(source.lines)))
+        return _Prepared(path, digest, frozenset(candidate_keys(source.lines)),
+                         source=source if keep else None)
 
     def _boilerplate_for(self, prepared: list[_Prepared]) -> BoilerplateFilter:
         """Lines repeated in enough documents (this batch and the stored ones) are junk."""
@@ -210,7 +214,9 @@ class ReportService:
         jobs = [(item.path, self.max_file_bytes, boilerplate) for item in todo]
         workers = workers or os.cpu_count() or 1
         if workers < 2 or len(jobs) < PARALLEL_MIN_FILES:
-            yield from (_analyse_job(job) for job in jobs)
+            for item, job in zip(todo, jobs, strict=True):
+                yield _analyse_source_job(item.source, item.path.name, boilerplate) \
+                    if item.source is not None else _analyse_job(job)
             return
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,

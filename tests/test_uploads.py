@@ -113,3 +113,37 @@ def test_a_slow_file_is_stopped_at_the_time_limit_and_others_are_answered_meanwh
     assert first.params["chat_id"] == ALICE and "[1]" in first.params["text"]
     assert second.params["chat_id"] == ADMIN
     assert "导入失败" in second.params["text"] and "0.5 s" in second.params["text"]
+
+
+def test_a_small_ingest_parses_each_file_once(service, tmp_path, monkeypatch):
+    import reportbot.bot.worker as worker
+
+    calls = []
+    real = worker.read_source
+    monkeypatch.setattr(worker, "read_source", lambda *a: calls.append(a[0]) or real(*a))
+    (tmp_path / "team.txt").write_text(TEAM, "utf-8")
+    [result] = service.ingest([tmp_path / "team.txt"])
+    assert result.status == "added" and calls == [tmp_path / "team.txt"]
+
+
+def test_a_docx_with_too_many_paragraphs_is_refused_before_parsing(service, tmp_path):
+    import io
+    import zipfile
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("某局2024年工作总结")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    path = tmp_path / "many.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + b"<w:p><w:r><w:t>x</w:t></w:r></w:p>"
+                                    * 20_001)
+            out.writestr(entry, data)
+    [result] = service.ingest([path])
+    assert result.status == "failed" and "20,00" in result.reason and "paragraphs" in result.reason
