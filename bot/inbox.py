@@ -85,6 +85,7 @@ class Inbox:
         self._entries: dict[int, InboxEntry] = {}  # update_id -> entry, until handled
         self._in_progress: set[int] = set()  # entry ids
         self._failures = 0
+        self._told: set[int] = set()  # update ids whose senders were told about a stall
         self._log = OncePer(LOG_EVERY_SECONDS, self.clock.monotonic)
         self._last_prune = self.clock.monotonic()
 
@@ -99,6 +100,7 @@ class Inbox:
         if self._failures:
             _LOG.warning("storing updates works again after %d failed attempt(s)", self._failures)
             self._failures = 0
+            self._told.clear()
         for entry in entries:
             self._entries[entry.update_id] = entry
         return True
@@ -109,9 +111,11 @@ class Inbox:
         if self._log.ready():
             _LOG.warning("cannot store %d update(s), Telegram keeps them: %s; retrying in "
                          "%.0f s (logged once a minute)", len(updates), error, delay)
-        if self.on_stalled is not None:
+        fresh = [u for u in updates if u["update_id"] not in self._told]
+        self._told.update(u["update_id"] for u in fresh)
+        if self.on_stalled is not None and fresh:
             try:
-                await self.on_stalled(updates)
+                await self.on_stalled(fresh)
             except Exception:  # telling users is best effort; never stop polling for it
                 _LOG.debug("could not tell users about the stall", exc_info=True)
         await self.clock.sleep(delay)

@@ -71,9 +71,7 @@ from .service import ReportService
 
 CORE = "conversation"
 DIGEST_JOB = "weekly digest"
-STALL_TOLD = "stall told"
 STORAGE_LOG = "storage failures logged"
-STALL_TOLD_MAX = 10_000
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query")
 INLINE_CACHE_SECONDS = 10
 BACKOFF_SECONDS = 0.5
@@ -292,24 +290,18 @@ async def start_up(app: Application) -> None:
 
 
 async def tell_stalled(app: Application, updates: list[dict]) -> None:
-    """The inbox cannot store these updates: tell each asker once to try again later."""
+    """The inbox cannot store these updates: ask their senders to try again later (the
+    inbox passes each update once). Button presses are left to time out: answered now,
+    they could not be answered again once the update is handled."""
     conversation: Conversation = app.bot_data[CORE]
-    told: set[int] = app.bot_data.setdefault(STALL_TOLD, set())
     text = conversation.views.text("unavailable")
     for data in updates:
-        if data["update_id"] in told:
-            continue
-        told.add(data["update_id"])
         update = Update.de_json(data, app.bot)
         event = to_event(update, app.bot.id, app.bot.username)
-        if event is None or not conversation.would_answer(event):
+        if event is None or update.effective_message is None or update.callback_query or \
+                not conversation.would_answer(event):
             continue
-        if update.callback_query:
-            await update.callback_query.answer(text, show_alert=True)
-        elif update.effective_chat and not update.inline_query:
-            await app.bot.send_message(update.effective_chat.id, text)
-    if len(told) > STALL_TOLD_MAX:
-        told.clear()
+        await app.bot.send_message(update.effective_message.chat_id, text)
 
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
