@@ -14,10 +14,12 @@ from pathlib import Path
 import click
 
 from ..retrieval.errors import RetrievalError
-from ..retrieval.evaluation import evaluate, load_questions
+from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit
+from ..retrieval.ranking import RELATED
 from ..storage.errors import StorageError
 from .config import ConfigError, Settings, load_settings
+from .errors import BotError
 from .render import answer_text, to_plain
 from .service import IngestResult, ReportService
 
@@ -45,7 +47,7 @@ def with_service(command: Callable) -> Callable:
             raise click.ClickException(str(error)) from error
         try:
             return command(service, settings, **kwargs)
-        except (RetrievalError, StorageError, ConfigError) as error:
+        except (RetrievalError, StorageError, ConfigError, BotError) as error:
             raise click.ClickException(str(error)) from error
         finally:
             service.close()
@@ -131,6 +133,7 @@ def _ingest_line(result: IngestResult) -> str:
 
 
 def _hit_json(hit: Hit, sample: bool) -> dict:
+    """A hit as `search --json` prints it; `confident` false marks a related-only passage."""
     data = asdict(hit)
     data["sample"] = sample
     data["section_path"] = list(hit.section_path)
@@ -176,7 +179,9 @@ def search(service: ReportService, settings: Settings, query: str | None, k: int
         return
     if not response.hits:
         click.echo("no passages found")
-    elif response.from_samples:
+    elif response.tier == RELATED:
+        click.echo("(no passage answers this directly: these are related)")
+    if response.hits and response.from_samples:
         click.echo("(no reports ingested yet: these passages come from the built-in samples)")
     for hit in response.hits:
         click.echo(f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, {hit.kind})")
@@ -196,7 +201,8 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     """
     response = service.search(query, k or settings.search.results)
     click.echo(to_plain(answer_text(query, response.hits, from_samples=response.from_samples,
-                                    lang=settings.bot.language, full=True)))
+                                    lang=settings.bot.language, full=True,
+                                    related=response.tier == RELATED)))
 
 
 @cli.command()
@@ -245,6 +251,68 @@ def outline(service: ReportService, settings: Settings, doc_id: int) -> None:
                 click.echo("  " * (depth + 1) + heading + label)
         if not record.path:
             click.echo(f"  (opening text, {record.kind})")
+
+
+@cli.group()
+def synonyms() -> None:
+    """The team's own synonyms: words people type → words the reports use.
+
+    Pairs apply both ways, at once in every running bot, on top of the shipped table.
+
+    \b
+    Example:
+        reportbot synonyms add 一把手 第一责任人
+    """
+
+
+@synonyms.command(name="add")
+@click.argument("word")
+@click.argument("synonym")
+@with_service
+def synonyms_add(service: ReportService, settings: Settings, word: str, synonym: str) -> None:
+    """Treat WORD and SYNONYM as the same in questions.
+
+    \b
+    Example:
+        reportbot synonyms add 开会 召开会议
+    """
+    added = service.add_synonym(word, synonym, added_by="cli")
+    click.echo(f"{'added' if added else 'already there'}: {word} = {synonym}")
+
+
+@synonyms.command(name="remove")
+@click.argument("word")
+@click.argument("synonym", required=False)
+@with_service
+def synonyms_remove(service: ReportService, settings: Settings, word: str,
+                    synonym: str | None) -> None:
+    """Forget a pair, or every pair of WORD.
+
+    \b
+    Example:
+        reportbot synonyms remove 一把手
+    """
+    click.echo(f"removed {service.remove_synonym(word, synonym)} pair(s)")
+
+
+@synonyms.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="JSON array of [word, synonym] pairs.")
+@with_service
+def synonyms_list(service: ReportService, settings: Settings, as_json: bool) -> None:
+    """Show the team's pairs.
+
+    \b
+    Example:
+        reportbot synonyms list --json
+    """
+    pairs = service.synonyms()
+    if as_json:
+        click.echo(json.dumps(pairs, ensure_ascii=False))
+        return
+    for word, synonym in pairs:
+        click.echo(f"{word} = {synonym}")
+    if not pairs:
+        click.echo("no synonyms of the team's own yet")
 
 
 @cli.command()
@@ -326,27 +394,39 @@ def export_log(service: ReportService, settings: Settings, since: str | None, fm
 @with_service
 def eval_command(service: ReportService, settings: Settings, qrels: str, as_json: bool,
                  verbose: bool) -> None:
-    """Measure hit@1, hit@5, MRR@10 and out-of-domain rejections on a question file.
+    """Measure hit@1, hit@5, MRR@10, confident answers and off-topic answers on a question
+    file, overall and per question kind (nothing is written to the query log).
 
     \b
     Example:
         reportbot eval ../shared/eval/dev.jsonl
     """
-    questions = load_questions(Path(qrels))
-    report = evaluate(questions, lambda q: [h.text for h in service.search(q, 10, source="eval").hits])
+    report = service.evaluate(load_questions(Path(qrels)))
     summary = report.summary()
     if verbose:
         for q in report.questions:
-            mark = ("rejected" if not q.results else "ANSWERED") if not q.in_domain else (
+            mark = ("nothing" if not q.results else "ANSWERED") if not q.in_domain else (
                 f"hit@{q.first_hit}" if q.first_hit else "MISS")
-            click.echo(f"{q.id}\t{mark}\t{q.results}\t{q.query}")
+            tier = "confident" if q.confident else ("related" if q.results else "nothing")
+            click.echo(f"{q.id}\t{q.kind}\t{mark}\t{tier}\t{q.results}\t{q.query}")
     if as_json:
-        click.echo(json.dumps(summary))
+        click.echo(json.dumps(summary, ensure_ascii=False))
         return
-    click.echo(f"questions: {summary['questions']} ({summary['in_domain']} in domain)")
-    click.echo(f"hit@1: {summary['hit@1']:.3f}  hit@5: {summary['hit@5']:.3f}  "
-               f"MRR@10: {summary['mrr@10']:.3f}")
-    click.echo(f"out-of-domain rejected: {summary['ood_rejected']}/{summary['ood_total']}")
+    for name, figures in [("all", summary), *summary["kinds"].items()]:
+        click.echo(_eval_line(name, figures))
+
+
+def _eval_line(name: str, f: dict) -> str:
+    parts = [f"{name:<11} {f['questions']:>4} questions"]
+    if f.get("in_domain"):
+        parts.append(f"hit@1 {f['hit@1']:.3f}  hit@5 {f['hit@5']:.3f}  MRR@10 {f['mrr@10']:.3f}"
+                     f"  confident {f['confident']:.3f}  nothing {f['nothing_returned']}")
+    if f.get("off_topic"):
+        parts.append(f"off-topic answered {f['off_topic_answered']}/{f['off_topic']}")
+    if f.get("near"):
+        parts.append(f"near-domain confident {f['near_confident']}/{f['near']}"
+                     f" (related {f['near_answered'] - f['near_confident']})")
+    return "  ".join(parts)
 
 
 @cli.command()

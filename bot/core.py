@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
 from ..retrieval.formats import SUPPORTED_SUFFIXES
-from ..retrieval.models import Hit
-from ..retrieval.search import Candidate, matched_terms
 from ..storage.errors import NotFoundError
 from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
+from .errors import InvalidRequestError
 from .render import escape, split_markup, to_plain
 from .replies import Button, InlineButton, Notice, Output, Reply
 from .service import MAX_QUERY_CHARS, ReportService
@@ -29,7 +28,8 @@ from .views import Views
 
 GROUP_TYPES = frozenset({"group", "supergroup"})
 MENU = ("start", "help", "ask", "wording", "problems", "plans", "docs", "doc")
-ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered"})
+ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym"})
+REMOVE_WORDS = frozenset({"删除", "remove", "del", "-"})
 UNANSWERED_SHOWN = 15
 COMMAND = re.compile(r"^/(提法|[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)(.*)$", re.S)
 START_SECTION = re.compile(r"^s([0-9]{1,12})(?:_g([0-9]{1,16})_[0-9a-f]{8})?$")
@@ -108,7 +108,7 @@ class Conversation:
             "problems": functools.partial(self._topic, "usage_problems", "problem", "a"),
             "plans": functools.partial(self._topic, "usage_plans", "plan", "a"),
             "doc": self._doc, "delete": self._delete, "stats": self._stats,
-            "unanswered": self._unanswered,
+            "unanswered": self._unanswered, "synonym": self._synonym,
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
             "a": (2, functools.partial(self._page, "a")), "w": (2, functools.partial(self._page, "w")),
@@ -241,10 +241,11 @@ class Conversation:
             return [self._say(event, "too_long", length=len(question), limit=MAX_QUERY_CHARS)]
         response = self.service.search(question, self.settings.search.results, kind=kind,
                                        source=self.source, user_id=event.user_id,
-                                       chat_id=event.chat_id, event_id=event.event_id)
+                                       chat_id=event.chat_id, event_id=event.event_id,
+                                       wording=mode == "w")
         return [self.views.results(mode, question, response.hits, response.query_log_id,
                                    kind=kind, from_samples=response.from_samples,
-                                   group=event.in_group)]
+                                   tier=response.tier, group=event.in_group)]
 
     def _topic(self, usage: str, kind: str | None, mode: str, event: Event,
                topic: str) -> list[Output]:
@@ -299,6 +300,28 @@ class Conversation:
         rows = self.service.store.unanswered(UNANSWERED_SHOWN)
         return [Reply(piece) for piece in split_markup(self.views.unanswered(rows))]
 
+    def _synonym(self, event: Event, argument: str) -> list[Output]:
+        """Add, remove or list the team's synonym pairs (admins only)."""
+        words = argument.split()
+        if not words:
+            pairs = self.service.synonyms()
+            if not pairs:
+                return [self._say(event, "synonyms_empty")]
+            listed = "\n".join(f"{escape(w)} = {escape(s)}" for w, s in pairs)
+            return [Reply(piece) for piece in
+                    split_markup(self.views.text("synonyms_list", pairs=listed))]
+        if words[0].lower() in REMOVE_WORDS and len(words) in (2, 3):
+            count = self.service.remove_synonym(*words[1:])
+            return [self._say(event, "synonym_removed", count=count)]
+        if len(words) != 2:
+            return [self._say(event, "usage", usage=self.views.text("usage_synonym"))]
+        try:
+            added = self.service.add_synonym(*words, added_by=str(event.user_id))
+        except InvalidRequestError:
+            return [self._say(event, "usage", usage=self.views.text("usage_synonym"))]
+        return [self._say(event, "synonym_added" if added else "synonym_exists",
+                          word=escape(words[0]), synonym=escape(words[1]))]
+
     # uploads -----------------------------------------------------------------------------
 
     def _upload_problem(self, event: Event, document: Upload) -> str | None:
@@ -350,23 +373,13 @@ class Conversation:
             return [Notice(self.views.text("gone"), alert=True)]
 
     def _page(self, mode: str, event: Event, log_id: int, page: int) -> list[Output]:
-        """Rebuild a page of a logged answer: buttons work after a restart."""
-        logged = self.service.store.logged_query(log_id)
-        ids = logged["result_ids"]
-        records = self.service.store.chunks(ids)
-        if not records:
+        """A page of a logged answer, selected again as it was: buttons work after a restart."""
+        response = self.service.page(log_id, self.settings.search.results)
+        if not response.hits:
             raise NotFoundError(f"all passages of logged query {log_id} are gone")
-        analysis = self.service.analyze(logged["query"])
-        hits = [
-            Hit(rank, 0.0, r.chunk_id, r.doc_id, r.doc_title, r.path, r.kind, r.text,
-                matched_terms(analysis, Candidate(r.chunk_id, 0.0, r.doc_id, r.doc_title, r.path,
-                                                  r.kind, r.text, frozenset(r.tokens))))
-            for rank, chunk_id in enumerate(ids, start=1)
-            if (r := records.get(chunk_id)) is not None
-        ]
-        return [self.views.results(mode, logged["query"], hits, log_id, page=page,
-                                   kind=logged["filters"].get("kind"), group=event.in_group,
-                                   from_samples=not self.service.store.has_user_documents(),
+        return [self.views.results(mode, response.query, response.hits, log_id, page=page,
+                                   kind=response.filters.get("kind"), group=event.in_group,
+                                   from_samples=response.from_samples, tier=response.tier,
                                    edit=True)]
 
     def _open_section(self, event: Event, chunk_id: int, group: int | None = None

@@ -10,6 +10,7 @@ MESSAGES = {
     "zh": {
         "not_found": "报告中没有找到与“{query}”相关的内容。\n可以换个说法再问，或发送 /docs 看看有哪些报告。",
         "samples_note": "（目前还没有导入报告，以下答案来自内置的示例报告。）",
+        "related_note": "没有找到直接回答这个问题的内容，以下段落可能相关：",
         "also_in": "相同表述还见于：{titles}",
         "page": "第 {page}/{pages} 页",
         "kind_problem": "只看“存在问题”部分",
@@ -27,8 +28,16 @@ MESSAGES = {
         ),
         "help_admin": (
             "\n\n<b>管理员</b>：发送 .docx/.txt/.md 文件即可导入报告；"
-            "/delete 编号 删除报告；/stats 使用统计；/unanswered 没答上或被点 👎 的问题。"
+            "/delete 编号 删除报告；/stats 使用统计；/unanswered 没答上或被点 👎 的问题；"
+            "/synonym 口语词 报告用词 教会搜索一对同义词。"
         ),
+        "usage_synonym": "/synonym 口语词 报告用词，例如 /synonym 一把手 第一责任人；"
+                         "/synonym 列出全部；/synonym 删除 口语词 [报告用词]",
+        "synonym_added": "已添加同义词：{word} = {synonym}（立即生效）",
+        "synonym_exists": "这对同义词已经有了：{word} = {synonym}",
+        "synonym_removed": "已删除 {count} 对同义词。",
+        "synonyms_list": "<b>团队同义词</b>\n{pairs}",
+        "synonyms_empty": "还没有团队自己的同义词。用法：/synonym 一把手 第一责任人",
         "denied": "抱歉，你没有使用权限。你的用户 ID 是 <code>{user_id}</code>，可以发给管理员申请开通。",
         "denied_title": "没有使用权限",
         "rate_limited": "提问有点频繁，请 {seconds} 秒后再试。",
@@ -106,6 +115,7 @@ MESSAGES = {
         "not_found": "Nothing in the reports matches “{query}”.\n"
                      "Try other words, or send /docs to see which reports exist.",
         "samples_note": "(No reports ingested yet: these answers come from the built-in samples.)",
+        "related_note": "Nothing answers this directly; these passages may be related:",
         "also_in": "Same wording also in: {titles}",
         "page": "page {page}/{pages}",
         "kind_problem": "problem sections only",
@@ -123,8 +133,16 @@ MESSAGES = {
         ),
         "help_admin": (
             "\n\n<b>Admins</b>: send a .docx/.txt/.md file to ingest it; /delete N removes a "
-            "report; /stats usage figures; /unanswered questions without results or with 👎."
+            "report; /stats usage figures; /unanswered questions without results or with 👎; "
+            "/synonym WORD OFFICIAL teaches search a synonym."
         ),
+        "usage_synonym": "/synonym WORD OFFICIAL, e.g. /synonym 一把手 第一责任人; /synonym lists "
+                         "them; /synonym remove WORD [OFFICIAL]",
+        "synonym_added": "Synonym added: {word} = {synonym} (live now)",
+        "synonym_exists": "Already known: {word} = {synonym}",
+        "synonym_removed": "Removed {count} pair(s).",
+        "synonyms_list": "<b>Team synonyms</b>\n{pairs}",
+        "synonyms_empty": "No team synonyms yet. Usage: /synonym 一把手 第一责任人",
         "denied": "Sorry, you may not use this bot. Your user id is <code>{user_id}</code>; "
                   "send it to an admin to get access.",
         "denied_title": "Not allowed",

@@ -104,13 +104,18 @@ def citation(hit: Hit) -> str:
 
 
 def answer_text(query: str, hits: Sequence[Hit], *, from_samples: bool = False, lang: str = "zh",
-                full: bool = False, limit: int = EXCERPT_CHARS) -> str:
-    """Passages numbered by rank with citations, or a plain not-found message with a hint."""
+                full: bool = False, limit: int = EXCERPT_CHARS, related: bool = False) -> str:
+    """Passages numbered by rank with citations, or a plain not-found message with a hint.
+
+    A related-only answer (no passage clearly answers) says so in its first line.
+    """
     if not hits:
         return message(lang, "not_found", query=escape(query))
     lines = []
     if from_samples:
         lines.append(message(lang, "samples_note"))
+    if related:
+        lines.append(message(lang, "related_note"))
     for hit in hits:
         body = hit.text if full else excerpt(hit.text, hit.matched_terms, limit)
         lines.append(f"<b>[{hit.rank}]</b> {highlight(body, hit.matched_terms)}")

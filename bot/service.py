@@ -14,21 +14,33 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
+from ..retrieval.evaluation import Answer, EvalReport, evaluate
 from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText
 from ..retrieval.models import Hit
 from ..retrieval.pipeline import AnalysedReport, analyse_file, analyse_report
-from ..retrieval.search import Candidate, QueryAnalysis, Searcher, select_passages
+from ..retrieval.ranking import (
+    CONFIDENT,
+    NOTHING,
+    Candidate,
+    answer_tier,
+    asks_problems,
+    select_passages,
+)
+from ..retrieval.search import QueryAnalysis, Searcher
+from ..retrieval.synonyms import Thesaurus
+from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.index import ReportIndex
+from .errors import InvalidRequestError
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
 MAX_QUERY_CHARS = 500
@@ -66,10 +78,16 @@ class SearchResponse:
 
     query: str
     hits: tuple[Hit, ...]
-    query_log_id: int
+    query_log_id: int | None
     from_samples: bool
-    answerable: bool
+    tier: str
     latency_ms: float
+    filters: dict = field(default_factory=dict)
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the reports hold anything on the question (confident or related)."""
+        return self.tier != NOTHING
 
 
 @dataclass(frozen=True)
@@ -113,6 +131,8 @@ class ReportService:
         self.max_file_bytes = max_file_bytes
         self.index = ReportIndex(store, engine=engine)
         self.worker = ParseWorker.shared()
+        self._thesaurus = Thesaurus()
+        self._synonyms_version = -1
         if not store.documents() and not store.read_only:
             self._ingest_samples()
 
@@ -336,8 +356,46 @@ class ReportService:
     # search ----------------------------------------------------------------------
 
     def searcher(self) -> Searcher:
-        """The index for the current documents, brought up to date with the database."""
-        return self.index.searcher()
+        """The index for the current documents, brought up to date with the database and
+        with the team's synonyms (another process may have changed either)."""
+        searcher = self.index.searcher()
+        version = self.store.synonyms_version()
+        if self._synonyms_version != version or searcher.thesaurus is not self._thesaurus:
+            if self._synonyms_version != version:
+                self._thesaurus = Thesaurus.with_team_pairs(self.store.synonyms())
+                self._synonyms_version = version
+            searcher.thesaurus = self._thesaurus
+        return searcher
+
+    def answer(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        doc_id: int | None = None,
+        kind: str | None = None,
+        year: int | None = None,
+        wording: bool = False,
+    ) -> SearchResponse:
+        """Cited passages for a question (or none), without logging it: eval, paging.
+
+        Asked for wording on a topic, problem sentences are left out unless the topic is
+        itself a problem ("存在的不足"): nobody copies 学习不够深入 as a sample of 理论学习.
+        """
+        started = time.perf_counter()
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        searcher = self.searcher()
+        analysis = searcher.analyze(query)
+        ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
+        candidates = self._candidates(ranked)
+        if wording and not asks_problems(query):
+            candidates = [c for c in candidates if c.kind != "problem"]
+        hits = select_passages(analysis, candidates, k)
+        filters = {k: v for k, v in {"doc": doc_id, "kind": kind, "year": year,
+                                     "wording": wording}.items() if v}
+        return SearchResponse(query, tuple(hits), None, not self.store.has_user_documents(),
+                              answer_tier(hits), (time.perf_counter() - started) * 1000,
+                              filters)
 
     def search(
         self,
@@ -351,27 +409,58 @@ class ReportService:
         user_id: int | None = None,
         chat_id: int | None = None,
         event_id: int | None = None,
+        wording: bool = False,
     ) -> SearchResponse:
-        """Answer a question with cited passages (or none) and log it."""
-        started = time.perf_counter()
-        query = " ".join(query.split())[:MAX_QUERY_CHARS]
-        searcher = self.searcher()
-        analysis = searcher.analyze(query)
-        ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
-        hits = select_passages(analysis, self._candidates(ranked), k)
-        latency = (time.perf_counter() - started) * 1000
-        filters = {k: v for k, v in {"doc": doc_id, "kind": kind, "year": year}.items() if v}
+        """Answer a question with cited passages (or none) and log it; a related-only
+        answer is logged as not confident, so it shows among the unanswered questions."""
+        response = self.answer(query, k, doc_id=doc_id, kind=kind, year=year, wording=wording)
+        hits = response.hits
         log_id = self.store.log_query(
-            query=query, source=source, user_id=user_id, chat_id=chat_id, filters=filters,
-            event_id=event_id,
+            query=response.query, source=source, user_id=user_id, chat_id=chat_id,
+            filters=response.filters, event_id=event_id,
             result_ids=[h.chunk_id for h in hits], scores=[h.score for h in hits],
-            latency_ms=latency,
+            latency_ms=response.latency_ms, confident=response.tier != NOTHING and
+            hits[0].confident,
         )
-        return SearchResponse(query, tuple(hits), log_id, not self.store.has_user_documents(),
-                              analysis.answerable, latency)
+        return replace(response, query_log_id=log_id)
+
+    def page(self, query_log_id: int, k: int) -> SearchResponse:
+        """A logged answer selected again, exactly as `search` selects it (for page buttons)."""
+        logged = self.store.logged_query(query_log_id)
+        filters = logged["filters"]
+        response = self.answer(logged["query"], k, doc_id=filters.get("doc"),
+                               kind=filters.get("kind"), year=filters.get("year"),
+                               wording=bool(filters.get("wording")))
+        return replace(response, query_log_id=query_log_id)
 
     def analyze(self, query: str) -> QueryAnalysis:
         return self.searcher().analyze(query)
+
+    def evaluate(self, questions: Iterable[dict], k: int = 10) -> EvalReport:
+        """Quality figures on questions with needles (see retrieval.evaluation); not logged."""
+
+        def answer(query: str) -> Answer:
+            response = self.answer(query, k)
+            return Answer(tuple(h.text for h in response.hits), response.tier == CONFIDENT)
+
+        return evaluate(questions, answer)
+
+    # synonyms ------------------------------------------------------------------------
+
+    def synonyms(self) -> list[tuple[str, str]]:
+        """The team's own synonym pairs (the shipped table and Cilin come on top)."""
+        return self.store.synonyms()
+
+    def add_synonym(self, word: str, synonym: str, added_by: str | None = None) -> bool:
+        """Teach search that `word` and `synonym` mean the same; live at the next question."""
+        word, synonym = normalize(word), normalize(synonym)
+        if not word or not synonym or word == synonym or " " in word + synonym:
+            raise InvalidRequestError("a synonym pair is two different words without spaces")
+        return self.store.add_synonym(word, synonym, added_by)
+
+    def remove_synonym(self, word: str, synonym: str | None = None) -> int:
+        return self.store.remove_synonym(normalize(word),
+                                         normalize(synonym) if synonym else None)
 
     def _candidates(self, ranked: list[tuple[int, float]]) -> list[Candidate]:
         records = self.store.chunks([chunk_id for chunk_id, _ in ranked])

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from ..retrieval.models import Hit
+from ..retrieval.wording import copy_ready
 from ..storage.db import ChunkRecord, DocumentInfo
 from .callbacks import CallbackCodec
 from .messages import message
@@ -52,7 +53,7 @@ class Views:
 
     def results(self, mode: str, query: str, hits: Sequence[Hit], log_id: int, *, page: int = 0,
                 kind: str | None = None, from_samples: bool = False, group: bool = False,
-                edit: bool = False) -> Reply:
+                tier: str = "confident", edit: bool = False) -> Reply:
         """One page of an answer (mode "a") or of copy-ready wording (mode "w")."""
         if not hits:
             return Reply(self.text("not_found", query=escape(shorten(query, 60))), quote=group)
@@ -66,7 +67,8 @@ class Views:
             body, copy_row = self._wording(query, shown, from_samples)
         else:
             body = answer_text(query, shown, from_samples=from_samples, lang=self.lang,
-                               limit=GROUP_EXCERPT_CHARS if group else EXCERPT_CHARS)
+                               limit=GROUP_EXCERPT_CHARS if group else EXCERPT_CHARS,
+                               related=tier == "related")
             copy_row = ()
         rows = [copy_row, tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown)]
         rows.append(self._pager(mode, page, pages, log_id))
@@ -80,7 +82,8 @@ class Views:
         lines = [self.text("samples_note")] if from_samples else []
         lines.append(self.text("wording_header", topic=escape(shorten(topic, 40))))
         copies = []
-        wordings = [key_sentences(hit.text, hit.matched_terms) for hit in hits]
+        wordings = [copy_ready(key_sentences(hit.text, hit.matched_terms), hit.section_path)
+                    for hit in hits]
         for hit, wording in zip(hits, wordings, strict=True):
             lines += ["", f"<b>[{hit.rank}]</b> <code>{escape(wording)}</code>",
                       f"<i>— {escape(hit.citation)}</i>"]

@@ -1,7 +1,9 @@
-"""Answer-quality metrics over a question file (JSON Lines with `query` and `needles`).
+"""Answer-quality metrics over a question file (JSON Lines with `query`, `needles`, `kind`).
 
 A passage is a hit if it contains a needle once all whitespace is removed. A question
-with no needles is out of domain: answered right only by an empty result.
+with no needles is off-topic: answered right only by an empty result; "near" questions
+(the reports' vocabulary, but no answer in them) may get related passages, never a
+confident answer.
 """
 
 from __future__ import annotations
@@ -14,49 +16,62 @@ from pathlib import Path
 from .errors import RetrievalError
 from .text import squeeze
 
+NEAR_KIND = "near"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a search returned for one question: passage texts best first, and the tier."""
+
+    texts: tuple[str, ...]
+    confident: bool
+
 
 @dataclass(frozen=True)
 class QuestionResult:
     id: str
     query: str
+    kind: str
     in_domain: bool
     first_hit: int | None
     results: int
+    confident: bool
 
 
 @dataclass(frozen=True)
 class EvalReport:
     questions: tuple[QuestionResult, ...] = field(default=())
 
-    def _in_domain(self) -> list[QuestionResult]:
-        return [q for q in self.questions if q.in_domain]
-
-    def hit_at(self, k: int) -> float:
-        inside = self._in_domain()
-        return sum(1 for q in inside if q.first_hit and q.first_hit <= k) / len(inside) if inside else 0.0
-
-    def mrr_at(self, k: int) -> float:
-        inside = self._in_domain()
-        total = sum(1 / q.first_hit for q in inside if q.first_hit and q.first_hit <= k)
-        return total / len(inside) if inside else 0.0
-
-    @property
-    def out_of_domain(self) -> tuple[int, int]:
-        """(rejected, total) out-of-domain questions."""
-        outside = [q for q in self.questions if not q.in_domain]
-        return sum(1 for q in outside if q.results == 0), len(outside)
-
     def summary(self) -> dict:
-        rejected, total = self.out_of_domain
-        return {
-            "questions": len(self.questions),
-            "in_domain": len(self._in_domain()),
-            "hit@1": round(self.hit_at(1), 4),
-            "hit@5": round(self.hit_at(5), 4),
-            "mrr@10": round(self.mrr_at(10), 4),
-            "ood_rejected": rejected,
-            "ood_total": total,
+        """Overall figures, then the same per question kind."""
+        figures = _figures(self.questions)
+        kinds = sorted({q.kind for q in self.questions})
+        figures["kinds"] = {kind: _figures([q for q in self.questions if q.kind == kind])
+                            for kind in kinds}
+        return figures
+
+
+def _figures(questions: Sequence[QuestionResult]) -> dict:
+    inside = [q for q in questions if q.in_domain]
+    far = [q for q in questions if not q.in_domain and q.kind != NEAR_KIND]
+    near = [q for q in questions if not q.in_domain and q.kind == NEAR_KIND]
+    share = (lambda n, of: round(n / len(of), 4) if of else None)  # noqa: E731
+    figures = {"questions": len(questions), "in_domain": len(inside)}
+    if inside:
+        figures |= {
+            "hit@1": share(sum(1 for q in inside if q.first_hit == 1), inside),
+            "hit@5": share(sum(1 for q in inside if q.first_hit and q.first_hit <= 5), inside),
+            "mrr@10": share(sum(1 / q.first_hit for q in inside
+                                if q.first_hit and q.first_hit <= 10), inside),
+            "confident": share(sum(1 for q in inside if q.confident), inside),
+            "nothing_returned": sum(1 for q in inside if not q.results),
         }
+    if far:
+        figures |= {"off_topic": len(far), "off_topic_answered": sum(1 for q in far if q.results)}
+    if near:
+        figures |= {"near": len(near), "near_confident": sum(1 for q in near if q.confident),
+                    "near_answered": sum(1 for q in near if q.results)}
+    return figures
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -67,24 +82,27 @@ def load_questions(path: Path) -> list[dict]:
             continue
         try:
             item = json.loads(line)
+            needles = [str(n) for n in item.get("needles", [])]
             questions.append({"id": str(item.get("id", number)), "query": str(item["query"]),
-                              "needles": [str(n) for n in item.get("needles", [])]})
+                              "needles": needles,
+                              "kind": str(item.get("kind") or ("answer" if needles else "far"))})
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
             raise RetrievalError(f"{path.name} line {number}: not a question object ({error})") from error
     return questions
 
 
-def evaluate(questions: Iterable[dict], search: Callable[[str], Sequence[str]]) -> EvalReport:
-    """Run every question through `search` (returning passage texts, best first)."""
+def evaluate(questions: Iterable[dict], search: Callable[[str], Answer]) -> EvalReport:
+    """Run every question through `search`."""
     results = []
     for question in questions:
-        texts = search(question["query"])
+        answer = search(question["query"])
         needles = [squeeze(n) for n in question["needles"]]
         first = next(
-            (rank for rank, text in enumerate(texts, start=1)
+            (rank for rank, text in enumerate(answer.texts, start=1)
              if any(n in squeeze(text) for n in needles)),
             None,
         )
-        results.append(QuestionResult(question["id"], question["query"], bool(needles), first,
-                                      len(texts)))
+        results.append(QuestionResult(question["id"], question["query"], question["kind"],
+                                      bool(needles), first, len(answer.texts),
+                                      bool(answer.texts) and answer.confident))
     return EvalReport(tuple(results))

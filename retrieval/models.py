@@ -59,6 +59,7 @@ class Hit:
     text: str
     matched_terms: tuple[str, ...] = ()
     also_in: tuple[str, ...] = ()
+    confident: bool = True
 
     @property
     def citation(self) -> str:

@@ -20,6 +20,14 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_INLINE_SPACE_BY_WIDE = re.compile(r"(?<=[^\x00-\x7f])[ \t\u3000]+|[ \t\u3000]+(?=[^\x00-\x7f])")
+
+
+def fold_spaces(text: str) -> str:
+    """Drop stray spaces inside Chinese text ("责任 制" → "责任制"), keeping lines and case."""
+    return _INLINE_SPACE_BY_WIDE.sub("", text)
+
+
 def squeeze(text: str) -> str:
     """Remove all whitespace: how passages are compared for near-duplicates and needles."""
     return _SPACE.sub("", text)

@@ -17,13 +17,23 @@ from importlib import resources
 
 import jieba
 
+from .numbers import number_tokens
 from .text import normalize
 
 FUNCTION_WORDS = frozenset(
     ["的", "了", "着", "过", "地", "得", "吗", "呢", "吧", "啊", "呀", "么", "嘛", "哦", "和", "与", "及", "或", "而", "之", "其", "也", "就", "都", "又", "还", "在", "对", "把", "被", "将", "从", "向", "给", "为", "以", "于", "由", "是", "这", "那", "这个", "那个", "这些", "那些", "一个", "一下", "请", "请问", "我", "你", "您", "他", "她", "它", "我们", "你们", "他们", "咱们", "什么", "如何", "怎么", "怎样", "怎么样", "为什么", "哪些", "哪个", "哪里", "哪儿", "哪", "是否", "有没有", "有无", "多少", "几", "几个", "几次", "几份", "几名", "几项", "几场", "几位", "几家", "谁", "啥", "能否", "有", "没有", "指", "是指", "指的是", "可以", "能", "会不会", "是不是", "要不要", "关于", "有关", "一些", "相关", "方面", "提法", "说法", "表述", "写法", "怎么写", "如何写", "范文", "例子", "例句", "示例", "参考", "一句", "句子", "段落", "内容", "资料", "材料"]
 )
+# Everyday words that carry no topic in a question ("一共搞了几回", "咋弄的"), dropped from
+# questions only: reports never use them, so as rare words they would dominate the query.
+QUESTION_FILLER = frozenset(
+    ["一共", "总共", "共计", "多久", "多长", "哪天", "哪年", "哪月", "几回", "几遍", "几号", "几月", "几年", "几天", "几件", "几篇", "几条", "几种", "几所", "几批", "几期", "几人", "几岁", "老是", "总是", "一起", "一块", "一块儿", "搞", "弄", "整", "干", "咋", "咋样", "咋办", "咋弄", "咋搞", "啥", "啥样", "啥的", "去", "来", "给", "跟", "没", "没得", "呗", "啦", "嘞", "呐", "咯", "哈", "嗯", "咱", "俺", "人家", "到底", "究竟", "具体", "大概", "大约", "差不多", "都", "还", "还有", "平时", "当时", "那时", "一下子", "知道", "想", "想问", "问下", "问问", "看看", "说说", "讲讲", "告诉", "一般", "通常", "么样", "怎么回事", "咋回事", "那会", "那会儿", "时候", "多少次", "多少个", "多少人", "多少名", "多少场", "多少项", "多少份", "多少篇", "多少件", "多少条", "多少钱", "算是", "到底是", "算", "了吗", "个", "些", "里", "里面", "上面", "下面", "当中", "事", "事情", "东西", "那块", "这块",
+     # asking for wording: words about the request, not about its topic
+     "写", "咋写", "现成", "一句", "一句话", "话", "概括", "说", "咋说", "怎么说", "叫", "叫啥",
+     "叫什么", "那种", "这种", "这类", "之类", "类似", "给我", "来", "有吗", "找", "想找"]
+)
 PLACEHOLDER = re.compile(r"^x+$")
 PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
+WORD_RUN = re.compile(r"[^\W_x]+")
 MAX_PHRASES_PER_DOCUMENT = 300
 PHRASE_IN_QUOTES = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]|《([^》]{2,24})》")
 
@@ -54,11 +64,12 @@ def general_weight(word: str) -> float:
     """Information content of a word in general Chinese: rare words say what a question is about.
 
     Frequencies come from jieba's dictionary as shipped; the glossary's boosted frequencies
-    (there only to keep terms whole) must not make 三会一课 look like a common word.
+    (there only to keep terms whole) must not make 三会一课 look like a common word. A word
+    the dictionary lacks counts as seen once.
     """
     _ensure_jieba()
-    freq = _general_freq.get(word, jieba.dt.FREQ.get(word, 0))
-    return math.log(jieba.dt.total / freq) if freq else math.log(jieba.dt.total)
+    freq = _general_freq.get(word, jieba.dt.FREQ.get(word, 0)) or 1
+    return math.log(jieba.dt.total / freq)
 
 
 def is_term(token: str) -> bool:
@@ -73,13 +84,62 @@ def tokenize(text: str, phrases: Iterable[str] = ()) -> list[str]:
     _ensure_jieba()
     normalized = normalize(text)
     tokens = [t for t in jieba.cut_for_search(normalized) if is_term(t.strip())]
-    return tokens + [p for p in phrases if p in normalized]
+    return tokens + number_tokens(normalized) + [p for p in phrases if p in normalized]
 
 
 def query_words(question: str) -> list[str]:
-    """Content words of a question in precise mode (no sub-words), for coverage evidence."""
+    """Content words of a question in precise mode, without jieba's HMM.
+
+    The HMM invents words from unknown character runs (工作中有哪些 → 工作 / 中有 / 哪些);
+    such a "word" is absent from the reports, looks maximally rare and would dominate the
+    question. Without it unknown runs fall apart into dictionary words and characters.
+    """
     _ensure_jieba()
-    return [t for t in jieba.lcut(normalize(question)) if is_term(t.strip())]
+    return [w for w in jieba.lcut(normalize(question), HMM=False) if is_question_term(w.strip())]
+
+
+def query_tokens(text: str) -> list[str]:
+    """Search-mode tokens of question text, as passages are indexed but without the HMM."""
+    _ensure_jieba()
+    return [t for t in jieba.cut_for_search(normalize(text), HMM=False) if is_term(t.strip())]
+
+
+def is_question_term(token: str) -> bool:
+    """A question token that says what is asked about (function words and filler dropped)."""
+    return is_term(token) and token not in QUESTION_FILLER
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of text, within runs of letters and digits (punctuation breaks them).
+
+    The second search field: a bigram matches wherever a word does and also where the
+    question and the report segment differently (整改完毕 / 改完), the usual way to make
+    Chinese retrieval robust to segmentation. Placeholders (X, XX) make no bigrams.
+    """
+    out: list[str] = []
+    for run in WORD_RUN.findall(normalize(text).replace(" ", "")):
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def question_bigrams(words: Iterable[str], question: str) -> list[str]:
+    """Bigrams of the question's content: inside its content spans, filler cut out.
+
+    Spans are maximal runs of consecutive content words in the question, so 改完 of
+    "毛病都改完没" is kept while bigrams bridging a dropped filler word (都改) are not.
+    """
+    _ensure_jieba()
+    content = set(words)
+    spans, current = [], []
+    for token in jieba.lcut(normalize(question), HMM=False):
+        if token.strip() in content:
+            current.append(token.strip())
+        elif current:
+            spans.append("".join(current))
+            current = []
+    if current:
+        spans.append("".join(current))
+    return [b for span in spans for b in bigrams(span)]
 
 
 def harvest_phrases(text: str) -> set[str]:

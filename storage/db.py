@@ -416,13 +416,15 @@ class ReportStore:
     # chunks --------------------------------------------------------------------
 
     def iter_index_rows(self, doc_id: int | None = None
-                        ) -> Iterator[tuple[int, int, str, int | None, list[str]]]:
-        """(chunk id, doc id, kind, year, tokens) of every chunk (or one document's), by id."""
+                        ) -> Iterator[tuple[int, int, str, int | None, list[str], str]]:
+        """(chunk id, doc id, kind, year, tokens, headings and text) of every chunk (or one
+        document's), by id."""
         where, params = ("where c.doc_id = ?", [doc_id]) if doc_id is not None else ("", [])
-        sql = f"""select c.id, c.doc_id, c.kind, d.year, c.tokens
+        sql = f"""select c.id, c.doc_id, c.kind, d.year, c.tokens, c.path, c.text
                   from chunks c join documents d on d.id = c.doc_id {where} order by c.id"""
-        for chunk_id, doc, kind, year, tokens in self.db.execute(sql, params):
-            yield chunk_id, doc, kind, year, tokens.split()
+        for chunk_id, doc, kind, year, tokens, path, text in self.db.execute(sql, params):
+            yield (chunk_id, doc, kind, year, tokens.split(),
+                   "\n".join((*json.loads(path), text)))
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
         """Passages by id with their document titles (missing ids are left out)."""
@@ -467,6 +469,7 @@ class ReportStore:
         chat_id: int | None = None,
         filters: dict | None = None,
         event_id: int | None = None,
+        confident: bool | None = None,
     ) -> int:
         """Record one search from any interface; returns its id (used by buttons).
 
@@ -479,6 +482,7 @@ class ReportStore:
             "result_ids": json.dumps(list(result_ids)),
             "scores": json.dumps([round(s, 4) for s in scores]),
             "results": len(result_ids), "latency_ms": round(latency_ms, 3), "event_id": event_id,
+            "confident": None if confident is None else int(confident),
         }
         if self.read_only:
             return 0  # answered, not logged: nothing can be written
@@ -509,6 +513,44 @@ class ReportStore:
                    time = excluded.time""",
                 [query_log_id, user_id, vote, now()],
             )
+
+    # the team's synonyms ----------------------------------------------------------
+
+    def synonyms(self) -> list[tuple[str, str]]:
+        """The team's (word, synonym) pairs, in the order they were added."""
+        return [tuple(r) for r in self.db.execute(
+            "select word, synonym from synonyms order by added_at, rowid")]
+
+    def synonyms_version(self) -> int:
+        """Bumped by every change to the pairs, so other processes know to reload them."""
+        row = self.db.execute("select value from meta where key = 'synonyms_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def add_synonym(self, word: str, synonym: str, added_by: str | None = None) -> bool:
+        """Store a pair; False if it was already there."""
+        with self.writing():
+            inserted = self.db.execute(
+                "insert or ignore into synonyms (word, synonym, added_by, added_at) "
+                "values (?, ?, ?, ?)", [word, synonym, added_by, now()]).rowcount
+            self._bump_synonyms()
+        return bool(inserted)
+
+    def remove_synonym(self, word: str, synonym: str | None = None) -> int:
+        """Forget a pair (or every pair of a word, either way round); returns how many."""
+        with self.writing():
+            if synonym is None:
+                removed = self.db.execute("delete from synonyms where word = ? or synonym = ?",
+                                          [word, word]).rowcount
+            else:
+                removed = self.db.execute(
+                    "delete from synonyms where (word = ? and synonym = ?) "
+                    "or (word = ? and synonym = ?)", [word, synonym, synonym, word]).rowcount
+            self._bump_synonyms()
+        return removed
+
+    def _bump_synonyms(self) -> None:
+        self.db.execute("update meta set value = cast(value as integer) + 1 "
+                        "where key = 'synonyms_version'")
 
     # inbox of chat updates ----------------------------------------------------------
 
@@ -589,12 +631,13 @@ class ReportStore:
         yield from (dict(row) for row in self.db.query(sql, [since or ""]))
 
     def unanswered(self, limit: int = 20) -> list[dict]:
-        """Recent questions that found nothing or got a 👎: the material the team lacks."""
+        """Recent questions that found nothing, only related passages, or got a 👎: the
+        material the team lacks."""
         sql = """select q.id, q.time, q.query, q.user_id, q.results,
                         (select count(*) from feedback f where f.query_log_id = q.id and f.vote < 0)
                         as downvotes
                  from query_log q
-                 where q.source != 'eval' and (q.results = 0 or exists
+                 where q.source != 'eval' and (q.results = 0 or q.confident = 0 or exists
                        (select 1 from feedback f where f.query_log_id = q.id and f.vote < 0))
                  order by q.id desc limit ?"""
         return [dict(row) for row in self.db.query(sql, [limit])]
@@ -617,7 +660,8 @@ class ReportStore:
             "chunks": one("select count(*) from chunks"),
             "queries": one("select count(*) from query_log"),
             f"queries_last_{days}_days": one("select count(*) from query_log where time >= ?", since),
-            "unanswered": one("select count(*) from query_log where results = 0"),
+            "unanswered": one("select count(*) from query_log where results = 0 "
+                              "or confident = 0"),
             "upvotes": one("select count(*) from feedback where vote > 0"),
             "downvotes": one("select count(*) from feedback where vote < 0"),
             "last_ingest": one("select max(ingested_at) from documents"),

@@ -1,6 +1,6 @@
 """The search index of a database: loaded from a sidecar file, kept in step with changes.
 
-A restart loads `<db>.bm25.npz` and `<db>.rows.npz` instead of re-reading every chunk; the
+A restart loads `<db>.bm25.npz`, `<db>.bigrams.npz` and `<db>.rows.npz` instead of re-reading every chunk; the
 files carry the database state they were written for and are rebuilt, never trusted, when
 stale or damaged. Changes made by this or another process (a CLI ingest while the bot
 serves) are applied incrementally from the change log; a large backlog is rebuilt in a
@@ -122,6 +122,7 @@ class ReportIndex:
             return
         try:
             searcher.index.save(_bm25_path(self.store.path), generation=state)
+            searcher.bigram_index.save(_bigram_path(self.store.path), generation=state)
             _save_rows(_rows_path(self.store.path), searcher, state)
         except OSError as error:
             log.warning("could not write the index file beside the database: %s", error)
@@ -132,12 +133,16 @@ class ReportIndex:
         state = self.store.state()
         try:
             index = BM25Index.load(_bm25_path(self.store.path), expected_generation=state)
+            bigram_index = BM25Index.load(_bigram_path(self.store.path),
+                                          expected_generation=state)
             rows, phrases = _load_rows(_rows_path(self.store.path), state, index.n_docs)
+            if bigram_index.n_docs != index.n_docs:
+                raise IndexFileError("the word and bigram index files do not match")
         except IndexFileError as error:
             log.info("rebuilding the search index: %s", error)
             return None
         self._generation, self._state = _generation_of(state), state
-        return Searcher(index, rows, phrases)
+        return Searcher(index, bigram_index, rows, phrases)
 
 
 def _generation_of(state: str) -> int:
@@ -151,6 +156,10 @@ def _complete(changes: list[tuple[int, str, int]], since: int, until: int) -> bo
 
 def _bm25_path(prefix: Path) -> Path:
     return prefix.with_name(prefix.name + ".bm25.npz")
+
+
+def _bigram_path(prefix: Path) -> Path:
+    return prefix.with_name(prefix.name + ".bigrams.npz")
 
 
 def _rows_path(prefix: Path) -> Path:

@@ -125,8 +125,20 @@ def m0004_query_log_update_id(db: Database) -> None:
                "where update_id is not null")
 
 
-@migrations(name="0005_inbox_entries")
-def m0005_inbox_entries(db: Database) -> None:
+@migrations(name="0005_tiers_and_synonyms")
+def m0005_tiers_and_synonyms(db: Database) -> None:
+    """Log whether an answer was confident (a related-only answer counts as unanswered), and
+    keep the team's own synonym pairs, versioned so every process picks up a change."""
+    db["query_log"].add_column("confident", int)
+    db["synonyms"].create(
+        {"word": str, "synonym": str, "added_by": str, "added_at": str},
+        pk=("word", "synonym"), not_null={"added_at"},
+    )
+    db["meta"].insert({"key": "synonyms_version", "value": "0"})
+
+
+@migrations(name="0006_inbox_entries")
+def m0006_inbox_entries(db: Database) -> None:
     """Key the inbox by its own never-reused id, not by Telegram's update_id.
 
     Update ids start over (a new bot token on an old database, a reset Bot API server,

@@ -131,3 +131,19 @@ def test_buttons_survive_a_restart(tg):
     assert tg.press(button(page2, "上一页")["callback_data"])[1].params["text"] == \
         first.params["text"]
     assert "👍" in tg.press(button(first, "👍")["callback_data"])[0].params["text"]
+
+
+def test_related_only_answers_say_so_first(tg):
+    reply = only(tg.say("中央八项规定是哪年出台的"), "sendMessage")
+    plain, _ = parse_html(reply.params["text"])
+    assert plain.startswith("没有找到直接回答这个问题的内容") and "[1]" in plain
+
+
+def test_paging_keeps_the_same_also_in_line(tg):
+    first = only(tg.say("疫情防控"), "sendMessage")
+    page2 = tg.press(button(first, "下一页")["callback_data"])[1]
+    assert "相同表述还见于" in page2.params["text"]
+    back = tg.press(button(page2, "上一页")["callback_data"])[1]
+    again = tg.press(button(back, "下一页")["callback_data"])[1]
+    assert back.params["text"] == first.params["text"]
+    assert again.params["text"] == page2.params["text"]

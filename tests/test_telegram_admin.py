@@ -145,3 +145,18 @@ def test_only_admins_can_press_the_buttons_of_an_admin_dialog_in_a_group(tg):
     calls = tg.press(button(confirm, "取消")["callback_data"], user_id=ADMIN, chat_id=GROUP,
                      message_id=message_id)
     assert calls[1].params["text"] == "已取消。"
+
+
+def test_synonym_command_teaches_search_live(tg):
+    reply = only(tg.say("/synonym 一把手 第一责任人", user_id=ADMIN), "sendMessage")
+    assert "已添加同义词" in reply.params["text"]
+    listed = only(tg.say("/synonym", user_id=ADMIN), "sendMessage").params["text"]
+    assert "一把手 = 第一责任人" in listed
+    assert tg.service.synonyms() == [("一把手", "第一责任人")]
+    removed = only(tg.say("/synonym 删除 一把手", user_id=ADMIN), "sendMessage")
+    assert "已删除 1 对" in removed.params["text"] and tg.service.synonyms() == []
+
+
+def test_members_cannot_edit_synonyms(tg):
+    reply = only(tg.say("/synonym 一把手 第一责任人"), "sendMessage")
+    assert "已添加" not in reply.params["text"] and tg.service.synonyms() == []

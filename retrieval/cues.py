@@ -1,0 +1,28 @@
+"""What a question asks for (a count, a date, a plan …) and what a passage can supply.
+
+Patterns over normalised, space-free text (NFKC: full-width ；becomes ;, digits are ASCII,
+placeholders are lower-case x). Ranking uses them as answer-type evidence; question
+analysis uses the plan and problem cue words to weigh them as cues, not as topics.
+"""
+
+from __future__ import annotations
+
+import re
+
+ASKS_DEFINITION = re.compile(r"是什么|什么是|指什么|是指|指的是|内容是|具体是|啥是|是啥|啥意思|什么意思|含义")
+ASKS_LIST = re.compile(r"哪些|哪几|有哪|包括|包含|都有啥|都有什么|都是啥")
+HAS_LIST = re.compile(r"、.*、|[一二三四五六七八九十]是.*[二三四五六七八九十]是|[;；].*[;；]")
+ASKS_COUNT = re.compile(r"多少|几[次回个名份项场位家件篇条期批人遍天年届]|数量|规模|一共|总共|共计")
+ASKS_MEASURE = re.compile(r"(?:几|多少)([次回场期名位人个份项件篇条家所批支本元户处座届])")
+ASKS_DATE = re.compile(r"哪天|哪一天|什么时候|啥时候|何时|哪年|哪月|几月|几号|日期|每周|每月|礼拜|星期")
+ASKS_SPAN = re.compile(r"多久|多长时间|多长|几年|多少年|几个月|多少天|几天|几周")
+ASKS_PLAN = re.compile(r"明年|下一步|下步|打算|计划|今后|以后|将来|准备|安排|来年|思路")
+ASKS_PROBLEM = re.compile(r"问题|不足|短板|毛病|缺点|差距|薄弱|不够|短处|没做好|做得不好")
+HAS_COUNT = re.compile(r"(\d+|x+|[一二两三四五六七八九十百千万]+)(余|多)?[次名个人场期篇份件项家所万元条批支户位]")
+HAS_DATE = re.compile(r"(\d+|x+|[一二三四五六七八九十]+)[年月日号]|每[年月周季]|年[初中底]|[上下]半年|周[一二三四五六日]|季度")
+HAS_SPAN = re.compile(r"(?<!\d)(\d{1,2}|x+|[一二两三四五六七八九十半]+)个?(年|月|天|周|日|小时|学时)")
+
+
+def is_cue_word(word: str) -> bool:
+    """A question word that says which section answers (明年, 打算, 不足), not the topic."""
+    return bool(ASKS_PLAN.fullmatch(word) or ASKS_PROBLEM.fullmatch(word))

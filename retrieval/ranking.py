@@ -1,0 +1,293 @@
+"""From BM25 candidates to cited passages: relevance evidence, answer tiers, de-duplication.
+
+BM25 scores are not comparable across questions, so whether a passage answers is judged
+from the share of the question it carries: each content word weighted by its rarity in
+general Chinese (jieba's dictionary), credited fully when the passage holds it, partly
+when it holds a synonym, some of its sub-words or its bigrams. The answer then falls in
+one of three tiers: confident (a passage carries the question), related (the reports touch
+the topic but no passage clearly answers) or nothing (the reports do not hold the question).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import jieba
+
+from .cues import (
+    ASKS_COUNT,
+    ASKS_DATE,
+    ASKS_DEFINITION,
+    ASKS_LIST,
+    ASKS_MEASURE,
+    ASKS_PLAN,
+    ASKS_PROBLEM,
+    ASKS_SPAN,
+    HAS_COUNT,
+    HAS_DATE,
+    HAS_LIST,
+    HAS_SPAN,
+)
+from .models import Hit
+from .search import BIGRAM_CREDIT, EXPANSION_CREDIT, QueryAnalysis, QueryWord
+from .text import normalize, squeeze
+
+CONFIDENT, RELATED, NOTHING = "confident", "related", "nothing"
+# Domain evidence below which the question is not about what these reports discuss.
+MIN_DOMAIN_EVIDENCE = 0.25
+# Passage coverage for a related answer, and for a confident one (with the corpus holding
+# most of the question: synonyms and bigrams alone never make an answer confident).
+RELATED_COVERAGE = 0.25
+CONFIDENT_COVERAGE = 0.6
+CONFIDENT_CORPUS_COVERAGE = 0.6
+RELATIVE_PASSAGE_COVERAGE = 0.6
+COORD_POWER = 2
+MIN_FUSED_SCORE = 0.01  # a matched passage BM25 scores 0 still ranks by its coverage
+PROXIMITY_GAP = 3
+PROXIMITY_WEIGHT = 0.5
+DEFINITION_BOOST = 1.5
+ANSWER_TYPE_BOOST = 1.3
+THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading, not an answer
+THIN_PASSAGE_FACTOR = 0.6
+LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
+DUPLICATE_SIMILARITY = 0.7
+SENTENCE_END = re.compile(r"[。;；!！?？]")
+SAME_MEASURE = {"回": "次", "位": "名人", "人": "名人", "名": "名人"}
+NUMERAL = r"(\d+|x+|[一二两三四五六七八九十百千万]+)(余|多)?"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage fetched for a candidate row, with what is needed to judge and cite it."""
+
+    chunk_id: int
+    score: float
+    doc_id: int
+    doc_title: str
+    section_path: tuple[str, ...]
+    kind: str
+    text: str
+    tokens: frozenset[str]
+
+    @cached_property
+    def compact(self) -> str:
+        """The text as search sees it: normalised, no white space."""
+        return squeeze(normalize(self.text))
+
+    @cached_property
+    def shingles(self) -> frozenset[str]:
+        """4-character shingles, for near-duplicate detection."""
+        return frozenset(self.compact[i : i + 4] for i in range(max(1, len(self.compact) - 3)))
+
+
+def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int) -> list[Hit]:
+    """Keep passages that carry enough of the question, collapse near-duplicates, rank them.
+
+    The final score is the fused BM25 score times the square of the passage's coverage of
+    the question (a rarity-weighted coordination factor, as in Lucene's classic `coord`),
+    with bonuses for question words standing together in any order (term proximity), for a
+    passage that can supply what is asked (a count, a date, a plan or problem section, a
+    definition) and a penalty for a passage that is little more than a heading.
+    """
+    if analysis.evidence < MIN_DOMAIN_EVIDENCE:
+        return []
+    judged = [(passage_coverage(analysis, c), c) for c in candidates]
+    best = max((coverage for coverage, _ in judged), default=0.0)
+    floor = max(RELATED_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
+    cues = _Cues(analysis)
+    kept = sorted(
+        ((max(c.score, MIN_FUSED_SCORE) * coverage**COORD_POWER * cues.factor(c), coverage, c)
+         for coverage, c in judged if coverage >= floor),
+        key=lambda item: -item[0],
+    )
+    confident_question = analysis.coverage >= CONFIDENT_CORPUS_COVERAGE
+    hits: list[Hit] = []
+    shown: list[Candidate] = []
+    for score, coverage, candidate in kept:
+        twin = next((i for i, other in enumerate(shown) if _near_duplicate(candidate, other)),
+                    None)
+        if twin is not None:
+            if candidate.doc_id != shown[twin].doc_id:
+                hits[twin] = replace(hits[twin], also_in=(*hits[twin].also_in,
+                                                          candidate.doc_title))
+            elif len(candidate.compact) > len(shown[twin].compact):
+                shown[twin] = candidate  # same report: the fuller passage holds the answer
+                hits[twin] = replace(hits[twin], chunk_id=candidate.chunk_id,
+                                     section_path=candidate.section_path, kind=candidate.kind,
+                                     text=candidate.text,
+                                     matched_terms=matched_terms(analysis, candidate))
+            continue
+        if len(hits) == k:
+            continue
+        shown.append(candidate)
+        hits.append(
+            Hit(
+                rank=len(hits) + 1,
+                score=round(score, 4),
+                chunk_id=candidate.chunk_id,
+                doc_id=candidate.doc_id,
+                doc_title=candidate.doc_title,
+                section_path=candidate.section_path,
+                kind=candidate.kind,
+                text=candidate.text,
+                matched_terms=matched_terms(analysis, candidate),
+                confident=(confident_question and coverage >= CONFIDENT_COVERAGE
+                           and cues.supplies(candidate)),
+            )
+        )
+    return hits
+
+
+def answer_tier(hits: Sequence[Hit]) -> str:
+    """confident when the best passage answers, related when passages only touch the topic."""
+    if not hits:
+        return NOTHING
+    return CONFIDENT if hits[0].confident else RELATED
+
+
+def asks_problems(question: str) -> bool:
+    """Whether a question is about shortcomings (问题, 不足, 短板, 毛病 …)."""
+    return bool(ASKS_PROBLEM.search(question))
+
+
+def passage_coverage(analysis: QueryAnalysis, candidate: Candidate) -> float:
+    """Share of the question's weighted content words this passage carries."""
+    total = analysis.total_weight
+    if not total:
+        return 0.0
+    return sum(w.weight * word_credit(w, candidate) for w in analysis.words) / total
+
+
+def word_credit(word: QueryWord, candidate: Candidate) -> float:
+    """1 for the word itself, less for a stand-in, a share of its sub-words or bigrams."""
+    tokens, text = candidate.tokens, candidate.compact
+    if word.word in tokens or word.word in text:
+        return 1.0
+    credit = 0.0
+    if any(e in tokens or e in text for e in word.expansions):
+        credit = EXPANSION_CREDIT
+    if word.parts:
+        credit = max(credit, sum(1 for p in word.parts if p in tokens) / len(word.parts))
+    grams = word.bigrams
+    if len(grams) > 1:
+        credit = max(credit, BIGRAM_CREDIT * sum(1 for g in grams if g in text) / len(grams))
+    return credit
+
+
+def matched_terms(analysis: QueryAnalysis, candidate: Candidate) -> tuple[str, ...]:
+    """Question tokens visible in the passage text, longest first, for highlighting."""
+    terms = {t for t in analysis.tokens if t in candidate.tokens and t in candidate.compact}
+    return tuple(sorted(terms, key=lambda t: (-len(t), t)))
+
+
+class _Cues:
+    """Per-question patterns, compiled once and applied to every candidate."""
+
+    def __init__(self, analysis: QueryAnalysis) -> None:
+        question = analysis.question
+        words = [w for w in analysis.words if len(w.word) >= 2]
+        self.proximity = [
+            (re.compile(f"{re.escape(a.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(b.word)}|"
+                        f"{re.escape(b.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(a.word)}"),
+             min(a.weight, b.weight))
+            for a, b in zip(analysis.words, analysis.words[1:], strict=False)
+        ]
+        self.asks_list = bool(ASKS_LIST.search(question))
+        self.asks_definition = bool(ASKS_DEFINITION.search(question))
+        self.definition = (_definition_pattern(words)
+                           if self.asks_definition or self.asks_list else None)
+        self.words_by_weight = [w.word for w in sorted(analysis.words, key=lambda w: -w.weight)]
+        self.count = bool(ASKS_COUNT.search(question))
+        measure = _asked_measure(question)
+        self.measure = re.compile(NUMERAL + f"[{SAME_MEASURE.get(measure, measure)}]") \
+            if measure else None
+        self.date = bool(ASKS_DATE.search(question))
+        self.span = bool(ASKS_SPAN.search(question))
+        self.plan = bool(ASKS_PLAN.search(question))
+        self.problem = bool(ASKS_PROBLEM.search(question))
+
+    def supplies(self, candidate: Candidate) -> bool:
+        """Whether the passage can give what is asked: a count, a date or a span of time, a
+        list, a definition. A passage that only names the topic of "预备期是多久"
+        is related, not an answer."""
+        text = candidate.compact
+        focus = self._focus(text)
+        if self.count and not HAS_COUNT.search(focus):
+            return False
+        if self.date and not HAS_DATE.search(focus):
+            return False
+        if self.span and not HAS_SPAN.search(focus):
+            return False
+        if self.asks_list and not HAS_LIST.search(text):
+            return False
+        return not self.asks_definition or bool(self.definition and self.definition.search(text))
+
+    def _focus(self, text: str) -> str:
+        """The sentences holding the question's most telling word that the passage holds:
+        a figure elsewhere in the passage answers some other question."""
+        present = [w for w in self.words_by_weight if w in text]
+        if not present:
+            return text
+        return "。".join(s for s in SENTENCE_END.split(text) if present[0] in s)
+
+    def factor(self, candidate: Candidate) -> float:
+        """Product of the proximity, answer-type, definition and substance factors."""
+        text = candidate.compact
+        factor = 1.0
+        if self.proximity:
+            near = sum(weight for pattern, weight in self.proximity if pattern.search(text))
+            factor *= 1.0 + PROXIMITY_WEIGHT * near / sum(w for _, w in self.proximity)
+        if self.definition and self.definition.search(text):
+            factor *= DEFINITION_BOOST
+        if self.measure is not None and self.measure.search(text):
+            factor *= ANSWER_TYPE_BOOST  # the count in the unit asked for
+        if ((self.count and HAS_COUNT.search(text)) or (self.date and HAS_DATE.search(text))
+                or (self.span and HAS_SPAN.search(text))
+                or (self.plan and candidate.kind == "plan")
+                or (self.problem and candidate.kind == "problem")):
+            factor *= ANSWER_TYPE_BOOST
+        if _body_length(candidate) < THIN_PASSAGE_CHARS:
+            factor *= THIN_PASSAGE_FACTOR
+        if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
+            factor *= LEAD_IN_FACTOR
+        return factor
+
+
+def _asked_measure(question: str) -> str | None:
+    """The measure word of "几次 / 多少名", unless it starts a word (多少支部 is not 支)."""
+    for match in ASKS_MEASURE.finditer(question):
+        following = question[match.end(1) - 1 : match.end(1) + 1]
+        if len(following) < 2 or following not in jieba.dt.FREQ or not jieba.dt.FREQ[following]:
+            return match[1]
+    return None
+
+
+def _body_length(candidate: Candidate) -> int:
+    """Characters of the passage beyond the headings it repeats."""
+    text = candidate.compact
+    for heading in candidate.section_path:
+        text = text.replace(squeeze(normalize(heading)), "", 1)
+    return len(text)
+
+
+def _definition_pattern(words: Sequence[QueryWord]) -> re.Pattern | None:
+    """For "是哪些/指什么" questions: a term enumerated ("A、B等“X”") or explained ("X，即…")."""
+    if not words:
+        return None
+    term = "(?:" + "|".join(re.escape(w.word) for w in words) + ")"
+    return re.compile(rf"、[^。；]{{1,40}}等[“\"「]?{term}|{term}[”\"」]?[^。；]{{0,8}}(，即|:|是指|包括)")
+
+
+def _near_duplicate(candidate: Candidate, shown: Candidate) -> bool:
+    """Most of the shorter passage's 4-character shingles recur in the other (checked only
+    when their token sets already overlap that much, which is cheap to test)."""
+    tokens = len(candidate.tokens & shown.tokens) / max(1, min(len(candidate.tokens),
+                                                              len(shown.tokens)))
+    if tokens < DUPLICATE_SIMILARITY / 2:  # titles differ, so token overlap runs lower
+        return False
+    a, b = candidate.shingles, shown.shingles
+    shared = len(a & b) / max(1, min(len(a), len(b)))
+    return shared >= DUPLICATE_SIMILARITY
