@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,3 +76,39 @@ class RateLimiter:
             first = user_id not in self._told
             self._told.add(user_id)
             return Throttled(max(1, math.ceil(seen[0] + WINDOW_SECONDS - now)), first)
+
+
+class DenialBudget:
+    """Who of those the lists leave out is told so: each at most once per `per_user`
+    seconds (a day), all together at most `per_second` with bursts of `burst`, so a crowd
+    of strangers cannot use up the bot's sending rate and make members wait."""
+
+    def __init__(self, per_second: float = 1.0, burst: int = 5, per_user: float = 86_400.0,
+                 clock: Callable[[], float] = time.monotonic, max_users: int = 100_000) -> None:
+        self.per_second = per_second
+        self.burst = burst
+        self.per_user = per_user
+        self.clock = clock
+        self.max_users = max_users
+        self._told: OrderedDict[int, float] = OrderedDict()  # user -> when, oldest first
+        self._tokens = float(burst)
+        self._filled = clock()
+        self._lock = threading.Lock()
+
+    def admit(self, user_id: int) -> bool:
+        """Whether to send this user the denial now (adapters call this from many threads)."""
+        now = self.clock()
+        with self._lock:
+            while self._told and next(iter(self._told.values())) <= now - self.per_user:
+                self._told.popitem(last=False)
+            if user_id in self._told:
+                return False
+            self._tokens = min(self.burst, self._tokens + (now - self._filled) * self.per_second)
+            self._filled = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            self._told[user_id] = now
+            if len(self._told) > self.max_users:
+                self._told.popitem(last=False)
+            return True

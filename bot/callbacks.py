@@ -40,5 +40,13 @@ class CallbackCodec:
             return None
         return action, tuple(int(n) for n in numbers.split(":")[1:])
 
+    def sign_start(self, body: str) -> str:
+        """A deep-link start payload (letters, digits, _ and - only) with a tag."""
+        return f"{body}_{self._tag('start:' + body)}"
+
+    def verify_start(self, payload: str) -> bool:
+        body, _, tag = payload.rpartition("_")
+        return bool(body) and hmac.compare_digest(tag, self._tag("start:" + body))
+
     def _tag(self, body: str) -> str:
         return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()[:8]

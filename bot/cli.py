@@ -43,7 +43,7 @@ def with_service(command: Callable) -> Callable:
                 max_file_bytes=settings.ingest.max_file_bytes,
                 engine=settings.search.engine,
             )
-        except ConfigError as error:
+        except (ConfigError, StorageError) as error:
             raise click.ClickException(str(error)) from error
         try:
             return command(service, settings, **kwargs)
@@ -99,9 +99,13 @@ def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -
         if result.status == "skipped":
             click.echo(_ingest_line(result))
     counts = {s: sum(1 for r in results if r.status == s)
-              for s in ("added", "replaced", "unchanged", "skipped", "failed")}
+              for s in ("added", "replaced", "unchanged", "skipped", "failed", "not added")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to ingest")
-    if counts["failed"]:
+    stop = next((r.reason for r in results if r.status == "not added"), None)
+    if stop:
+        click.echo(f"stopped: {stop}; {counts['not added']} file(s) not added, the database "
+                   "keeps the ones added", err=True)
+    if counts["failed"] or stop:
         sys.exit(1)
 
 
@@ -130,6 +134,8 @@ def _ingest_line(result: IngestResult) -> str:
     name = Path(result.path).name
     if result.status in ("failed", "skipped"):
         return f"{result.status}: {result.reason}"
+    if result.status == "not added":
+        return f"not added: {name}"
     detail = f"{name} [{result.doc_id}] {result.title}"
     if result.status == "unchanged":
         return f"unchanged: {detail}"

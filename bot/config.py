@@ -80,6 +80,7 @@ class IngestSettings:
     boilerplate_patterns: tuple[str, ...] = ()
     max_file_bytes: int = 20 * 1024 * 1024
     upload_dir: str | None = None
+    upload_seconds: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import functools
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
 from ..retrieval.formats import SUPPORTED_SUFFIXES
 from ..storage.errors import NotFoundError
-from .access import Access, RateLimiter
+from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
 from .errors import InvalidRequestError
 from .render import escape, split_markup, to_plain
-from .replies import Article, Button, Notice, Output, Reply
+from .replies import Button, InlineButton, Notice, Output, Reply
 from .service import MAX_QUERY_CHARS, ReportService
 from .views import Views
 
@@ -31,8 +32,9 @@ ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym"})
 REMOVE_WORDS = frozenset({"删除", "remove", "del", "-"})
 UNANSWERED_SHOWN = 15
 COMMAND = re.compile(r"^/(提法|[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)(.*)$", re.S)
-START_SECTION = re.compile(r"^s([0-9]{1,12})$")
+START_SECTION = re.compile(r"^s([0-9]{1,12})(?:_g([0-9]{1,16})_[0-9a-f]{8})?$")
 DOC_ID = re.compile(r"[0-9]{1,12}")
+INCOMING = ".incoming"  # uploads being downloaded and ingested, one folder each
 UNSAFE_NAME = re.compile(r"[^\w.\-()（）]+")
 
 
@@ -43,6 +45,7 @@ class Upload:
     file_name: str
     size: int | None
     path: Path | None = None  # where the adapter saved it, once `upload_target` accepted it
+    too_big: bool = False  # the download passed the size limit (the size was not known)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class Event:
     is_reply_to_bot: bool = False
     bot_username: str = ""
     edited: bool = False
-    update_id: int | None = None
+    event_id: int | None = None  # the adapter's id for it; a retried event keeps it
 
     @property
     def in_group(self) -> bool:
@@ -86,11 +89,13 @@ class Conversation:
 
     def __init__(self, service: ReportService, settings: Settings, *, secret: bytes,
                  access: Access | None = None, limiter: RateLimiter | None = None,
+                 denials: DenialBudget | None = None,
                  source: str = "telegram") -> None:
         self.service = service
         self.settings = settings
         self.access = access or Access.from_settings(settings.access)
         self.limiter = limiter or RateLimiter(settings.bot.rate_limit_per_minute)
+        self.denials = denials or DenialBudget()
         self.source = source
         self.codec = CallbackCodec(secret)
         self.views = Views(settings.bot.language, self.codec, settings.bot.results_per_page)
@@ -107,7 +112,8 @@ class Conversation:
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
             "a": (2, functools.partial(self._page, "a")), "w": (2, functools.partial(self._page, "w")),
-            "s": (1, self._open_section), "v": (2, self._vote), "d": (2, self._outline_page),
+            "s": (1, self._open_section), "p": (2, self._section_page),
+            "q": (3, self._group_section_page), "v": (2, self._vote), "d": (2, self._outline_page),
             "l": (1, self._docs_page), "x": (1, self._confirm_delete), "c": (0, self._cancel),
         }
 
@@ -134,13 +140,20 @@ class Conversation:
             return [self._say(event, "unsupported")]
         return self._text(event)
 
+    def would_answer(self, event: Event) -> bool:
+        """Whether this event is for the bot and from someone allowed (no side effects)."""
+        if event.inline_query is not None or event.callback_data is not None:
+            return self.access.allows(event.user_id, event.chat_id)
+        return self._addressed(event) and self.access.allows(event.user_id, event.chat_id)
+
     def upload_target(self, event: Event) -> Path | None:
         """Where the adapter should save an upload, or None if it will be refused unread."""
         if event.document is None or event.edited or not self._addressed(event) or \
                 not self.access.allows(event.user_id, event.chat_id) or \
                 self._upload_problem(event, event.document):
             return None
-        return self.upload_dir / safe_file_name(event.document.file_name)
+        return self.upload_dir / INCOMING / uuid.uuid4().hex / safe_file_name(
+            event.document.file_name)
 
     def digest(self) -> list[Reply]:
         """The week's figures and unanswered questions for the admins' chat, if configured."""
@@ -157,6 +170,8 @@ class Conversation:
         """Private chats always; groups only for commands to us, mentions and replies to us."""
         if not event.in_group:
             return event.chat_type == "private"
+        if event.document is not None and self.access.is_admin(event.user_id):
+            return True  # an admin's file: say why it is not read here
         text = event.text or ""
         command = COMMAND.match(text)
         if command:
@@ -164,17 +179,36 @@ class Conversation:
         mention = bool(event.bot_username) and f"@{event.bot_username.lower()}" in text.lower()
         return event.is_reply_to_bot or mention
 
-    def _refusal(self, event: Event) -> Refusal | None:
-        """Deny users the lists leave out, throttle anyone past the rate limit; a denied user
-        who keeps trying is throttled too, so nobody can make the bot send a flood."""
-        throttled = self.limiter.admit(event.user_id)
-        if not self.access.allows(event.user_id, event.chat_id):
+    def _refusal(self, event: Event, via_group: bool = False) -> Refusal | None:
+        """Deny users the lists leave out (telling each once a day, within a small budget
+        for all of them), throttle anyone past the rate limit, telling them once.
+        `via_group`: a continuation, in private, of something an allowed group was shown."""
+        if not (via_group or self.access.allows(event.user_id, event.chat_id)
+                or self._group_continuation(event)):
             return Refusal(self.views.text("denied", user_id=event.user_id), "denied_title",
-                           loud=throttled is None)
+                           loud=self.denials.admit(event.user_id))
+        throttled = self.limiter.admit(event.user_id)
         if throttled:
             return Refusal(self.views.text("rate_limited", seconds=throttled.wait_seconds),
                            "rate_limited_title", loud=throttled.first)
         return None
+
+    def sign_start(self, payload: str, chat_id: int) -> str:
+        """A deep link posted in a group, signed for that group: whoever taps it may read
+        that section in private while the group is allowed, list or no list."""
+        if not START_SECTION.match(payload) or chat_id >= 0:
+            return payload
+        return self.codec.sign_start(f"{payload}_g{-chat_id}")
+
+    def _group_continuation(self, event: Event) -> bool:
+        """A private /start with a section link signed for a group that is still allowed."""
+        command = COMMAND.match(event.text or "") if not event.in_group else None
+        if command is None or command[1].lower() != "start":
+            return False
+        payload = command[3].strip()
+        match = START_SECTION.match(payload)
+        return bool(match and match[2] and self.codec.verify_start(payload)
+                    and -int(match[2]) in self.access.chats)
 
     def _say(self, event: Event, key: str, **values: object) -> Reply:
         return Reply(self.views.text(key, **values), quote=event.in_group)
@@ -207,7 +241,7 @@ class Conversation:
             return [self._say(event, "too_long", length=len(question), limit=MAX_QUERY_CHARS)]
         response = self.service.search(question, self.settings.search.results, kind=kind,
                                        source=self.source, user_id=event.user_id,
-                                       chat_id=event.chat_id, update_id=event.update_id,
+                                       chat_id=event.chat_id, event_id=event.event_id,
                                        wording=mode == "w")
         return [self.views.results(mode, question, response.hits, response.query_log_id,
                                    kind=kind, from_samples=response.from_samples,
@@ -224,8 +258,9 @@ class Conversation:
         """Help, or the section a group's deep link points to."""
         section = START_SECTION.match(argument)
         if section and not event.in_group:
+            group = int(section[2]) if section[2] and self.codec.verify_start(argument) else None
             try:
-                return self._open_section(event, int(section[1]))
+                return self._open_section(event, int(section[1]), group)
             except NotFoundError:
                 return [self._say(event, "gone")]
         return self._help(event, argument)
@@ -302,6 +337,8 @@ class Conversation:
         if document.size is not None and document.size > limit:
             return self.views.text("upload_too_big", size=round(document.size / 2**20, 1),
                                    limit=round(limit / 2**20, 1))
+        if document.too_big:
+            return self.views.text("upload_over_limit", limit=round(limit / 2**20, 1))
         return None
 
     def _upload(self, event: Event) -> list[Output]:
@@ -310,7 +347,10 @@ class Conversation:
         problem = self._upload_problem(event, document) if document else None
         if problem or document is None or document.path is None:
             return [Reply(problem or self.views.text("error"), quote=event.in_group)]
-        [result] = self.service.ingest([document.path])
+        name = safe_file_name(document.file_name)
+        result = self.service.ingest_upload(
+            document.path, self.upload_dir / str(event.chat_id) / name,
+            legacy=self.upload_dir / name, seconds=self.settings.ingest.upload_seconds)
         firsts = self.service.outline(result.doc_id)[1] if result.doc_id is not None else []
         return list(self.views.ingested(result, firsts))
 
@@ -318,10 +358,12 @@ class Conversation:
 
     def _press(self, event: Event) -> list[Output]:
         """Answer a button: check who pressed it and its signature, then act on it."""
-        refusal = self._refusal(event)
+        decoded = self.codec.decode(event.callback_data or "")
+        via_group = bool(decoded and decoded[0] == "q" and len(decoded[1]) == 3
+                         and -decoded[1][1] in self.access.chats)
+        refusal = self._refusal(event, via_group)
         if refusal:
             return [Notice(refusal.text, alert=True)]
-        decoded = self.codec.decode(event.callback_data or "")
         known = self._buttons.get(decoded[0]) if decoded else None
         if decoded is None or known is None or len(decoded[1]) != known[0]:
             return [Notice(self.views.text("expired"), alert=True)]
@@ -340,8 +382,18 @@ class Conversation:
                                    from_samples=response.from_samples, tier=response.tier,
                                    edit=True)]
 
-    def _open_section(self, event: Event, chunk_id: int) -> list[Output]:
-        return list(self.views.section(self.service.section(chunk_id)))
+    def _open_section(self, event: Event, chunk_id: int, group: int | None = None
+                      ) -> list[Output]:
+        return [self.views.section(self.service.section(chunk_id), group=group)]
+
+    def _section_page(self, event: Event, chunk_id: int, page: int) -> list[Output]:
+        return [self.views.section(self.service.section(chunk_id), page, edit=True)]
+
+    def _group_section_page(self, event: Event, chunk_id: int, group: int,
+                            page: int) -> list[Output]:
+        """A page of a section opened through a group's signed link (see sign_start)."""
+        return [self.views.section(self.service.section(chunk_id), page, edit=True,
+                                   group=group)]
 
     def _vote(self, event: Event, log_id: int, up: int) -> list[Output]:
         self.service.feedback(log_id, event.user_id, 1 if up else -1)
@@ -362,6 +414,9 @@ class Conversation:
                       edit=True)]
 
     def _cancel(self, event: Event) -> list[Output]:
+        """Cancel an admin's dialog: only an admin may, as for every admin button."""
+        if not self.access.is_admin(event.user_id):
+            return [Notice(self.views.text("admin_only"), alert=True)]
         return [Reply(self.views.text("cancelled"), edit=True)]
 
     # inline mode -------------------------------------------------------------------------
@@ -373,9 +428,9 @@ class Conversation:
         if allowed and (not query or len(query) > MAX_QUERY_CHARS):
             return []
         refusal = self._refusal(event)
-        if refusal:
-            title = self.views.text(refusal.title_key)
-            return [Article("refused", title, to_plain(refusal.text), refusal.text)]
+        if refusal:  # nothing the user could tap and post into a chat by mistake
+            start = "access" if refusal.title_key == "denied_title" else "help"
+            return [InlineButton(to_plain(self.views.text(refusal.title_key)), start)]
         response = self.service.search(query, self.settings.search.results, source=self.source,
-                                       user_id=event.user_id, update_id=event.update_id)
+                                       user_id=event.user_id, event_id=event.event_id)
         return list(self.views.articles(response.hits, response.query_log_id))

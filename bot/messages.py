@@ -69,6 +69,8 @@ MESSAGES = {
         "upload_private": "请在与我的私聊中发送文件。",
         "upload_type": "不支持这种文件：{name}。请发送 .docx、.doc、.wps、.pdf、.txt 或 .md 文件。",
         "upload_too_big": "文件太大（{size} MB），上限是 {limit} MB。",
+        "upload_over_limit": "文件太大，上限是 {limit} MB。",
+        "ingest_removed": "同名的旧版本 [{doc_id}] 已删除。",
         "ingest_added": "已导入：<b>[{doc_id}] {title}</b>\n{parts} 部分，{sections} 节，{chunks} 段。",
         "ingest_replaced": "已更新：<b>[{doc_id}] {title}</b>\n{parts} 部分，{sections} 节，{chunks} 段。",
         "ingest_unchanged": "这份报告之前已导入：<b>[{doc_id}] {title}</b>",
@@ -92,6 +94,7 @@ MESSAGES = {
         "why_down": "👎 {count}",
         "digest_header": "📊 <b>每周小结</b>",
         "error": "出了点问题，请稍后再试。",
+        "unavailable": "暂时无法处理，请稍后再试。",
         "btn_prev": "◀ 上一页",
         "btn_next": "下一页 ▶",
         "btn_section": "📄 {n}",
@@ -174,6 +177,8 @@ MESSAGES = {
         "upload_private": "Please send files in a private chat with me.",
         "upload_type": "Unsupported file: {name}. Please send a .docx, .doc, .wps, .pdf, .txt or .md file.",
         "upload_too_big": "The file is too big ({size} MB); the limit is {limit} MB.",
+        "upload_over_limit": "The file is too big; the limit is {limit} MB.",
+        "ingest_removed": "The older version under this name, [{doc_id}], was deleted.",
         "ingest_added": "Ingested: <b>[{doc_id}] {title}</b>\n{parts} parts, {sections} sections, "
                         "{chunks} passages.",
         "ingest_replaced": "Updated: <b>[{doc_id}] {title}</b>\n{parts} parts, {sections} "
@@ -199,6 +204,7 @@ MESSAGES = {
         "why_down": "👎 {count}",
         "digest_header": "📊 <b>Weekly digest</b>",
         "error": "Something went wrong; please try again later.",
+        "unavailable": "Cannot handle this right now; please try again later.",
         "btn_prev": "◀ Previous",
         "btn_next": "Next ▶",
         "btn_section": "📄 {n}",

@@ -54,4 +54,13 @@ class Article:
     text: str
 
 
-Output = Reply | Notice | Article
+@dataclass(frozen=True)
+class InlineButton:
+    """A button above inline results that opens a private chat with `/start <start>`:
+    explains a refusal without anything being posted into the chat."""
+
+    text: str
+    start: str
+
+
+Output = Reply | Notice | Article | InlineButton

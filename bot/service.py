@@ -6,10 +6,10 @@ answered, logged and cited the same way everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +22,7 @@ from pathlib import Path
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
 from ..retrieval.evaluation import Answer, EvalReport, evaluate
-from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText, read_source
+from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText
 from ..retrieval.models import Hit, IngestWarning
 from ..retrieval.pipeline import AnalysedReport, analyse_file, analyse_report
 from ..retrieval.ranking import (
@@ -38,12 +38,14 @@ from ..retrieval.synonyms import Thesaurus
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
+from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.index import ReportIndex
 from .errors import InvalidRequestError
+from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
 MAX_QUERY_CHARS = 500
+UPLOAD_SECONDS = 60.0
 PARALLEL_MIN_FILES = 16
-PARENT_CHECK_SECONDS = 0.5
 
 
 @lru_cache(maxsize=4096)
@@ -55,7 +57,8 @@ SAMPLE_PREFIX = "sample:"
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What happened to one file: added, unchanged, replaced, skipped or failed."""
+    """What happened to one file: added, unchanged, replaced, skipped, failed, or not added
+    because the ingest stopped (the database cannot be written: disk full, read-only)."""
 
     path: str
     status: str
@@ -67,6 +70,7 @@ class IngestResult:
     structured: bool = True
     reason: str | None = None
     warnings: tuple[IngestWarning, ...] = ()
+    removed: int | None = None  # an older version under the same name, deleted
 
 
 @dataclass(frozen=True)
@@ -93,18 +97,7 @@ class _Prepared:
     content_hash: str = ""
     keys: frozenset[str] = frozenset()
     error: str | None = None
-    source: SourceText | None = None  # kept when reading it again is costly (OCR)
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: a worker whose ingest process was killed (kill -9) exits too."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    source: SourceText | None = None  # kept for small batches and OCR: each file is read once
 
 
 def _analyse_job(job: tuple[Path, int, BoilerplateFilter, SourceText | None]
@@ -112,9 +105,16 @@ def _analyse_job(job: tuple[Path, int, BoilerplateFilter, SourceText | None]
     """Worker entry point: an analysed report, or the one-line reason it failed."""
     path, max_bytes, boilerplate, source = job
     try:
-        if source is not None:
-            return analyse_report(source, path.name, boilerplate)
-        return analyse_file(path, max_bytes, boilerplate)
+        source = source or checked_source(path, max_bytes)
+    except DocumentError as error:
+        return str(error)
+    return _analyse_source_job(source, path.name, boilerplate)
+
+
+def _analyse_source_job(source: SourceText, name: str,
+                        boilerplate: BoilerplateFilter) -> AnalysedReport | str:
+    try:
+        return analyse_report(source, name, boilerplate)
     except DocumentError as error:
         return str(error)
 
@@ -133,9 +133,10 @@ class ReportService:
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
         self.index = ReportIndex(store, engine=engine)
+        self.worker = ParseWorker.shared()
         self._thesaurus = Thesaurus()
         self._synonyms_version = -1
-        if not store.documents():
+        if not store.documents() and not store.read_only:
             self._ingest_samples()
 
     @classmethod
@@ -164,7 +165,8 @@ class ReportService:
         """
         files, skipped = expand_paths(paths)
         results = [IngestResult(str(p), "skipped", reason=why) for p, why in skipped]
-        prepared = [self._prepare(path) for path in files]
+        keep = len(files) < PARALLEL_MIN_FILES
+        prepared = [self._prepare(path, keep) for path in files]
         boilerplate = self._boilerplate_for(prepared)
         todo = []
         for item in prepared:
@@ -175,17 +177,31 @@ class ReportService:
                     progress(early)
             else:
                 todo.append(item)
-        for item, analysed in zip(todo, self._analyse(todo, boilerplate, workers), strict=True):
-            result = self._store_analysed(item, analysed)
+        analysed_reports = self._analyse(todo, boilerplate, workers)
+        for done, item in enumerate(todo):
+            try:
+                result = self._store_analysed(item, next(analysed_reports))
+            except (DuplicateError, NotFoundError):
+                raise
+            except StorageError as error:  # disk full, read-only: every later file fails too
+                analysed_reports.close()  # cancels the parsing still queued
+                stopped = [IngestResult(str(i.path), "not added", reason=str(error))
+                           for i in todo[done:]]
+                results.extend(stopped)
+                if progress:
+                    for result in stopped:
+                        progress(result)
+                break
             results.append(result)
             if progress:
                 progress(result)
         return results
 
-    def _prepare(self, path: Path) -> _Prepared:
-        """Hash a file and key its short lines; the text itself is read again by a worker."""
+    def _prepare(self, path: Path, keep: bool = False) -> _Prepared:
+        """Hash a file and key its short lines; unless `keep`, a worker reads it again
+        (a large batch cannot hold every file's text in memory)."""
         try:
-            source = read_source(path, self.max_file_bytes)
+            source = checked_source(path, self.max_file_bytes)
         except DocumentError as error:
             return _Prepared(path, error=str(error))
         try:
@@ -193,7 +209,7 @@ class ReportService:
         except OSError as error:  # gone or unreadable since it was read a moment ago
             return _Prepared(path, error=f"{path.name}: cannot read ({error.strerror})")
         return _Prepared(path, digest, frozenset(candidate_keys(source.lines)),
-                         source=source if source.ocr_pages else None)
+                         source=source if keep or source.ocr_pages else None)
 
     def _boilerplate_for(self, prepared: list[_Prepared]) -> BoilerplateFilter:
         """Lines repeated in enough documents (this batch and the stored ones) are junk."""
@@ -221,29 +237,99 @@ class ReportService:
         jobs = [(item.path, self.max_file_bytes, boilerplate, item.source) for item in todo]
         workers = workers or os.cpu_count() or 1
         if workers < 2 or len(jobs) < PARALLEL_MIN_FILES:
-            yield from (_analyse_job(job) for job in jobs)
+            yield from map(_analyse_job, jobs)
             return
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
+                                   initargs=(os.getpid(),))
+        try:
             yield from pool.map(_analyse_job, jobs, chunksize=4)
+        finally:  # also when the caller stops early: drop the files not yet started
+            pool.shutdown(wait=True, cancel_futures=True)
 
-    def _store_analysed(self, item: _Prepared, analysed: AnalysedReport | str) -> IngestResult:
+    def _store_analysed(self, item: _Prepared, analysed: AnalysedReport | str,
+                        source: str | None = None, replaces: int | None = None,
+                        shown: Path | None = None) -> IngestResult:
+        shown = shown or item.path
         if isinstance(analysed, str):
-            return IngestResult(str(item.path), "failed", reason=analysed)
+            return IngestResult(str(shown), "failed", reason=analysed)
         report = analysed.report
         if not analysed.chunks:
-            return IngestResult(str(item.path), "failed", reason=f"{item.path.name}: no report "
+            return IngestResult(str(shown), "failed", reason=f"{shown.name}: no report "
                                 "text (only a title or promotional lines)")
-        source_id = str(item.path.resolve())
-        existing = self.store.find_document(source=source_id)
-        doc_id = self._save(analysed, source_id, item.content_hash, item.keys,
-                            replaces=existing.doc_id if existing else None)
+        source = source or str(item.path.resolve())
+        existing = self.store.find_document(source=source)
+        try:
+            doc_id = self._save(analysed, source, item.content_hash, item.keys,
+                                replaces=replaces if replaces is not None else
+                                existing.doc_id if existing else None)
+        except DuplicateError as duplicate:  # the same file arrived twice at once
+            return self._unchanged(shown, self.store.document(duplicate.doc_id))
         return IngestResult(
-            str(item.path), "replaced" if existing else "added", doc_id=doc_id, title=report.title,
-            parts=report.parts, sections=len(report.sections), chunks=len(analysed.chunks),
-            structured=report.structured, warnings=analysed.warnings,
+            str(shown), "replaced" if existing or replaces else "added", doc_id=doc_id,
+            title=report.title, parts=report.parts, sections=len(report.sections),
+            chunks=len(analysed.chunks), structured=report.structured,
+            warnings=analysed.warnings,
         )
+
+    @staticmethod
+    def _unchanged(path: Path, same: DocumentInfo, removed: int | None = None) -> IngestResult:
+        return IngestResult(str(path), "unchanged", doc_id=same.doc_id, title=same.title,
+                            parts=same.parts, sections=same.sections, chunks=same.chunks,
+                            removed=removed)
+
+    def ingest_upload(self, incoming: Path, target: Path, *, legacy: Path | None = None,
+                      seconds: float = UPLOAD_SECONDS) -> IngestResult:
+        """Ingest a chat upload saved at `incoming` as the report `target` names.
+
+        The file is moved to `target` only once it is ingested, so a broken upload never
+        overwrites a good one, and `target` names that report: sent again (even with the
+        bytes of another report) it replaces the old version. `legacy` is where older
+        versions kept the same upload. Parsing runs once, in a worker process that is
+        killed after `seconds`, so a hostile file cannot hold up the bot.
+        """
+        try:
+            return self._ingest_upload(incoming, target, legacy, seconds)
+        finally:
+            incoming.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                incoming.parent.rmdir()
+
+    def _ingest_upload(self, incoming: Path, target: Path, legacy: Path | None,
+                       seconds: float) -> IngestResult:
+        source = str(target.resolve())
+        old = self.store.find_document(source=source) or (
+            self.store.find_document(source=str(legacy.resolve())) if legacy else None)
+        started = time.monotonic()
+        try:
+            text = self.worker.run(_read_job, incoming, self.max_file_bytes, seconds=seconds)
+            if isinstance(text, str):
+                return IngestResult(str(target), "failed", reason=text)
+            item = _Prepared(incoming, hashlib.sha256(incoming.read_bytes()).hexdigest(),
+                             frozenset(candidate_keys(text.lines)))
+            same = self.store.find_document(content_hash=item.content_hash)
+            if same is not None and not same.sample:
+                removed = None
+                if old is not None and old.doc_id != same.doc_id:
+                    removed = self.store.delete_document(old.doc_id).doc_id
+                self._keep(incoming, target)
+                return self._unchanged(target, same, removed)
+            analysed = self.worker.run(_analyse_source_job, text, target.name,
+                                       self._boilerplate_for([item]),
+                                       seconds=max(0.1, seconds - (time.monotonic() - started)))
+        except WorkerTimeout:
+            return IngestResult(str(target), "failed", reason=f"{target.name}: took longer than "
+                                f"{seconds:g} s to read, stopped (split it into smaller files)")
+        result = self._store_analysed(item, analysed, source, old.doc_id if old else None,
+                                      shown=target)
+        if result.status in ("added", "replaced"):
+            self._keep(incoming, target)
+        return result
+
+    @staticmethod
+    def _keep(incoming: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(incoming, target)
 
     def _save(self, analysed: AnalysedReport, source: str, content_hash: str,
               line_keys: Iterable[str], replaces: int | None = None, sample: bool = False) -> int:
@@ -324,7 +410,7 @@ class ReportService:
         source: str = "cli",
         user_id: int | None = None,
         chat_id: int | None = None,
-        update_id: int | None = None,
+        event_id: int | None = None,
         wording: bool = False,
     ) -> SearchResponse:
         """Answer a question with cited passages (or none) and log it; a related-only
@@ -333,7 +419,7 @@ class ReportService:
         hits = response.hits
         log_id = self.store.log_query(
             query=response.query, source=source, user_id=user_id, chat_id=chat_id,
-            filters=response.filters, update_id=update_id,
+            filters=response.filters, event_id=event_id,
             result_ids=[h.chunk_id for h in hits], scores=[h.score for h in hits],
             latency_ms=response.latency_ms, confident=response.tier != NOTHING and
             hits[0].confident,

@@ -9,21 +9,28 @@ is not logged, printed or put in URLs we build.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
+import functools
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import httpx
 from telegram import (
     BotCommand,
     CopyTextButton,
+    File,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     LinkPreviewOptions,
     ReplyParameters,
@@ -43,19 +50,32 @@ from telegram.ext import (
     filters,
 )
 
-from .access import Access
+from ..storage.errors import StorageError
+from .access import Access, DenialBudget
 from .config import BotSettings, ConfigError, Settings
 from .core import Conversation, Event, Upload
-from .inbox import InboxApplication, InboxRequest, resume
+from .inbox import (
+    LOG_EVERY_SECONDS,
+    Clock,
+    Inbox,
+    InboxApplication,
+    InboxRequest,
+    OncePer,
+    bot_id_of,
+    resume,
+)
+from .queueing import FairUpdateProcessor
 from .render import to_plain
-from .replies import Article, Button, Notice, Output, Reply
+from .replies import Article, Button, InlineButton, Notice, Output, Reply
 from .service import ReportService
 
 CORE = "conversation"
 DIGEST_JOB = "weekly digest"
+STORAGE_LOG = "storage failures logged"
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query")
 INLINE_CACHE_SECONDS = 10
 BACKOFF_SECONDS = 0.5
+DOWNLOAD_TIMEOUT = 120.0
 NOT_MODIFIED = "message is not modified"
 _LOG = logging.getLogger(__name__)
 
@@ -102,15 +122,20 @@ def keep_token_out_of_logs() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-def build_application(settings: Settings, service: ReportService, token: str) -> Application:
+def build_application(settings: Settings, service: ReportService, token: str,
+                      clock: Clock | None = None) -> Application:
     """The bot over one database: core, handlers, error handler, digest job, flood control."""
     access = Access.from_settings(settings.access)
     access.require_configured()
+    if service.store.read_only:
+        raise ConfigError(f"{service.store.path}: database is read-only; the bot must store "
+                          "the updates it fetches")
     keep_token_out_of_logs()
+    inbox = Inbox(service.store, bot_id_of(token), clock)
     app = (
         Application.builder()
-        .application_class(InboxApplication, kwargs={"inbox_store": service.store})
-        .get_updates_request(InboxRequest(service.store, connection_pool_size=1))
+        .application_class(InboxApplication, kwargs={"inbox": inbox})
+        .get_updates_request(InboxRequest(inbox, connection_pool_size=1))
         .token(token)
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)
@@ -118,11 +143,15 @@ def build_application(settings: Settings, service: ReportService, token: str) ->
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(RetryingRateLimiter(settings.telegram.max_retries,
                                           settings.telegram.max_messages_per_second))
-        .concurrent_updates(settings.telegram.concurrent_updates)
+        .concurrent_updates(FairUpdateProcessor(settings.telegram.concurrent_updates,
+                                                functools.partial(sender_of, access)))
         .post_init(start_up)
         .build()
     )
-    app.bot_data[CORE] = Conversation(service, settings, secret=token.encode(), access=access)
+    denials = DenialBudget(clock=(clock or Clock()).monotonic)
+    app.bot_data[CORE] = Conversation(service, settings, secret=token.encode(), access=access,
+                                      denials=denials)
+    inbox.on_stalled = functools.partial(tell_stalled, app)
     app.add_handler(MessageHandler(filters.ALL, on_update))  # text, commands, files, edits, …
     app.add_handler(CallbackQueryHandler(on_update))
     app.add_handler(InlineQueryHandler(on_update))
@@ -181,25 +210,67 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     event = to_event(update, context.bot.id, context.bot.username)
     if event is None:
         return
-    event = replace(event, update_id=update.update_id)
+    if isinstance(context.application, InboxApplication):
+        event = replace(event, event_id=context.application.inbox.event_id(update.update_id))
     message = update.effective_message
     if event.document and message and message.document and \
             (target := conversation.upload_target(event)):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        await (await message.document.get_file()).download_to_drive(target)
-        event = replace(event, document=replace(event.document, path=target))
+        limit = conversation.settings.bot.max_upload_bytes
+        fits = await download(await message.document.get_file(), target, limit)
+        event = replace(event, document=replace(event.document, path=target if fits else None,
+                                                too_big=not fits))
     await deliver(update, context, await asyncio.to_thread(conversation.handle, event))
 
 
+async def download(file: File, target: Path, limit: int) -> bool:
+    """Save a file, stopping at `limit` bytes whatever size Telegram announced; False if
+    it is bigger. Errors never show the URL (it holds the token)."""
+    if file.file_size is not None and file.file_size > limit:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    received = 0
+    try:
+        async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT) as client, \
+                client.stream("GET", str(file.file_path)) as response:
+            if response.status_code != 200:
+                raise NetworkError(f"downloading the file failed: HTTP {response.status_code}")
+            with open(target, "wb") as out:
+                async for chunk in response.aiter_bytes():
+                    received += len(chunk)
+                    if received > limit:
+                        break
+                    out.write(chunk)
+    except httpx.HTTPError as error:
+        target.unlink(missing_ok=True)
+        raise NetworkError(f"downloading the file failed: {type(error).__name__}") from None
+    if received > limit:
+        target.unlink()
+        with contextlib.suppress(OSError):
+            target.parent.rmdir()
+        return False
+    return True
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its traceback and tell the user briefly; the bot keeps going."""
+    """Log the failure with its traceback and tell the user briefly; the bot keeps going.
+
+    A storage failure (disk full, read-only) is logged once a minute, without the
+    traceback, and the user is asked to try again later.
+    """
     if update is None and isinstance(context.error, NetworkError):  # polling; PTB retries
         _LOG.warning("fetching updates failed, retrying: %s", context.error)
         return
-    _LOG.error("update %s failed", getattr(update, "update_id", "-"), exc_info=context.error)
+    conversation: Conversation = context.bot_data[CORE]
+    unavailable = isinstance(context.error, StorageError)
+    if not unavailable:
+        _LOG.error("update %s failed", getattr(update, "update_id", "-"), exc_info=context.error)
+    elif context.bot_data.setdefault(STORAGE_LOG, OncePer(LOG_EVERY_SECONDS,
+                                                          time.monotonic)).ready():
+        _LOG.warning("update %s not answered: %s (logged once a minute)",
+                     getattr(update, "update_id", "-"), context.error)
     if not isinstance(update, Update) or update.inline_query:
         return
-    text = context.bot_data[CORE].views.text("error")
+    text = conversation.views.text("unavailable" if unavailable else "error")
     try:
         if update.callback_query:
             await update.callback_query.answer(text, show_alert=True)
@@ -213,9 +284,24 @@ async def start_up(app: Application) -> None:
     """Fill the command menu (setMyCommands) and queue updates a crash left unanswered."""
     conversation: Conversation = app.bot_data[CORE]
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in conversation.commands()])
-    resumed = await resume(app, conversation.service.store)
+    resumed = await resume(app, app.inbox)
     if resumed:
         _LOG.info("resuming %d update(s) fetched before the last stop", resumed)
+
+
+async def tell_stalled(app: Application, updates: list[dict]) -> None:
+    """The inbox cannot store these updates: ask their senders to try again later (the
+    inbox passes each update once). Button presses are left to time out: answered now,
+    they could not be answered again once the update is handled."""
+    conversation: Conversation = app.bot_data[CORE]
+    text = conversation.views.text("unavailable")
+    for data in updates:
+        update = Update.de_json(data, app.bot)
+        event = to_event(update, app.bot.id, app.bot.username)
+        if event is None or update.effective_message is None or update.callback_query or \
+                not conversation.would_answer(event):
+            continue
+        await app.bot.send_message(update.effective_message.chat_id, text)
 
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -225,6 +311,15 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # ---------------------------------------------------------------------------------- translation
+
+
+def sender_of(access: Access, update: object) -> tuple[int, object]:
+    """For fair queueing: (0 for members, 1 for people the lists leave out; the sender)."""
+    if not isinstance(update, Update) or update.effective_user is None:
+        return 0, object()  # a queue of its own
+    user = update.effective_user.id
+    chat = update.effective_chat.id if update.effective_chat else None
+    return (0 if access.allows(user, chat) else 1), user
 
 
 def to_event(update: Update, bot_id: int, bot_username: str) -> Event | None:
@@ -262,8 +357,11 @@ async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE,
                                            show_alert=bool(notice and notice.alert))
     if update.inline_query:
         results = [article(o) for o in outputs if isinstance(o, Article)]
-        await update.inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS,
-                                         is_personal=True)
+        hint = next((o for o in outputs if isinstance(o, InlineButton)), None)
+        await update.inline_query.answer(
+            results, cache_time=INLINE_CACHE_SECONDS, is_personal=True,
+            button=InlineQueryResultsButton(hint.text, start_parameter=hint.start) if hint
+            else None)
     for reply in outputs:
         if isinstance(reply, Reply):
             await send(update, context, reply)
@@ -271,7 +369,10 @@ async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
     """Edit the pressed message or send a new one (quoting the user's message if asked)."""
-    markup = keyboard(reply.buttons, context.bot.username)
+    chat = update.effective_chat
+    conversation: Conversation = context.bot_data[CORE]
+    sign = functools.partial(conversation.sign_start, chat_id=chat.id) if chat else None
+    markup = keyboard(reply.buttons, context.bot.username, sign)
     query, message = update.callback_query, update.effective_message
     if reply.edit and query and query.message:
         try:
@@ -280,7 +381,6 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
             if NOT_MODIFIED not in error.message.lower():
                 raise
         return
-    chat = update.effective_chat
     chat_id = reply.chat_id or (chat.id if chat else update.effective_user.id)
     quote = ReplyParameters(message.message_id, allow_sending_without_reply=True) \
         if reply.quote and message and not query else None
@@ -288,18 +388,23 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
                                    reply_parameters=quote)
 
 
-def keyboard(rows: tuple[tuple[Button, ...], ...], bot_username: str) -> InlineKeyboardMarkup | None:
+def keyboard(rows: tuple[tuple[Button, ...], ...], bot_username: str,
+             sign: Callable[[str], str] | None = None) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup([[inline_button(b, bot_username) for b in row] for row in rows])
+    return InlineKeyboardMarkup([[inline_button(b, bot_username, sign) for b in row]
+                                 for row in rows])
 
 
-def inline_button(button: Button, bot_username: str) -> InlineKeyboardButton:
-    """A Telegram button; deep links open a private chat with this bot."""
+def inline_button(button: Button, bot_username: str,
+                  sign: Callable[[str], str] | None = None) -> InlineKeyboardButton:
+    """A Telegram button; deep links open a private chat with this bot, signed for the
+    group they are posted in."""
     if button.copy_text is not None:
         return InlineKeyboardButton(button.text, copy_text=CopyTextButton(button.copy_text))
     if button.start is not None:
-        url = helpers.create_deep_linked_url(bot_username, button.start)
+        url = helpers.create_deep_linked_url(bot_username,
+                                             sign(button.start) if sign else button.start)
         return InlineKeyboardButton(button.text, url=url)
     if button.switch_inline is not None:
         return InlineKeyboardButton(button.text, switch_inline_query=button.switch_inline)

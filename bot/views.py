@@ -19,6 +19,7 @@ from .render import (
     key_sentences,
     shorten,
     split_markup,
+    utf16_len,
 )
 from .replies import Article, Button, Reply
 from .service import IngestResult
@@ -29,6 +30,8 @@ EXPAND_CHARS = 300  # longer sections start folded
 DOCS_PER_PAGE = 10
 SECTIONS_PER_PAGE = 8
 LABEL_CHARS = 28
+SECTION_PAGE_CHARS = 3000  # UTF-16 units of report text per page of a section
+HEADER_CHARS = 200
 INDENT = "　"
 
 
@@ -105,16 +108,24 @@ class Views:
             return Button(label, start=f"s{chunk_id}")
         return self.button(label, "s", chunk_id)
 
-    def section(self, records: Sequence[ChunkRecord]) -> list[Reply]:
-        """A whole section, folded when long, split across messages when very long."""
+    def section(self, records: Sequence[ChunkRecord], page: int = 0, edit: bool = False,
+                group: int | None = None) -> Reply:
+        """One page of a whole section, folded when long; a long section is paged (one
+        message per press) instead of sent as a flood of messages."""
         first = records[0]
         body = "\n".join(r.text.strip() for r in records)
+        pages = section_pages(body)
+        page = min(max(page, 0), len(pages) - 1)
         quote = "<blockquote expandable>" if len(body) > EXPAND_CHARS else "<blockquote>"
-        header = escape(" › ".join((first.doc_title, *first.path)))
-        pieces = split_markup(f"<b>{header}</b>\n{quote}{escape(body)}</blockquote>")
-        copy = ((Button(self.text("btn_copy_section"), copy_text=body),),) \
-            if len(body) <= COPY_LIMIT else ()
-        return [Reply(p, copy if i == len(pieces) - 1 else ()) for i, p in enumerate(pieces)]
+        header = escape(shorten(" › ".join((first.doc_title, *first.path)), HEADER_CHARS))
+        note = f" <i>{self.text('page', page=page + 1, pages=len(pages))}</i>" \
+            if len(pages) > 1 else ""
+        rows = [self._pager("q", page, len(pages), first.chunk_id, group) if group is not None
+                else self._pager("p", page, len(pages), first.chunk_id)]
+        if len(body) <= COPY_LIMIT:
+            rows.append((Button(self.text("btn_copy_section"), copy_text=body),))
+        text = f"<b>{header}</b>{note}\n{quote}{escape(pages[page])}</blockquote>"
+        return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
     def articles(self, hits: Sequence[Hit], log_id: int) -> list[Article]:
         """Inline results that insert the passage with its citation."""
@@ -185,6 +196,8 @@ class Views:
         for warning in result.warnings:  # flat, tables, ocr: the same checks as the CLI's
             text += "\n" + self.text(f"ingest_{warning.code}", count=warning.count,
                                       total=warning.total)
+        if result.removed is not None:
+            text += "\n" + self.text("ingest_removed", doc_id=result.removed)
         pieces = split_markup(f"{text}\n\n{self.tree(firsts)}")
         buttons = ((self.button(shorten(result.title or "", LABEL_CHARS), "d", result.doc_id, 0),),)
         return [Reply(p, buttons if i == len(pieces) - 1 else ()) for i, p in enumerate(pieces)]
@@ -213,3 +226,35 @@ class Views:
             lines.append(self.text("unanswered_line", time=escape(row["time"][:16].replace("T", " ")),
                                    query=escape(shorten(row["query"], 60)), why=why))
         return "\n".join(lines)
+
+
+def section_pages(body: str, limit: int = SECTION_PAGE_CHARS) -> list[str]:
+    """Cut a section's text into pages of at most `limit` UTF-16 units, at line ends
+    where possible."""
+    pages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in body.split("\n"):
+        width = utf16_len(line)
+        if current and size + 1 + width > limit:
+            pages.append("\n".join(current))
+            current, size = [], 0
+        while width > limit:  # a line longer than a page: cut it
+            head, line = _utf16_prefix(line, limit)
+            pages.append(head)
+            width = utf16_len(line)
+        current.append(line)
+        size += width + (1 if len(current) > 1 else 0)
+    if current or not pages:
+        pages.append("\n".join(current))
+    return pages
+
+
+def _utf16_prefix(text: str, units: int) -> tuple[str, str]:
+    """The longest prefix of at most `units` UTF-16 units, and the rest."""
+    taken = 0
+    for index, char in enumerate(text):
+        taken += 2 if ord(char) > 0xFFFF else 1
+        if taken > units:
+            return text[:index], text[index:]
+    return text, ""

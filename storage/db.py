@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 import json
+import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -15,7 +20,15 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..retrieval.models import Chunk
-from .errors import NotFoundError, StorageError
+from .errors import (
+    RESTORE_HINT,
+    DamagedError,
+    DuplicateError,
+    NotFoundError,
+    ReadOnlyError,
+    StorageError,
+    translated,
+)
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -59,25 +72,122 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def payload_digest(payload: str) -> str:
+    """Fingerprint of an update's JSON, independent of key order and spacing."""
+    canonical = json.dumps(json.loads(payload), ensure_ascii=False, sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """A stored update: the inbox's own id for it, and whether it was handled already."""
+
+    entry_id: int
+    update_id: int
+    done: bool
+
+
+def _translating(method: Callable) -> Callable:
+    """Raise a StorageError with a one-line reason, never a raw sqlite3 or OSError."""
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            with translated(self.path):
+                yield from method(self, *args, **kwargs)
+        return generator
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with translated(self.path):
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
+def _translate_public_methods(cls: type) -> type:
+    for name, value in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(value) and name not in (
+                "writing", "now"):
+            setattr(cls, name, _translating(value))
+    return cls
+
+
+@_translate_public_methods
 class ReportStore:
     """Open (creating and migrating) a report database at `path`."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, clock: Callable[[], datetime] = utc_now) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.clock = clock
         self._local = threading.local()
         self._connections: list[Database] = []
         self._connections_lock = threading.Lock()
+        self._uri: str | None = None  # set when the database is opened read-only
+        with translated(self.path):
+            self._open()
+
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only (a read-only file or mount): answers work, nothing is logged."""
+        return self._uri is not None
+
+    def _open(self) -> None:
+        """Create or migrate a writable database; open a read-only one as it is."""
+        if self.path.exists() and not (os.access(self.path, os.W_OK)
+                                       and os.access(self.path.parent, os.W_OK)):
+            self._open_read_only()
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._check_is_ours()
+        if self.read_only:
+            if migrations.pending(self.db):
+                raise ReadOnlyError(f"{self.path}: database is read-only and was made by an "
+                                    "older version; open it once with write access to upgrade")
+            return
         self.db.enable_wal()
         migrations.apply(self.db)
+
+    def _open_read_only(self) -> None:
+        """mode=ro reads a WAL database when its -shm file exists or can be made; on a
+        read-only mount it cannot, and nothing can change the file there: immutable=1."""
+        base = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
+        for uri in (base, base + "&immutable=1"):
+            conn = sqlite3.connect(uri, uri=True)
+            try:
+                conn.execute("select count(*) from sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                if uri != base:
+                    raise
+                continue
+            finally:
+                conn.close()
+            self._uri = uri
+            return
+
+    def _check_is_ours(self) -> None:
+        """Refuse to add tables to somebody else's SQLite file."""
+        tables = {name for (name,) in self.db.execute(
+            "select name from sqlite_master where type = 'table'")}
+        if tables and not (migrations.applied(self.db) if "_sqlite_migrations" in tables
+                           else []):
+            raise DamagedError(f"{self.path} is not a reportbot database (it holds other "
+                               f"tables); check --db, or {RESTORE_HINT}")
 
     @property
     def db(self) -> Database:
         """This thread's connection: SQLite connections must not be shared between threads."""
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   check_same_thread=False)
+            if self._uri is not None:
+                conn = sqlite3.connect(self._uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                       check_same_thread=False)
+            else:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                       check_same_thread=False)
             db = Database(conn)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA foreign_keys = ON")
@@ -97,17 +207,26 @@ class ReportStore:
         "database is locked" when another process wrote in between; taking the lock first
         makes SQLite wait (busy_timeout) instead.
         """
+        if self.read_only:
+            raise ReadOnlyError(f"{self.path}: database is read-only")
         db = self.db
         if db.conn.in_transaction:
             yield db
             return
-        db.execute("BEGIN IMMEDIATE")
+        with translated(self.path):
+            db.execute("BEGIN IMMEDIATE")
         try:
             yield db
+            with translated(self.path):
+                db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
+
+    def now(self) -> str:
+        """This store's clock as a stored timestamp (tests inject the clock)."""
+        return self.clock().isoformat(timespec="seconds")
 
     def close(self) -> None:
         with self._connections_lock:
@@ -168,10 +287,25 @@ class ReportStore:
         sample: bool = False,
         replaces: int | None = None,
     ) -> int:
-        """Store a document and its chunks in one transaction, replacing an older version."""
+        """Store a document and its chunks in one transaction, replacing an older version.
+
+        Whatever is stored under `source` (or has id `replaces`) is replaced. Raises
+        DuplicateError when another document with the same content is stored already:
+        checked inside the write transaction, so two identical files ingested at once
+        become one document.
+        """
         with self.writing():
+            stale = {row[0] for row in self.db.execute(
+                "select id from documents where source = ?", [source])}
             if replaces is not None:
-                self._delete(replaces)
+                stale.add(replaces)
+            same = self.db.execute(
+                "select id from documents where content_hash = ? and sample = 0", [content_hash]
+            ).fetchall()
+            if not sample and any(doc not in stale for (doc,) in same):
+                raise DuplicateError(next(doc for (doc,) in same if doc not in stale))
+            for doc in sorted(stale):
+                self._delete(doc)
             if not sample:
                 self._delete_samples()
             doc_id = self._next_id("next_doc_id", 1)
@@ -336,24 +470,27 @@ class ReportStore:
         user_id: int | None = None,
         chat_id: int | None = None,
         filters: dict | None = None,
-        update_id: int | None = None,
+        event_id: int | None = None,
         confident: bool | None = None,
     ) -> int:
         """Record one search from any interface; returns its id (used by buttons).
 
-        A question retried after a crash (same Telegram update) updates its row, not a new one.
+        `event_id` is the inbox entry of a chat question: retried after a crash it updates
+        its own row, never another question's.
         """
         row = {
             "time": now(), "source": source, "user_id": user_id, "chat_id": chat_id,
             "query": query, "filters": json.dumps(filters or {}, ensure_ascii=False),
             "result_ids": json.dumps(list(result_ids)),
             "scores": json.dumps([round(s, 4) for s in scores]),
-            "results": len(result_ids), "latency_ms": round(latency_ms, 3), "update_id": update_id,
+            "results": len(result_ids), "latency_ms": round(latency_ms, 3), "event_id": event_id,
             "confident": None if confident is None else int(confident),
         }
+        if self.read_only:
+            return 0  # answered, not logged: nothing can be written
         with self.writing():
-            existing = update_id is not None and self.db.execute(
-                "select id from query_log where update_id = ?", [update_id]).fetchone()
+            existing = event_id is not None and self.db.execute(
+                "select id from query_log where event_id = ?", [event_id]).fetchone()
             if existing:
                 self.db["query_log"].update(existing[0], row)
                 return existing[0]
@@ -419,32 +556,56 @@ class ReportStore:
 
     # inbox of chat updates ----------------------------------------------------------
 
-    def inbox_put(self, updates: Iterable[tuple[int, str]]) -> None:
-        """Store fetched updates (id, JSON) before they are confirmed; repeats are ignored."""
+    def inbox_put(self, bot_id: int, updates: Iterable[tuple[int, str]]) -> list[InboxEntry]:
+        """Store fetched updates (id, JSON) before they are confirmed, in order.
+
+        A repeat of the same bot, update id and payload is a re-delivery and returns the
+        stored entry; the same update id with another payload is a new update (the ids
+        started over), never a duplicate of an old one.
+        """
+        entries = []
         with self.writing():
             for update_id, payload in updates:
-                self.db.execute(
-                    "insert or ignore into inbox (update_id, payload, received_at) values (?, ?, ?)",
-                    [update_id, payload, now()],
-                )
+                digest = payload_digest(payload)
+                row = self.db.execute(
+                    "select id, done_at from inbox where bot_id in (?, 0) and update_id = ? "
+                    "and digest = ? order by id desc limit 1", [bot_id, update_id, digest]
+                ).fetchone()
+                if row is None:
+                    cursor = self.db.execute(
+                        "insert into inbox (bot_id, update_id, digest, payload, received_at) "
+                        "values (?, ?, ?, ?, ?)", [bot_id, update_id, digest, payload, self.now()])
+                    row = (cursor.lastrowid, None)
+                entries.append(InboxEntry(row[0], update_id, row[1] is not None))
+        return entries
 
-    def inbox_done(self, update_id: int) -> None:
-        self.db.execute("update inbox set done_at = ? where update_id = ? and done_at is null",
-                        [now(), update_id])
+    def inbox_done(self, entry_id: int) -> None:
+        with self.writing():
+            self.db.execute("update inbox set done_at = ? where id = ? and done_at is null",
+                            [self.now(), entry_id])
 
-    def inbox_is_done(self, update_id: int) -> bool:
-        row = self.db.execute("select done_at from inbox where update_id = ?", [update_id]).fetchone()
-        return bool(row and row[0])
+    def inbox_pending(self, bot_id: int, max_attempts: int = 3) -> list[tuple[int, str]]:
+        """Entries fetched but not finished (a crash came in between), oldest first.
 
-    def inbox_pending(self) -> list[tuple[int, str]]:
-        """Updates fetched but not finished (a crash came in between), oldest first."""
-        return [tuple(r) for r in self.db.execute(
-            "select update_id, payload from inbox where done_at is null order by update_id")]
+        Each call counts an attempt; an entry that has been resumed `max_attempts` times
+        without finishing (an update that crashes the bot) is given up and marked done.
+        """
+        with self.writing():
+            self.db.execute("update inbox set attempts = attempts + 1 where done_at is null "
+                            "and bot_id in (?, 0)", [bot_id])
+            self.db.execute("update inbox set done_at = ? where done_at is null and "
+                            "bot_id in (?, 0) and attempts > ?", [self.now(), bot_id, max_attempts])
+            return [tuple(r) for r in self.db.execute(
+                "select id, payload from inbox where done_at is null and bot_id in (?, 0) "
+                "order by id", [bot_id])]
 
-    def inbox_prune(self, keep_days: int = 7) -> None:
-        """Forget finished updates older than a week (Telegram never re-sends those)."""
-        since = (datetime.now(timezone.utc) - timedelta(days=keep_days)).isoformat(timespec="seconds")
-        self.db.execute("delete from inbox where done_at is not null and done_at < ?", [since])
+    def inbox_prune(self, keep_days: float = 7) -> int:
+        """Forget finished updates older than `keep_days` (Telegram re-sends none after a
+        day); returns how many rows went. Freed pages are reused, so the file stays bounded."""
+        since = (self.clock() - timedelta(days=keep_days)).isoformat(timespec="seconds")
+        with self.writing():
+            return self.db.execute("delete from inbox where done_at is not null and done_at < ?",
+                                   [since]).rowcount
 
     # backups and exports -------------------------------------------------------------
 

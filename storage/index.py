@@ -34,7 +34,8 @@ class ReportIndex:
     def __init__(self, store: ReportStore, persist: bool = True, engine: str = "bm25") -> None:
         self.store = store
         self.engine = engine
-        self.persist = persist and engine == "bm25"  # the reference engine has no file format
+        # the reference engine has no file format; a read-only database keeps it in memory
+        self.persist = persist and engine == "bm25" and not store.read_only
         self._searcher: Searcher | None = None
         self._generation = -1
         self._state = ""

@@ -141,3 +141,36 @@ def m0006_chunk_page_year(db: Database) -> None:
     of a "2020年总结和2021年安排" report); a null year falls back to the document's."""
     db["chunks"].add_column("page", int)
     db["chunks"].add_column("year", int)
+
+
+@migrations(name="0007_inbox_entries")
+def m0007_inbox_entries(db: Database) -> None:
+    """Key the inbox by its own never-reused id, not by Telegram's update_id.
+
+    Update ids start over (a new bot token on an old database, a reset Bot API server,
+    Telegram's renumbering after a quiet week); a repeat of (bot, update id, payload) is a
+    re-delivery, anything else a new update. The query log refers to inbox entries, so a
+    restarted sequence can never overwrite an old question's row.
+    """
+    from .db import payload_digest
+
+    db.execute("""create table inbox_entries (
+        id integer primary key autoincrement, bot_id integer not null, update_id integer not null,
+        digest text not null, payload text not null, received_at text not null, done_at text,
+        attempts integer not null default 0)""")
+    for update_id, payload, received, done in db.execute(
+            "select update_id, payload, received_at, done_at from inbox order by update_id"
+    ).fetchall():
+        db.execute("insert into inbox_entries (bot_id, update_id, digest, payload, received_at, "
+                   "done_at) values (0, ?, ?, ?, ?, ?)",
+                   [update_id, payload_digest(payload), payload, received, done])
+    db.execute("drop table inbox")
+    db.execute("alter table inbox_entries rename to inbox")
+    db.execute("create unique index inbox_delivery on inbox (bot_id, update_id, digest)")
+    db.execute("create index inbox_done_at on inbox (done_at)")
+    db["query_log"].add_column("event_id", int)
+    db.execute("update query_log set event_id = (select i.id from inbox i where i.update_id = "
+               "query_log.update_id) where update_id is not null")
+    db.execute("drop index query_log_update_id")
+    db.execute("create unique index query_log_event_id on query_log (event_id) "
+               "where event_id is not null")

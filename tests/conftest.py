@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,46 @@ def seeded(service, seeds):
     results = service.ingest([seeds])
     assert [r.status for r in results] == ["added"] * 5
     return service
+
+
+class Tmpfs:
+    """A small RAM file system mounted for one test: a disk that can really fill up."""
+
+    def __init__(self, mount_point: Path) -> None:
+        self.path = mount_point
+
+    def resize(self, size: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={size}", str(self.path)], check=True)
+
+    def fill(self) -> Path:
+        """Take every free byte with a filler file; delete it to give the space back."""
+        filler = self.path / "filler"
+        with open(filler, "ab", buffering=0) as file:
+            for size in (65536, 512, 1):
+                try:
+                    while file.write(b"\0" * size):
+                        pass
+                except OSError:
+                    pass
+        return filler
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Factory: `tmpfs("2m")` mounts a tmpfs of that size (root only; skipped otherwise)."""
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Tmpfs:
+        if os.geteuid() != 0:
+            pytest.skip("disk-full tests mount a small tmpfs and need root")
+        point = tmp_path / f"tmpfs{len(mounted)}"
+        point.mkdir()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
+                          capture_output=True).returncode:
+            pytest.skip("cannot mount a tmpfs here (needs CAP_SYS_ADMIN)")
+        mounted.append(point)
+        return Tmpfs(point)
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)

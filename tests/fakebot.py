@@ -560,14 +560,21 @@ class FakeBotAPI:
         chat_id: int | None = None,
         mime_type: str | None = None,
         caption: str | None = None,
+        file_size: int | str | None = "true",
+        chat_type: str = "private",
     ) -> JSON:
-        """Queue a document message; the bot can getFile and download ``content``."""
+        """Queue a document message; the bot can getFile and download ``content``.
+        ``file_size`` is what the message and getFile announce: the true size unless given
+        (None leaves it out, as Telegram sometimes does)."""
         stored = self._store_file("documents", content, filename, mime_type)
+        if file_size != "true":
+            with self._cond:
+                stored["file_size"] = file_size
         document = _public(
             stored, "file_id", "file_unique_id", "file_name", "mime_type", "file_size"
         )
         body = {"document": document, "caption": caption}
-        return self._inject_message(body, self._user(user_id), chat_id)
+        return self._inject_message(body, self._user(user_id), chat_id, chat_type)
 
     def inject_photo(
         self,
@@ -630,6 +637,19 @@ class FakeBotAPI:
     def inject_raw(self, update: JSON) -> JSON:
         """Queue any update dict; ``update_id`` is assigned unless present."""
         return self._push(update)
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Inject several updates so that one getUpdates call returns them all."""
+        with self._cond:
+            yield self
+
+    def restart_update_ids(self, first: int = 1) -> None:
+        """Number the next updates from ``first`` again, as a reset self-hosted Bot API server
+        or Telegram after a quiet week does; offsets the bot confirmed before are forgotten."""
+        with self._cond:
+            self._next_update_id = first
+            self._confirmed_offset = 0
 
     def pending_updates(self) -> list[JSON]:
         """Updates no getUpdates offset has confirmed yet (delivered or not)."""

@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from reportbot.bot.config import Settings, parse_settings
+from reportbot.bot.inbox import Clock
 from reportbot.bot.service import ReportService
 from reportbot.bot.telegram_app import ALLOWED_UPDATES, build_application
 
@@ -37,6 +38,26 @@ BOT_NAME = "reportbot_test_bot"
 POLL_TIMEOUT = 1.0
 WAIT = 20.0
 _template: list[Path] = []
+
+
+class FakeClock(Clock):
+    """Time that moves only when the bot sleeps or the test says so; sleeps are recorded.
+
+    A sleep still yields to the event loop for a moment, so a loop that backs off does not
+    spin; how long the bot *meant* to wait is in `sleeps`."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+        super().__init__(monotonic=lambda: self.now, sleep=self._sleep)
+
+    async def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0.01)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def seeded_db(target: Path) -> Path:
@@ -72,15 +93,17 @@ def config(fake: FakeBotAPI, db: Path, **sections: dict) -> dict:
 class BotHarness:
     """The fake server plus the real Application polling it; see the module docstring."""
 
-    def __init__(self, tmp_path: Path, **sections: dict) -> None:
+    def __init__(self, tmp_path: Path, clock: Clock | None = None, **sections: dict) -> None:
         self.fake = FakeBotAPI().start()
+        self.clock = clock
         self.db = seeded_db(tmp_path / "bot.db")
         self.settings: Settings = parse_settings(config(self.fake, self.db, **sections))
         self._start()
 
     def _start(self) -> None:
         self.service = ReportService.open(self.db)
-        self.app: Application = build_application(self.settings, self.service, self.fake.token)
+        self.app: Application = build_application(self.settings, self.service, self.fake.token,
+                                                  clock=self.clock)
         self._handled = 0
         self._injected = 0
         self.last: object = None

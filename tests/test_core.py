@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram_harness import seeded_db
 
-from reportbot.bot.access import Access, RateLimiter
+from reportbot.bot.access import Access, DenialBudget, RateLimiter
 from reportbot.bot.callbacks import CallbackCodec
 from reportbot.bot.config import ConfigError, parse_settings
 from reportbot.bot.core import Conversation, Event, Upload, safe_file_name
@@ -25,7 +25,7 @@ from reportbot.bot.render import (
     to_plain,
     utf16_len,
 )
-from reportbot.bot.replies import Article, Notice, Reply
+from reportbot.bot.replies import InlineButton, Notice, Reply
 from reportbot.bot.service import ReportService
 from reportbot.bot.terminal import render, terminal_conversation
 from reportbot.bot.views import Views
@@ -144,13 +144,29 @@ def test_denied_user_gets_only_their_id_on_every_path(reports):
     denial = "抱歉，你没有使用权限。你的用户 ID 是 <code>1003</code>，可以发给管理员申请开通。"
     [reply] = say(conv, "作风建设", user=MALLORY)
     assert reply.text == denial
-    assert say(conv, "/docs", user=MALLORY) == [Reply(denial)]
+    assert say(conv, "/docs", user=MALLORY) == []  # told once a day
     [notice] = press(conv, payloads(say(conv, "作风建设")[0])[0], user=MALLORY)
-    assert notice == Notice(denial, alert=True)
-    [article] = conv.handle(Event(MALLORY, None, "inline", inline_query="作风建设"))
-    assert isinstance(article, Article) and article.text == denial
-    upload = Event(MALLORY, MALLORY, document=Upload("x.txt", 10))
-    assert conv.upload_target(upload) is None and conv.handle(upload) == [Reply(denial)]
+    assert notice == Notice(denial, alert=True)  # a button must be answered anyway
+    [hint] = conv.handle(Event(MALLORY, None, "inline", inline_query="作风建设"))
+    assert hint == InlineButton("没有使用权限", "access")  # explains, posts nothing
+    upload = Event(MALLORY + 1, MALLORY + 1, document=Upload("x.txt", 10))
+    assert conv.upload_target(upload) is None
+    assert conv.handle(upload) == [Reply(denial.replace("1003", "1004"))]
+
+
+def test_strangers_are_told_once_a_day_within_a_small_budget_for_all(reports):
+    now = [0.0]
+    conv = Conversation(reports, parse_settings({"access": {"allowed_users": [ALICE]}}),
+                        secret=b"k", denials=DenialBudget(per_second=1, burst=3,
+                                                          clock=lambda: now[0]))
+    told = [bool(say(conv, "作风建设", user=5000 + n)) for n in range(100)]
+    assert told == [True] * 3 + [False] * 97  # a crowd gets a burst, not 100 messages
+    assert "[1]" in say(conv, "作风建设")[0].text  # members are not held up
+    now[0] += 2.0
+    assert [bool(say(conv, "你好", user=5000 + n)) for n in (0, 50, 51, 52)] == \
+        [False, True, True, False]  # 2 s refill 2 denials; user 5000 was told already
+    now[0] += 86_400
+    assert say(conv, "你好", user=5000)  # a day later they are told again
 
 
 def test_members_of_allowed_groups_may_ask_there_only(reports):
@@ -179,7 +195,7 @@ def test_denied_users_who_keep_trying_are_throttled_too(reports):
                                "bot": {"rate_limit_per_minute": 2}})
     conv = Conversation(reports, settings, secret=b"k")
     replies = [say(conv, "作风建设", user=MALLORY) for _ in range(4)]
-    assert [len(r) for r in replies] == [1, 1, 0, 0]
+    assert [len(r) for r in replies] == [1, 0, 0, 0]  # told once a day, whatever the limit
 
 
 def test_messages_in_english(reports):
@@ -273,7 +289,8 @@ def test_upload_target_is_inside_the_upload_folder(reports):
     conv = conversation(reports)
     event = Event(ADMIN, ADMIN, document=Upload("../../../etc/cron.d/x.txt", 100))
     target = conv.upload_target(event)
-    assert target is not None and target.parent == conv.upload_dir and target.name == "x.txt"
+    assert target is not None and target.parent.parent.parent == conv.upload_dir
+    assert target.name == "x.txt" and target.parent.parent.name == ".incoming"
     assert conv.upload_target(Event(ADMIN, ADMIN, document=Upload("x.pptx", 100))) is None
     assert conv.upload_target(Event(ADMIN, ADMIN, document=Upload("x.txt", 21 * 2**20))) is None
     assert conv.upload_target(Event(ALICE, ALICE, document=Upload("x.txt", 100))) is None
@@ -296,16 +313,22 @@ def test_split_markup_keeps_tags_balanced_and_pieces_short(segments, limit):
     assert squeezed("".join(to_plain(p) for p in pieces)) == squeezed(to_plain(markup))
 
 
-def test_long_sections_fold_and_split_into_valid_messages():
-    record = ChunkRecord(1, 1, "报告<标题>", 0, 0, ("一、总体", "（一）细节"), "work",
-                         "党建工作 & “责任制”。" * 700, ())
-    replies = Views("zh", CallbackCodec(b"k"), 3).section([record])
-    assert len(replies) > 1
-    for reply in replies:
+def test_long_sections_fold_and_page_into_valid_messages():
+    text = "党建工作 & “责任制”。" * 700
+    record = ChunkRecord(1, 1, "报告<标题>", 0, 0, ("一、总体", "（一）细节"), "work", text, ())
+    views = Views("zh", CallbackCodec(b"k"), 3)
+    first = views.section([record])
+    pages = int(parse_html(first.text)[0].split("/", 1)[1].split(" ")[0].split("页")[0])
+    assert pages > 1
+    shown = []
+    for page in range(pages):
+        reply = views.section([record], page, edit=page > 0)
         plain, entities = parse_html(reply.text)
         assert utf16_len(plain) <= 4096
         assert any(e["type"] == "expandable_blockquote" for e in entities)
-    assert "报告<标题> › 一、总体 › （一）细节" in parse_html(replies[0].text)[0]
+        assert plain.startswith("报告<标题> › 一、总体 › （一）细节")
+        shown.append(plain.split("\n", 1)[1])
+    assert "".join(shown) == text
 
 
 def test_highlight_escapes_and_joins_touching_terms():

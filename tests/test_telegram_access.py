@@ -42,11 +42,14 @@ def test_serve_command_needs_a_token(tmp_path):
 
 
 def test_denied_user_gets_one_short_message_on_every_path(tg):
-    for text in ("作风建设", "/docs", "/wording 作风建设", "/delete 1"):  # + 1 upload = the limit
-        reply = only(tg.say(text, user_id=MALLORY), "sendMessage")
-        assert reply.params["text"] == DENIAL and "reply_markup" not in reply.params
-    upload = tg.run(lambda: tg.fake.inject_document("r.txt", "一、总结".encode(), user_id=MALLORY))
-    assert only(upload, "sendMessage").params["text"] == DENIAL  # and no getFile
+    for n, text in enumerate(("作风建设", "/docs", "/wording 作风建设", "/delete 1")):
+        stranger = MALLORY + 100 * n
+        reply = only(tg.say(text, user_id=stranger), "sendMessage")
+        assert reply.params["text"] == DENIAL.replace("1003", str(stranger))
+        assert "reply_markup" not in reply.params
+    upload = tg.run(lambda: tg.fake.inject_document("r.txt", "一、总结".encode(), user_id=1007))
+    assert only(upload, "sendMessage").params["text"] == DENIAL.replace("1003", "1007")  # no getFile
+    assert tg.say("作风建设", user_id=MALLORY) == []  # told once a day
 
 
 def test_denied_button_press_and_inline_query_show_no_report_text(tg):
@@ -56,9 +59,8 @@ def test_denied_button_press_and_inline_query_show_no_report_text(tg):
     assert notice.params["show_alert"] is True and "1003" in notice.params["text"]
     assert "<code>" not in notice.params["text"]
     inline = only(tg.inline("作风建设", user_id=MALLORY), "answerInlineQuery")
-    [article] = inline.params["results"]
-    assert article["input_message_content"]["message_text"] == DENIAL
-    assert "作风" not in str(article)
+    assert inline.params["results"] == []  # nothing to tap that would post into the chat
+    assert inline.params["button"] == {"text": "没有使用权限", "start_parameter": "access"}
 
 
 def test_rate_limit_replies_politely_once(tg):

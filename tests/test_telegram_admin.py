@@ -6,7 +6,7 @@ import io
 
 import docx
 import pytest
-from telegram_harness import ADMIN, ALICE, BotHarness, button, methods, only
+from telegram_harness import ADMIN, ALICE, GROUP, MALLORY, BotHarness, button, methods, only
 
 from reportbot.bot.telegram_app import DIGEST_JOB
 
@@ -38,7 +38,7 @@ def test_admin_upload_is_ingested_and_outlined(tg):
     text = calls[1].params["text"]
     assert "已导入" in text and "2024年机关第一党支部党建工作总结" in text
     assert "（一）加强理论学习" in text and "二、存在问题" in text
-    assert (tg.db.parent / "uploads" / "支部总结.txt").read_text("utf-8") == REPORT
+    assert (tg.db.parent / "uploads" / str(ADMIN) / "支部总结.txt").read_text("utf-8") == REPORT
     answer = only(tg.say("红色驿站"), "sendMessage").params["text"]
     assert "2024年机关第一党支部党建工作总结 › " in answer
     assert "之前已导入" in upload(tg, "支部总结.txt", REPORT.encode())[1].params["text"]
@@ -58,7 +58,7 @@ def test_docx_upload(tg):
 def test_path_traversal_names_stay_in_the_upload_folder(tg, tmp_path):
     calls = upload(tg, "../../evil.txt", REPORT.encode())
     assert methods(calls) == ["getFile", "sendMessage"] and "已导入" in calls[1].params["text"]
-    assert (tg.db.parent / "uploads" / "evil.txt").is_file()
+    assert (tg.db.parent / "uploads" / str(ADMIN) / "evil.txt").is_file()
     assert not (tmp_path.parent / "evil.txt").exists() and not (tmp_path / "evil.txt").exists()
 
 
@@ -128,6 +128,23 @@ def test_weekly_digest_is_sent_to_the_admin_chat(tg):
     assert digest.params["chat_id"] == ADMIN and digest.error is None
     assert "每周小结" in digest.params["text"] and "明天上海会下雨吗" in digest.params["text"]
     assert ALICE != ADMIN
+
+
+def test_only_admins_can_press_the_buttons_of_an_admin_dialog_in_a_group(tg):
+    doc_id = tg.service.documents()[0].doc_id
+    tg.say("/docs", chat_id=GROUP, chat_type="supergroup")  # the fake learns the group
+    confirm = only(tg.say(f"/delete {doc_id}", user_id=ADMIN, chat_id=GROUP,
+                          chat_type="supergroup"), "sendMessage")
+    message_id = tg.fake.messages(GROUP)[-1]["message_id"]
+    for label in ("取消", "确认删除"):  # a member of the allowed group, not an admin
+        calls = tg.press(button(confirm, label)["callback_data"], user_id=MALLORY, chat_id=GROUP,
+                         message_id=message_id)
+        notice = only(calls, "answerCallbackQuery")
+        assert notice.params["show_alert"] is True and "只有管理员" in notice.params["text"]
+    assert "确定删除" in tg.fake.messages(GROUP)[-1]["text"] and len(tg.service.documents()) == 5
+    calls = tg.press(button(confirm, "取消")["callback_data"], user_id=ADMIN, chat_id=GROUP,
+                     message_id=message_id)
+    assert calls[1].params["text"] == "已取消。"
 
 
 def test_synonym_command_teaches_search_live(tg):

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from telegram_harness import ALICE, BOT_NAME, GROUP, MALLORY, OTHER_GROUP, BotHarness, methods, only
+from telegram_harness import (
+    ADMIN,
+    ALICE,
+    BOT_NAME,
+    GROUP,
+    MALLORY,
+    OTHER_GROUP,
+    BotHarness,
+    methods,
+    only,
+)
 
 
 @pytest.fixture
@@ -64,3 +74,31 @@ def test_uploads_in_groups_are_ignored(tg):
     assert methods(ask_in_group(tg, "/docs")) == ["sendMessage"]  # the fake now knows the group
     calls = tg.run(lambda: tg.fake.inject_document("r.txt", b"x", chat_id=GROUP))
     assert calls == []  # not addressed to the bot: nothing, not even a download
+
+
+def deep_link_payload(reply) -> str:
+    url = next(b["url"] for row in reply.params["reply_markup"]["inline_keyboard"] for b in row
+               if "url" in b)
+    return url.split("start=")[1]
+
+
+def test_a_member_allowed_only_through_the_group_may_follow_its_deep_link(tg):
+    reply = only(ask_in_group(tg, f"@{BOT_NAME} 作风建设", user_id=MALLORY), "sendMessage")
+    payload = deep_link_payload(reply)
+    section = only(tg.say(f"/start {payload}", user_id=MALLORY), "sendMessage")
+    assert section.params["chat_id"] == MALLORY and " › " in section.params["text"]
+    forged = payload[:-1] + ("0" if payload[-1] != "0" else "1")
+    denied = only(tg.say(f"/start {forged}", user_id=MALLORY + 1), "sendMessage")
+    assert "没有使用权限" in denied.params["text"]
+    other = tg.app.bot_data["conversation"].sign_start(payload.split("_")[0], OTHER_GROUP)
+    refused = only(tg.say(f"/start {other}", user_id=MALLORY), "sendMessage")  # not allowed
+    assert "没有使用权限" in refused.params["text"]
+    assert tg.say("作风建设", user_id=MALLORY) == []  # a link opens its section, not the bot
+
+
+def test_an_admins_upload_in_a_group_gets_the_one_line_reason(tg):
+    ask_in_group(tg, "/docs")  # the fake now knows the group
+    calls = tg.run(lambda: tg.fake.inject_document("r.txt", "一、总结".encode(), user_id=ADMIN,
+                                                   chat_id=GROUP, chat_type="supergroup"))
+    reply = only(calls, "sendMessage")  # and no getFile
+    assert reply.params["text"] == "请在与我的私聊中发送文件。" and reply.params["chat_id"] == GROUP
