@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from ..retrieval.bm25 import warm_up as warm_up_kernel
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
 from ..retrieval.evaluation import Answer, EvalReport, evaluate
@@ -34,7 +36,7 @@ from ..retrieval.ranking import (
     select_passages,
 )
 from ..retrieval.search import QueryAnalysis, Searcher
-from ..retrieval.synonyms import Thesaurus
+from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
@@ -142,6 +144,17 @@ class ReportService:
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:
         return cls(ReportStore(db_path), **options)
+
+    def warm_up(self) -> None:
+        """Load in the background what the first question would otherwise wait for: the
+        compiled BM25 kernel (when numba is installed), the index and 同义词词林."""
+        warm_up_kernel()
+
+        def load() -> None:
+            self.searcher()
+            cilin_synonyms()
+
+        threading.Thread(target=load, name="warm-up", daemon=True).start()
 
     def close(self) -> None:
         """Save the index beside the database (so the next start is fast) and close it."""
