@@ -242,3 +242,14 @@ def test_doc_with_word_list_numbers_and_a_tracked_deletion(service, db_path, tmp
     texts = stored_texts(db_path)
     assert "办理时限压缩一半" in texts and "已被删除" not in texts
     assert "党员先锋岗 | 26个 | 覆盖所有所站" in texts
+
+
+def test_scanned_page_claiming_a_huge_size_is_rendered_small(service, db_path, tmp_path):
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(14000, 14000).close()  # about 5 metres square, no text layer
+    path = tmp_path / "huge.pdf"
+    document.save(str(path))
+    document.close()
+    refused(service, db_path, path, "no text")

@@ -20,6 +20,9 @@ OCR_DPI = 200
 # fixture instead of 3) and accuracy rose from 97.8 % to 98.7 %: see docs/formats.md.
 MAX_SIDE_PIXELS = 1280
 MAX_OCR_PAGES = 30
+# A page is never rendered larger than this on its longer side, whatever size it claims
+# (a hostile PDF can declare a page of 5 × 5 metres).
+MAX_RENDER_PIXELS = 2400
 MIN_CONFIDENCE = 0.5
 INSTALL_HINT = 'pip install "reportbot[ocr]"'
 
@@ -64,8 +67,8 @@ def _page(page) -> list:
     """Recognised text lines of one page as positioned lines (PDF coordinates, y up)."""
     from .pdf import _Line
 
-    scale = OCR_DPI / 72
-    height = page.get_height()
+    width, height = page.get_width(), page.get_height()
+    scale = min(OCR_DPI / 72, MAX_RENDER_PIXELS / max(width, height, 1.0))
     image = page.render(scale=scale, grayscale=True).to_numpy()
     try:
         result, _ = _engine()(image, use_cls=False)  # reports are scanned upright
