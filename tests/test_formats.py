@@ -253,3 +253,10 @@ def test_scanned_page_claiming_a_huge_size_is_rendered_small(service, db_path, t
     document.save(str(path))
     document.close()
     refused(service, db_path, path, "no text")
+
+
+def test_two_year_report_files_its_plans_under_the_later_year(service, seeds):
+    service.ingest([seeds / "003_c74f7c1147f421d0.txt"])
+    plans = service.search("乡村振兴 第一书记", 5, year=2021).hits
+    assert plans and all(hit.kind == "plan" for hit in plans)
+    assert all(hit.kind != "plan" for hit in service.search("乡村振兴 第一书记", 5, year=2020).hits)
