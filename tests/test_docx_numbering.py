@@ -229,3 +229,24 @@ def test_style_numbering_follows_the_paragraph_style(tmp_path):
     lines = [line for line in read_source(path).lines if line]
     assert lines[1] == "一、主要工作" and lines[3] == "二、存在问题"
     assert qn("w:numPr")  # the style, not the paragraph, carries the number
+
+
+def test_custom_number_format_inside_alternate_content(tmp_path):
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    numbering = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:numbering {W_NS} {mc}>'
+        '<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+        '<mc:AlternateContent><mc:Choice Requires="w14">'
+        '<w:numFmt w:val="custom" w:format="一, 二, 三, ..."/></mc:Choice>'
+        '<mc:Fallback><w:numFmt w:val="decimal"/></mc:Fallback></mc:AlternateContent>'
+        '<w:lvlText w:val="%1、"/></w:lvl></w:abstractNum>'
+        '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>').encode()
+    document = docx.Document()
+    numbered(document, "主要工作", 1, 0)
+    numbered(document, "存在问题", 1, 0)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path = tmp_path / "custom.docx"
+    path.write_bytes(with_numbering(buffer.getvalue(), numbering))
+    lines = [line for line in read_source(path).lines if line]
+    assert lines[:2] == ["一、\t主要工作", "二、\t存在问题"]
