@@ -96,8 +96,9 @@ def auto_numbered_report(path) -> None:
     numbered(document, "开展电梯隐患排查XX台次。", 1, 2)
     numbered(document, "督促整改隐患X处。", 1, 2)
     numbered(document, "夜间检查X次。", 1, 3)
-    tracked(numbered(document, "深化放管服改革。推行证照联办，", 2, 1), "办理时限压缩一半。",
-            "这句已被删除")
+    reform = numbered(document, "深化放管服改革。推行证照联办，", 2, 1)
+    tracked(reform, "办理时限压缩一半。", "这句已被删除")
+    reform.add_run("隐藏的备注").font.hidden = True
     numbered(document, "存在的问题", 1, 0)
     document.add_paragraph("基层监管力量不足，执法装备落后。")
     numbered(document, "2023年工作打算", 1, 0)
@@ -131,7 +132,7 @@ def test_rendered_numbers_as_a_reader_sees_them(tmp_path):
     assert "二、存在的问题" in lines and "三、2023年工作打算" in lines
     assert "（一）推进智慧监管。建设监管平台一个。" in lines  # restarted under 三、
     assert "A.重点任务清单" in lines and "A-一平台建设" in lines
-    assert not any(word in line for line in lines for word in ("已被删除", "推广", "微信", "批注"))
+    assert not any(word in line for line in lines for word in ("已被删除", "推广", "微信", "批注", "隐藏"))
 
 
 def test_auto_numbered_docx_keeps_its_outline_kinds_and_years(service, tmp_path):
