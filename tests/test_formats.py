@@ -260,3 +260,36 @@ def test_two_year_report_files_its_plans_under_the_later_year(service, seeds):
     plans = service.search("乡村振兴 第一书记", 5, year=2021).hits
     assert plans and all(hit.kind == "plan" for hit in plans)
     assert all(hit.kind != "plan" for hit in service.search("乡村振兴 第一书记", 5, year=2020).hits)
+
+
+def scan_image(tmp_path: Path, suffix: str) -> Path:
+    """The scan fixture's page saved as an image file, as a phone or scanner app would."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(DATA / "scan.pdf"))
+    image = document[0].render(scale=200 / 72, grayscale=True).to_pil()
+    image = image.crop((0, 0, image.width, image.height * 3 // 5))  # title, first paragraph
+    path = tmp_path / f"扫描件{suffix}"
+    image.save(path)
+    document.close()
+    return path
+
+
+def test_scanned_image_is_read_by_ocr(service, tmp_path):
+    if not ocr.ocr_available():
+        pytest.skip('OCR extra not installed: pip install -e ".[ocr]"')
+    [result] = service.ingest([scan_image(tmp_path, ".png")])
+    assert result.status == "added", result.reason
+    assert result.title == TITLE and "ocr" in [w.code for w in result.warnings]
+    hit = service.search("固定资产投资", 1).hits[0]
+    assert "全年完成交通固定资产投资XX亿元" in hit.text  # re-joined across the line break
+
+
+def test_image_without_the_ocr_extra_and_a_broken_image(service, db_path, tmp_path, monkeypatch):
+    monkeypatch.setattr(ocr, "ocr_available", lambda: False)
+    reason = refused(service, db_path, scan_image(tmp_path, ".jpg"), "needs OCR")
+    assert reason.endswith('pip install "reportbot[ocr]"')
+    monkeypatch.setattr(ocr, "ocr_available", lambda: True)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    refused(service, db_path, broken, "not a readable image")

@@ -51,6 +51,7 @@ class _Line:
     top: float
     text: str
     gaps: int = 0
+    ocr: bool = False  # OCR boxes vary in height with their content: no font-size signal
 
     @property
     def height(self) -> float:
@@ -93,7 +94,7 @@ def read_pdf(path: Path, max_bytes: int) -> SourceText:
         document.close()
     for number, lines in ocred.items():
         page_lines[number] = (lines, *page_lines[number][1:])
-    return _flow(page_lines, len(ocred))
+    return flow(page_lines, len(ocred))
 
 
 def _pdfium_reason(message: str) -> str:
@@ -138,7 +139,7 @@ def _same_line(line: _Line, bottom: float, top: float) -> bool:
     return line.bottom - 1 <= middle <= line.top + 1
 
 
-def _flow(page_lines: list[tuple[list[_Line], float, float]], ocr_pages: int) -> SourceText:
+def flow(page_lines: list[tuple[list[_Line], float, float]], ocr_pages: int) -> SourceText:
     """Drop running headers/footers, then join lines broken by the page width."""
     running = _running_lines(page_lines)
     out: list[str] = []
@@ -210,7 +211,7 @@ def _continues(previous: _Line, line: _Line, layout: _Layout, text: str, same_pa
     """
     if not text:
         return False
-    if _has_wide(previous.text) and _has_wide(line.text) and \
+    if not (previous.ocr or line.ocr) and _has_wide(previous.text) and _has_wide(line.text) and \
             abs(previous.height - line.height) > 0.15 * max(previous.height, line.height):
         return False
     if same_page and layout.gap is not None and \
