@@ -180,7 +180,7 @@ def test_ole_file_that_is_not_word(service, db_path, tmp_path, monkeypatch):
 
 def test_scanned_pdf_without_the_ocr_extra(service, db_path, tmp_path, monkeypatch):
     monkeypatch.setattr(ocr, "ocr_available", lambda: False)
-    reason = refused(service, db_path, copy("scan.pdf", tmp_path), "no text layer")
+    reason = refused(service, db_path, copy("scan.pdf", tmp_path), "no usable text layer")
     assert reason.endswith('pip install "reportbot[ocr]"')
 
 
@@ -293,3 +293,14 @@ def test_image_without_the_ocr_extra_and_a_broken_image(service, db_path, tmp_pa
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     refused(service, db_path, broken, "not a readable image")
+
+
+def test_pdf_text_layer_without_a_unicode_map_counts_as_a_scan():
+    from reportbot.retrieval.formats.pdf import _Line, _needs_ocr
+
+    def line(text: str) -> _Line:
+        return _Line(0, 0, 100, 10, text)
+
+    assert _needs_ocr([line("第 1 页")])  # only furniture: a scan with a stamped number
+    assert _needs_ocr([line("\ue012\ue0a3\ue011" * 20)])  # glyph ids, not characters
+    assert not _needs_ocr([line("全年开展中心组集中学习12次，围绕交通强国建设开展研讨6次。")])

@@ -52,7 +52,7 @@ def ocr_pages(path: Path, document, numbers: list[int]) -> dict[int, list]:
         return {}
     if not ocr_available():
         raise DocumentError(
-            f"{path.name}: {_pages_phrase(numbers, len(document))} no text layer (a scan?); "
+            f"{path.name}: {_pages_phrase(numbers, len(document))} no usable text layer (a scan?); "
             f"OCR is not installed: {INSTALL_HINT}")
     if len(numbers) > MAX_OCR_PAGES:
         raise DocumentError(f"{path.name}: {len(numbers)} scanned pages, over the "

@@ -24,6 +24,8 @@ from .text import INVISIBLE
 MAX_PDF_PAGES = 500
 # A page with fewer characters than this in its text layer is treated as a scan.
 MIN_TEXT_CHARS = 20
+# A page whose text layer is more than this share of unreadable characters is OCRed too.
+GARBLED_SHARE = 0.3
 # Top and bottom share of a page where running headers and footers live.
 MARGIN_SHARE = 0.1
 SENTENCE_END = "。！？!?"
@@ -79,7 +81,7 @@ def read_pdf(path: Path, max_bytes: int) -> SourceText:
             try:
                 lines, width, height = _page_lines(page)
                 page_lines.append((lines, width, height))
-                if sum(len(line.text) for line in lines) < MIN_TEXT_CHARS:
+                if _needs_ocr(lines):
                     scanned.append(number)
             finally:
                 page.close()
@@ -95,6 +97,16 @@ def read_pdf(path: Path, max_bytes: int) -> SourceText:
     for number, lines in ocred.items():
         page_lines[number] = (lines, *page_lines[number][1:])
     return flow(page_lines, len(ocred))
+
+
+def _needs_ocr(lines: list[_Line]) -> bool:
+    """No text layer (a scan), or one that cannot be read: fonts without a Unicode map come
+    out as private-use or replacement characters."""
+    text = "".join(line.text for line in lines)
+    if len(text) < MIN_TEXT_CHARS:
+        return True
+    unreadable = sum(1 for ch in text if "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd")
+    return unreadable > GARBLED_SHARE * len(text)
 
 
 def _pdfium_reason(message: str) -> str:
