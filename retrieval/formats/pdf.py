@@ -35,7 +35,10 @@ PAGE_NUMBER = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$",
     re.IGNORECASE,
 )
-_WIDE_ASCII_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]) (?=[0-9A-Za-z%])"
+# PDFium turns the gap a layout engine leaves between Chinese and digits into a space
+# ("2023 年"); a space after 第X部分/章/篇 is the author's and stays.
+_WIDE_ASCII_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])(?<!部分)(?<![章篇])"
+                             r" (?=[0-9A-Za-z%])"
                              r"|(?<=[0-9A-Za-z%]) (?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
 _WIDE_PUNCT = "、，。；：！？（）“”‘’《》【】 "
 _GAP = "\t"
