@@ -72,7 +72,7 @@ def cli(db: str | None, config: str | None) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @with_service
 def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -> None:
     """Add reports (.txt .md .docx .doc .wps .pdf, scans; folders recursively) to the database.
@@ -195,7 +195,9 @@ def search(service: ReportService, settings: Settings, query: str | None, k: int
     if response.hits and response.from_samples:
         click.echo("(no reports ingested yet: these passages come from the built-in samples)")
     for hit in response.hits:
-        click.echo(f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, {hit.kind})")
+        related = "" if hit.confident else ", related"
+        click.echo(f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, "
+                   f"{hit.kind}{related})")
         click.echo("    " + " ".join(hit.text.split()))
 
 
@@ -210,6 +212,8 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     Example:
         reportbot ask "有没有关于作风建设的提法"
     """
+    if not query.strip():
+        raise click.UsageError("the question is empty")
     response = service.search(query, k or settings.search.results)
     click.echo(to_plain(answer_text(query, response.hits, from_samples=response.from_samples,
                                     lang=settings.bot.language, full=True,
