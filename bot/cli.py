@@ -371,8 +371,8 @@ def backup(service: ReportService, settings: Settings, destination: str) -> None
     Example:
         reportbot backup /backups/reportbot-2026-11-23.db
     """
-    path = service.store.backup(destination)
-    click.echo(f"backed up {service.store.path} to {path} ({path.stat().st_size:,} bytes)")
+    path = service.backup(destination)
+    click.echo(f"backed up {service.path} to {path} ({path.stat().st_size:,} bytes)")
 
 
 @cli.command(name="export-log")
@@ -387,7 +387,7 @@ def export_log(service: ReportService, settings: Settings, since: str | None, fm
     Example:
         reportbot export-log --since 2026-11-01 --format csv > questions.csv
     """
-    rows = service.store.export_log(since)
+    rows = service.export_log(since)
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
