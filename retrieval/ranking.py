@@ -53,6 +53,7 @@ DEFINITION_BOOST = 1.5
 ANSWER_TYPE_BOOST = 1.3
 THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading, not an answer
 THIN_PASSAGE_FACTOR = 0.6
+PLAN_FOR_FACT_FACTOR = 0.8
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
 DUPLICATE_SIMILARITY = 0.7
 SENTENCE_END = re.compile(r"[。;；!！?？]")
@@ -214,6 +215,7 @@ class _Cues:
         self.span = bool(ASKS_SPAN.search(question))
         self.plan = bool(ASKS_PLAN.search(question))
         self.problem = bool(ASKS_PROBLEM.search(question))
+        self.asks_fact = self.count or self.date or self.span
 
     def supplies(self, candidate: Candidate) -> bool:
         """Whether the passage can give what is asked: a count, a date or a span of time, a
@@ -255,6 +257,8 @@ class _Cues:
                 or (self.plan and candidate.kind == "plan")
                 or (self.problem and candidate.kind == "problem")):
             factor *= ANSWER_TYPE_BOOST
+        if self.asks_fact and not self.plan and candidate.kind == "plan":
+            factor *= PLAN_FOR_FACT_FACTOR  # plans hold intentions, not figures or dates
         if _body_length(candidate) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
