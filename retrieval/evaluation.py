@@ -66,6 +66,10 @@ def _figures(questions: Sequence[QuestionResult]) -> dict:
             "confident": share(sum(1 for q in inside if q.confident), inside),
             "nothing_returned": sum(1 for q in inside if not q.results),
         }
+    outside = far + near
+    if outside:  # the earlier keys, for tools that read them: every question without needles
+        figures |= {"ood_rejected": sum(1 for q in outside if not q.results),
+                    "ood_total": len(outside)}
     if far:
         figures |= {"off_topic": len(far), "off_topic_answered": sum(1 for q in far if q.results)}
     if near:
