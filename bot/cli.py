@@ -15,7 +15,7 @@ import click
 
 from ..retrieval.errors import RetrievalError
 from ..retrieval.evaluation import load_questions
-from ..retrieval.models import KINDS, Hit
+from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
 from ..storage.errors import StorageError
 from .config import ConfigError, Settings, load_settings
@@ -75,7 +75,7 @@ def cli(db: str | None, config: str | None) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @with_service
 def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -> None:
-    """Add reports (.txt .md .docx; folders recursively) to the database.
+    """Add reports (.txt .md .docx .doc .wps .pdf; folders recursively) to the database.
 
     Prints one line per file. Exit status 1 if any file failed.
 
@@ -90,9 +90,10 @@ def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -
         def report(result: IngestResult) -> None:
             bar.update(1)
             click.echo(_ingest_line(result))
-            if result.status in ("added", "replaced") and not result.structured:
-                click.echo(f"warning: {Path(result.path).name}: no heading structure found, "
-                           "the whole file became one section", err=True)
+            if result.status in ("added", "replaced"):
+                for warning in result.warnings:
+                    click.echo(f"warning: {Path(result.path).name}: {_warning_text(warning)}",
+                               err=True)
         results = service.ingest(paths, progress=report)
     for result in results:
         if result.status == "skipped":
@@ -106,6 +107,16 @@ def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -
                    "keeps the ones added", err=True)
     if counts["failed"] or stop:
         sys.exit(1)
+
+
+def _warning_text(warning: IngestWarning) -> str:
+    if warning.code == "tables":
+        return (f"mostly tables ({warning.count} of {warning.total} lines are table rows); "
+                "check that the rows read well as passages")
+    if warning.code == "ocr":
+        return (f"text of {warning.count} of {warning.total} pages came from OCR; "
+                "spot-check the passages (reportbot outline, search)")
+    return "no heading structure found, the whole file became one section"
 
 
 class _NoBar:

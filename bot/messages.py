@@ -27,7 +27,7 @@ MESSAGES = {
             "在群里请 @我、回复我的消息或使用命令（如 /ask 问题）。"
         ),
         "help_admin": (
-            "\n\n<b>管理员</b>：发送 .docx/.txt/.md 文件即可导入报告；"
+            "\n\n<b>管理员</b>：发送 .docx/.doc/.wps/.pdf/.txt/.md 文件即可导入报告；"
             "/delete 编号 删除报告；/stats 使用统计；/unanswered 没答上或被点 👎 的问题；"
             "/synonym 口语词 报告用词 教会搜索一对同义词。"
         ),
@@ -67,7 +67,7 @@ MESSAGES = {
         "no_such_doc": "没有编号为 {doc_id} 的报告。发送 /docs 查看报告列表。",
         "admin_only": "只有管理员可以使用这个功能。",
         "upload_private": "请在与我的私聊中发送文件。",
-        "upload_type": "不支持这种文件：{name}。请发送 .docx、.txt 或 .md 文件。",
+        "upload_type": "不支持这种文件：{name}。请发送 .docx、.doc、.wps、.pdf、.txt 或 .md 文件。",
         "upload_too_big": "文件太大（{size} MB），上限是 {limit} MB。",
         "upload_over_limit": "文件太大，上限是 {limit} MB。",
         "ingest_removed": "同名的旧版本 [{doc_id}] 已删除。",
@@ -76,6 +76,8 @@ MESSAGES = {
         "ingest_unchanged": "这份报告之前已导入：<b>[{doc_id}] {title}</b>",
         "ingest_failed": "导入失败：{reason}",
         "ingest_flat": "注意：没有识别出标题层级，整份文件成为一节。",
+        "ingest_tables": "注意：这份文件以表格为主（{count}/{total} 行是表格行），请检查表格行是否便于引用。",
+        "ingest_ocr": "注意：有 {count}/{total} 页的文字来自 OCR 识别，请抽查段落是否准确。",
         "delete_confirm": "确定删除 <b>[{doc_id}] {title}</b> 吗？删除后无法恢复。",
         "deleted": "已删除：[{doc_id}] {title}",
         "cancelled": "已取消。",
@@ -132,7 +134,7 @@ MESSAGES = {
             "In groups, mention me, reply to me or use a command (e.g. /ask QUESTION)."
         ),
         "help_admin": (
-            "\n\n<b>Admins</b>: send a .docx/.txt/.md file to ingest it; /delete N removes a "
+            "\n\n<b>Admins</b>: send a .docx/.doc/.wps/.pdf/.txt/.md file to ingest it; /delete N removes a "
             "report; /stats usage figures; /unanswered questions without results or with 👎; "
             "/synonym WORD OFFICIAL teaches search a synonym."
         ),
@@ -173,7 +175,7 @@ MESSAGES = {
         "no_such_doc": "There is no report {doc_id}. Send /docs for the list.",
         "admin_only": "Only admins can do that.",
         "upload_private": "Please send files in a private chat with me.",
-        "upload_type": "Unsupported file: {name}. Please send a .docx, .txt or .md file.",
+        "upload_type": "Unsupported file: {name}. Please send a .docx, .doc, .wps, .pdf, .txt or .md file.",
         "upload_too_big": "The file is too big ({size} MB); the limit is {limit} MB.",
         "upload_over_limit": "The file is too big; the limit is {limit} MB.",
         "ingest_removed": "The older version under this name, [{doc_id}], was deleted.",
@@ -184,6 +186,8 @@ MESSAGES = {
         "ingest_unchanged": "Already ingested: <b>[{doc_id}] {title}</b>",
         "ingest_failed": "Ingest failed: {reason}",
         "ingest_flat": "Note: no headings found, the whole file became one section.",
+        "ingest_tables": "Note: mostly tables ({count} of {total} lines are table rows); check that the rows read well.",
+        "ingest_ocr": "Note: the text of {count} of {total} pages came from OCR; spot-check the passages.",
         "delete_confirm": "Delete <b>[{doc_id}] {title}</b>? This cannot be undone.",
         "deleted": "Deleted: [{doc_id}] {title}",
         "cancelled": "Cancelled.",

@@ -23,7 +23,7 @@ from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candida
 from ..retrieval.errors import DocumentError
 from ..retrieval.evaluation import Answer, EvalReport, evaluate
 from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText
-from ..retrieval.models import Hit
+from ..retrieval.models import Hit, IngestWarning
 from ..retrieval.pipeline import AnalysedReport, analyse_file, analyse_report
 from ..retrieval.ranking import (
     CONFIDENT,
@@ -69,6 +69,7 @@ class IngestResult:
     chunks: int = 0
     structured: bool = True
     reason: str | None = None
+    warnings: tuple[IngestWarning, ...] = ()
     removed: int | None = None  # an older version under the same name, deleted
 
 
@@ -96,13 +97,16 @@ class _Prepared:
     content_hash: str = ""
     keys: frozenset[str] = frozenset()
     error: str | None = None
-    source: SourceText | None = None  # kept for small batches: each file is parsed once
+    source: SourceText | None = None  # kept when reading it again is costly (OCR, small batches)
 
 
-def _analyse_job(job: tuple[Path, int, BoilerplateFilter]) -> AnalysedReport | str:
+def _analyse_job(job: tuple[Path, int, BoilerplateFilter, SourceText | None]
+                 ) -> AnalysedReport | str:
     """Worker entry point: an analysed report, or the one-line reason it failed."""
-    path, max_bytes, boilerplate = job
+    path, max_bytes, boilerplate, source = job
     try:
+        if source is not None:
+            return analyse_report(source, path.name, boilerplate)
         return analyse_report(checked_source(path, max_bytes), path.name, boilerplate)
     except DocumentError as error:
         return str(error)
@@ -206,7 +210,7 @@ class ReportService:
         except OSError as error:  # gone or unreadable since it was read a moment ago
             return _Prepared(path, error=f"{path.name}: cannot read ({error.strerror})")
         return _Prepared(path, digest, frozenset(candidate_keys(source.lines)),
-                         source=source if keep else None)
+                         source=source if keep or source.ocr_pages else None)
 
     def _boilerplate_for(self, prepared: list[_Prepared]) -> BoilerplateFilter:
         """Lines repeated in enough documents (this batch and the stored ones) are junk."""
@@ -231,12 +235,10 @@ class ReportService:
     def _analyse(self, todo: list[_Prepared], boilerplate: BoilerplateFilter,
                  workers: int | None) -> Iterator[AnalysedReport | str]:
         """Analysed reports in order (or error strings), in parallel when it pays off."""
-        jobs = [(item.path, self.max_file_bytes, boilerplate) for item in todo]
+        jobs = [(item.path, self.max_file_bytes, boilerplate, item.source) for item in todo]
         workers = workers or os.cpu_count() or 1
         if workers < 2 or len(jobs) < PARALLEL_MIN_FILES:
-            for item, job in zip(todo, jobs, strict=True):
-                yield _analyse_source_job(item.source, item.path.name, boilerplate) \
-                    if item.source is not None else _analyse_job(job)
+            yield from (_analyse_job(job) for job in jobs)
             return
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
@@ -268,6 +270,7 @@ class ReportService:
             str(shown), "replaced" if existing or replaces else "added", doc_id=doc_id,
             title=report.title, parts=report.parts, sections=len(report.sections),
             chunks=len(analysed.chunks), structured=report.structured,
+            warnings=analysed.warnings,
         )
 
     @staticmethod
@@ -466,7 +469,7 @@ class ReportService:
         records = self.store.chunks([chunk_id for chunk_id, _ in ranked])
         return [
             Candidate(chunk_id, score, r.doc_id, r.doc_title, r.path, r.kind, r.text,
-                      frozenset(r.tokens) | title_tokens(r.doc_title))
+                      frozenset(r.tokens) | title_tokens(r.doc_title), r.page)
             for chunk_id, score in ranked
             if (r := records.get(chunk_id)) is not None
         ]

@@ -193,8 +193,9 @@ class Views:
             result.status, "ingest_unchanged")
         text = self.text(key, doc_id=result.doc_id, title=escape(result.title or ""),
                          parts=result.parts, sections=result.sections, chunks=result.chunks)
-        if not result.structured:
-            text += "\n" + self.text("ingest_flat")
+        for warning in result.warnings:  # flat, tables, ocr: the same checks as the CLI's
+            text += "\n" + self.text(f"ingest_{warning.code}", count=warning.count,
+                                      total=warning.total)
         if result.removed is not None:
             text += "\n" + self.text("ingest_removed", doc_id=result.removed)
         pieces = split_markup(f"{text}\n\n{self.tree(firsts)}")

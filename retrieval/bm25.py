@@ -29,6 +29,7 @@ the format version and the caller's generation; the vocabulary is one joined str
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -51,7 +52,14 @@ MERGE_MIN = 1 << 16  # delta postings below this never trigger a merge
 BATCH = 1 << 14  # postings this short are accumulated in the first pass, all terms at once
 LOOKUP_COST = 16  # one binary-search probe costs about as much as this many accumulated postings
 POOL = 4  # leading candidates completed per result to estimate the k-th best full score
+SHIFT = 15  # the compiled top-k takes rows 2**SHIFT at a time (a 128 KB float32 buffer)
+MIN_IDF = 1e-20  # the compiled top-k needs every contribution > 0 to tell touched rows apart
 _FIELDS = ("meta", "terms", "offsets", "indptr", "rows", "tf", "doc_len", "alive")
+_WANT_WEIGHTS = importlib.util.find_spec("numba") is not None  # only the compiled path reads them
+_kernel = None  # the bm25_kernel module once warm_up() has compiled or loaded it
+_warm_lock = threading.Lock()
+_warming: threading.Thread | None = None
+BACKGROUND_WEIGHTS = True  # after an update; tests turn it off to weigh in the updating thread
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
@@ -76,9 +84,11 @@ class _Snapshot(NamedTuple):
     idf: np.ndarray  # per term, index dtype
     n_alive: int
     total_len: int
+    weights: tuple[np.ndarray, np.ndarray] | None = None  # w(t,d) of main's, delta's postings
 
 
 _EMPTY = _Segment(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8))
+_NO_MASK = np.zeros(1, bool)
 
 
 class BM25Index:
@@ -90,6 +100,8 @@ class BM25Index:
         main, lens = self._encode(corpus, 0)
         self._publish(main, _EMPTY, lens.astype(np.int32), np.ones(len(lens), bool), False,
                       np.diff(main.indptr), len(lens), int(lens.sum()))
+        if _WANT_WEIGHTS:
+            self._s = self._weigh(self._s)
 
     def _setup(self, k1: float, b: float, epsilon: float, dtype: type,
                vocabulary: dict[str, int]) -> None:
@@ -100,6 +112,7 @@ class BM25Index:
         self.vocabulary = vocabulary
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._weighing = False  # a background thread is computing posting weights
 
     @property
     def n_docs(self) -> int:
@@ -114,8 +127,9 @@ class BM25Index:
     def nbytes(self) -> tuple[int, int]:
         """(numpy arrays incl. this thread's scratch, vocabulary dict with keys) in bytes."""
         s = self._s
-        scratch = getattr(self._local, "acc", None)
-        arrays = [s.doc_len, s.alive, s.df, s.norm, s.idf, *s.main, *s.delta, scratch]
+        scratch = getattr(self._local, "acc", None), getattr(self._local, "block", None)
+        arrays = [s.doc_len, s.alive, s.df, s.norm, s.idf, *s.main, *s.delta, *scratch,
+                  *(s.weights or ())]
         vocab = sys.getsizeof(self.vocabulary) + sum(
             sys.getsizeof(t) + sys.getsizeof(c) for t, c in self.vocabulary.items()
         )
@@ -142,6 +156,7 @@ class BM25Index:
                 main, delta, dead = _merge(main, delta, alive, df, dead), _EMPTY, False
             self._publish(main, delta, np.concatenate([s.doc_len, lens.astype(np.int32)]), alive,
                           dead, df, s.n_alive + len(lens), s.total_len + int(lens.sum()))
+            self._schedule_weights()
             return range(start, start + len(lens))
 
     def delete(self, rows: Iterable[int]) -> int:
@@ -159,6 +174,7 @@ class BM25Index:
             df = _live_counts(s.main, alive, len(s.df)) + _live_counts(s.delta, alive, len(s.df))
             self._publish(s.main, s.delta, s.doc_len, alive, True, df,
                           s.n_alive - len(rows), s.total_len - int(s.doc_len[rows].sum()))
+            self._schedule_weights()
             return len(rows)
 
     def compact(self) -> None:
@@ -167,6 +183,7 @@ class BM25Index:
             s = self._s
             main = _merge(s.main, s.delta, s.alive, s.df, s.dead_postings)
             self._publish(main, _EMPTY, s.doc_len, s.alive, False, s.df, s.n_alive, s.total_len)
+            self._schedule_weights()
 
     def _encode(self, corpus: Sequence[Sequence[str]], base: int) -> tuple[_Segment, np.ndarray]:
         """Term-frequency postings of new rows; unseen terms get the next columns, in order."""
@@ -196,6 +213,38 @@ class BM25Index:
         self._s = _Snapshot(main, delta, doc_len, alive, dead_postings, df, norm,
                             idf.astype(self.dtype), n_alive, total_len)
 
+    def _weigh(self, s: _Snapshot, main: np.ndarray | None = None) -> _Snapshot:
+        """s with every posting's weight w(t,d) for the compiled path (main's may come from the
+        file): the same numbers _gather computes for the postings a numpy search touches."""
+        if main is None:
+            main = self._weights(s, s.main.rows, s.main.tf)
+        return s._replace(weights=(main, self._weights(s, s.delta.rows, s.delta.tf)))
+
+    def _schedule_weights(self) -> None:
+        """Weigh the new snapshot's postings off the caller's thread (called under self._lock);
+        until that is done, searches take the numpy path, which needs no weights."""
+        if not _WANT_WEIGHTS:
+            return
+        if not BACKGROUND_WEIGHTS:
+            self._s = self._weigh(self._s)
+        elif not self._weighing:
+            self._weighing = True
+            threading.Thread(target=self._weigh_latest, name="bm25-weights", daemon=True).start()
+
+    def _weigh_latest(self) -> None:
+        """Weigh the current snapshot; again if an update replaced it meanwhile."""
+        try:
+            while True:
+                s = self._s
+                weighed = self._weigh(s)
+                with self._lock:
+                    if self._s is s:
+                        self._s = weighed
+                        return
+        finally:
+            with self._lock:
+                self._weighing = False
+
     # -- search ----------------------------------------------------------------------------
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
@@ -216,6 +265,11 @@ class BM25Index:
         allowed = self._allowed(s, mask)
         if k <= 0 or not cols:
             return []
+        kernel = _kernel
+        if kernel is not None and s.weights is not None:
+            found = self._compiled(kernel, s, cols, k, allowed)
+            if found is not None:
+                return found
         pieces = {c: _pieces(s, c) for c in cols}
         sizes = {c: sum(len(r) for r, _ in p) for c, p in pieces.items()}
         acc, touched = self._buffer(len(s.doc_len)), []
@@ -234,6 +288,19 @@ class BM25Index:
                     acc[rows] = 0
             else:
                 acc.fill(0)
+
+    def _compiled(self, kernel, s: _Snapshot, cols: list[int], k: int,
+                  allowed: np.ndarray | None) -> list[tuple[int, float]] | None:
+        """top_k through bm25_kernel: the same rows and scores; None if some idf is too small."""
+        block = getattr(self._local, "block", None)
+        if block is None:
+            block = self._local.block = np.zeros(1 << SHIFT, self.dtype)
+        rows, scores, ok = kernel.top_k(
+            s.main.indptr, s.main.rows, s.weights[0], s.delta.indptr, s.delta.rows,
+            s.weights[1], np.array(cols, np.int64), s.idf,
+            _NO_MASK if allowed is None else np.ascontiguousarray(allowed), allowed is not None,
+            len(s.doc_len), k, SHIFT, block, MIN_IDF)
+        return list(zip(rows.tolist(), scores.tolist(), strict=True)) if ok else None
 
     def _pruned(self, s: _Snapshot, cols: list[int], k: int, allowed: np.ndarray | None,
                 pieces: dict, sizes: dict, acc: np.ndarray, touched: list[np.ndarray]
@@ -350,6 +417,8 @@ class BM25Index:
                   "terms": np.frombuffer("".join(terms).encode(), np.uint8), "offsets": offsets,
                   "indptr": seg.indptr, "rows": seg.rows, "tf": seg.tf, "doc_len": s.doc_len,
                   "alive": s.alive}
+        if _WANT_WEIGHTS:  # an optional member: older readers ignore it, newer ones recompute
+            arrays["weights"] = self._weights(s, seg.rows, seg.tf)
         directory = os.path.dirname(os.path.abspath(path))
         with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as f:
             try:
@@ -365,6 +434,8 @@ class BM25Index:
         try:
             with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
                 a = {name: z[name] for name in _FIELDS}
+                if _WANT_WEIGHTS and "weights" in z.files:
+                    a["weights"] = z["weights"]
             meta = json.loads(a["meta"].tobytes())
             text = a["terms"].tobytes().decode()
         except Exception as e:  # zipfile, numpy and json each raise their own kinds
@@ -394,6 +465,11 @@ class BM25Index:
         index._setup(meta["k1"], meta["b"], meta["epsilon"], _DTYPES[meta["dtype"]], vocabulary)
         index._publish(_Segment(indptr, rows, a["tf"]), _EMPTY, doc_len, alive, False,
                        np.diff(indptr), int(alive.sum()), int(doc_len[alive].sum()))
+        weights = a.get("weights")
+        if weights is not None and (weights.dtype != index.dtype or len(weights) != len(rows)):
+            weights = None
+        if _WANT_WEIGHTS:
+            index._s = index._weigh(index._s, weights)
         return index
 
 
@@ -446,6 +522,39 @@ def _live_counts(seg: _Segment, alive: np.ndarray, n_cols: int) -> np.ndarray:
     if len(nonempty):
         counts[nonempty] = np.add.reduceat(alive[seg.rows], indptr[nonempty], dtype=np.int64)
     return counts
+
+
+def warm_up(wait: bool = False) -> bool:
+    """Load the compiled top-k in a background thread; True once searches use it.
+
+    Call it at serve start: importing numba (~0.4 s) and compiling (a few seconds the first time,
+    then read from numba's on-disk cache) happen off the request path, and searches take the
+    numpy path until the kernel is ready. False, and nothing started, when numba is not installed.
+    """
+    global _warming
+    if not _WANT_WEIGHTS:
+        return False
+    with _warm_lock:
+        if _warming is None:
+            _warming = threading.Thread(target=_load_kernel, name="bm25-warm-up", daemon=True)
+            _warming.start()
+    if wait:
+        _warming.join()
+    return _kernel is not None
+
+
+def _load_kernel() -> None:
+    """Import bm25_kernel and compile top_k for both index dtypes (or load it from the cache)."""
+    global _kernel
+    from . import bm25_kernel
+
+    for dtype in _DTYPES.values():
+        index = BM25Index([["a", "b"], ["b"]], dtype=dtype)
+        s = index._weigh(index._s)
+        index._compiled(bm25_kernel, s, [1, 0], 1, None)
+        index._compiled(bm25_kernel, s, [1], 2, np.ones(2, bool))
+        index._compiled(bm25_kernel, s, [1], 2, np.ones(2, bool)[::-1])
+    _kernel = bm25_kernel
 
 
 def _lookup(pieces: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray) -> np.ndarray:

@@ -16,12 +16,27 @@ POINT_START = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}(?:是|�
 
 
 def chunk_sections(sections: Iterable[Section]) -> list[Chunk]:
-    """Cut every section into passages of at most HARD_LIMIT characters, never losing text."""
-    return [
-        Chunk(section=number, path=section.path, kind=section.kind, text=passage)
-        for number, section in enumerate(sections)
-        for passage in split_passages(section.text)
-    ]
+    """Cut every section into passages of at most HARD_LIMIT characters, never losing text.
+
+    Each passage keeps the page its first line is on (for "第3页" in citations) and the
+    section's year.
+    """
+    chunks = []
+    for number, section in enumerate(sections):
+        start = 0
+        for passage in split_passages(section.text):
+            found = section.text.find(passage[:40], start)
+            start = found if found >= 0 else start
+            chunks.append(Chunk(section=number, path=section.path, kind=section.kind,
+                                text=passage, page=_page_at(section, start), year=section.year))
+    return chunks
+
+
+def _page_at(section: Section, offset: int) -> int | None:
+    if not section.pages:
+        return None
+    line = section.text.count("\n", 0, offset)
+    return section.pages[min(line, len(section.pages) - 1)] or None
 
 
 def split_passages(text: str) -> list[str]:

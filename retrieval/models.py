@@ -9,11 +9,17 @@ KINDS = ("work", "problem", "plan", "other")
 
 @dataclass(frozen=True)
 class Section:
-    """Smallest section of a report: its heading path and original text."""
+    """Smallest section of a report: its heading path and original text.
+
+    `pages` gives the page of each line of `text` (empty when the format has no pages);
+    `year` is the year the section is about when the report covers two (总结 and 安排).
+    """
 
     path: tuple[str, ...]
     kind: str
     text: str
+    pages: tuple[int, ...] = ()
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,9 @@ class ParsedReport:
     parts: int
     removed_lines: tuple[str, ...] = ()
     path_only_headings: tuple[str, ...] = ()
+    ocr_pages: int = 0
+    table_lines: int = 0
+    body_lines: int = 0
 
     @property
     def structured(self) -> bool:
@@ -43,6 +52,8 @@ class Chunk:
     kind: str
     text: str
     tokens: tuple[str, ...] = field(default=(), repr=False)
+    page: int | None = None
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,8 +71,22 @@ class Hit:
     matched_terms: tuple[str, ...] = ()
     also_in: tuple[str, ...] = ()
     confident: bool = True
+    page: int | None = None
 
     @property
     def citation(self) -> str:
-        """Document title › section path, as shown under a passage."""
-        return " › ".join((self.doc_title, *self.section_path))
+        """Document title › section path (· 第3页 for a paged file), as shown under a passage."""
+        cited = " › ".join((self.doc_title, *self.section_path))
+        return f"{cited} · 第{self.page}页" if self.page else cited
+
+
+@dataclass(frozen=True)
+class IngestWarning:
+    """Something a person should check after an ingest: `code` is flat, tables or ocr.
+
+    `count` of `total`: table rows of body lines, or OCRed pages of all pages.
+    """
+
+    code: str
+    count: int = 0
+    total: int = 0

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from .boilerplate import BoilerplateFilter
 from .chunker import chunk_sections
 from .formats import SourceText, read_source
-from .models import Chunk, ParsedReport
+from .models import Chunk, IngestWarning, ParsedReport
 from .parser import parse_report
 from .tokenizer import harvest_phrases, tokenize
 
@@ -22,6 +22,7 @@ class AnalysedReport:
     report: ParsedReport
     chunks: tuple[Chunk, ...]
     phrases: frozenset[str]
+    warnings: tuple[IngestWarning, ...] = ()
 
 
 def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter) -> AnalysedReport:
@@ -29,10 +30,27 @@ def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter
     report = parse_report(source, name, boilerplate)
     phrases = frozenset(harvest_phrases("\n".join(s.text for s in report.sections)))
     chunks = tuple(
-        Chunk(c.section, c.path, c.kind, c.text, passage_tokens(c.path, c.text, phrases))
+        replace(c, tokens=passage_tokens(c.path, c.text, phrases))
         for c in chunk_sections(report.sections)
     )
-    return AnalysedReport(report, chunks, phrases)
+    return AnalysedReport(report, chunks, phrases, self_check(report, source))
+
+
+# A file whose body is more than this share of table rows is "mostly tables".
+TABLE_SHARE = 0.5
+
+
+def self_check(report: ParsedReport, source: SourceText) -> tuple[IngestWarning, ...]:
+    """Warnings for a person to check: no heading structure, mostly tables, text from OCR."""
+    warnings = []
+    if not report.structured:
+        warnings.append(IngestWarning("flat"))
+    if report.body_lines and report.table_lines > TABLE_SHARE * report.body_lines:
+        warnings.append(IngestWarning("tables", report.table_lines, report.body_lines))
+    if report.ocr_pages:
+        total = max(source.pages, default=report.ocr_pages)
+        warnings.append(IngestWarning("ocr", report.ocr_pages, total))
+    return tuple(warnings)
 
 
 def analyse_file(path: Path, max_bytes: int, boilerplate: BoilerplateFilter) -> AnalysedReport:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import jieba
 
@@ -71,6 +71,7 @@ class Candidate:
     kind: str
     text: str
     tokens: frozenset[str]
+    page: int | None = None
 
     @cached_property
     def compact(self) -> str:
@@ -117,7 +118,7 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
                 shown[twin] = candidate  # same report: the fuller passage holds the answer
                 hits[twin] = replace(hits[twin], chunk_id=candidate.chunk_id,
                                      section_path=candidate.section_path, kind=candidate.kind,
-                                     text=candidate.text,
+                                     text=candidate.text, page=candidate.page,
                                      matched_terms=matched_terms(analysis, candidate))
             continue
         if len(hits) == k:
@@ -136,6 +137,7 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
                 matched_terms=matched_terms(analysis, candidate),
                 confident=(confident_question and coverage >= CONFIDENT_COVERAGE
                            and cues.supplies(candidate)),
+                page=candidate.page,
             )
         )
     return hits
@@ -269,8 +271,13 @@ def _body_length(candidate: Candidate) -> int:
     """Characters of the passage beyond the headings it repeats."""
     text = candidate.compact
     for heading in candidate.section_path:
-        text = text.replace(squeeze(normalize(heading)), "", 1)
+        text = text.replace(_compact(heading), "", 1)
     return len(text)
+
+
+@lru_cache(maxsize=8192)
+def _compact(heading: str) -> str:
+    return squeeze(normalize(heading))
 
 
 def _definition_pattern(words: Sequence[QueryWord]) -> re.Pattern | None:

@@ -41,7 +41,8 @@ from .tokenizer import (
 EXPANSION_CREDIT = 0.5  # a synonym or a longer report word standing in for a question word
 BIGRAM_CREDIT = 0.6  # a word the reports hold only as scattered bigrams, never whole
 MAX_PREFIX_EXPANSIONS = 3
-FUSION_DEPTH = 60  # rows fetched from each field before fusing
+FUSION_DEPTH = 20  # rows fetched from each field before fusing (at least)
+CANDIDATE_FACTOR = 4  # fused rows judged per passage shown
 WORD_FIELD_WEIGHT = 0.5
 MAX_PHRASE = 24
 CUE_WEIGHT = 6.0  # 明年, 打算, 不足 point at a section (ranking boosts it), not a topic
@@ -181,7 +182,7 @@ class Searcher:
         total = sum(w.weight for w in words)
         coverage = sum(w.weight * w.presence for w in words) / total if total else 0.0
         return QueryAnalysis(question, tuple(dict.fromkeys(tokens + list(numbers))),
-                             tuple(words), coverage, tuple(char_tokens), numbers)
+                             tuple(words), coverage, tuple(dict.fromkeys(char_tokens)), numbers)
 
     def _judge(self, word: str) -> QueryWord:
         """A question word with the credit the reports give it and its stand-ins."""
@@ -280,7 +281,7 @@ class Searcher:
             return []
         rows = self.rows
         mask = _mask(rows, self.index.n_docs, doc_id, kind, year)
-        depth = max(FUSION_DEPTH, k)
+        depth = max(FUSION_DEPTH, k * CANDIDATE_FACTOR)
         fused: dict[int, float] = {}
         for index, query, weight in ((self.index, analysis.tokens, WORD_FIELD_WEIGHT),
                                      (self.bigram_index, analysis.bigrams,
@@ -290,7 +291,8 @@ class Searcher:
             for row, score in found:  # matched by a shared token, even where BM25 gives
                 # 0 or less (a term in half the rows or more; a corpus of one passage)
                 fused[row] = fused.get(row, 0.0) + (weight * score / best if best > 0 else 0.0)
-        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:depth]
+        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        ranked = ranked[:k * CANDIDATE_FACTOR]
         return [(int(rows.chunk_ids[row]), score) for row, score in ranked]
 
 

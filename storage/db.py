@@ -64,6 +64,7 @@ class ChunkRecord:
     kind: str
     text: str
     tokens: tuple[str, ...]
+    page: int | None = None
 
 
 def now() -> str:
@@ -322,6 +323,7 @@ class ReportStore:
                     "id": first_chunk + position, "doc_id": doc_id, "position": position,
                     "section": chunk.section, "path": json.dumps(chunk.path, ensure_ascii=False),
                     "kind": chunk.kind, "text": chunk.text, "tokens": " ".join(chunk.tokens),
+                    "page": chunk.page, "year": chunk.year,
                 }
                 for position, chunk in enumerate(chunks)
             )
@@ -420,7 +422,7 @@ class ReportStore:
         """(chunk id, doc id, kind, year, tokens, headings and text) of every chunk (or one
         document's), by id."""
         where, params = ("where c.doc_id = ?", [doc_id]) if doc_id is not None else ("", [])
-        sql = f"""select c.id, c.doc_id, c.kind, d.year, c.tokens, c.path, c.text
+        sql = f"""select c.id, c.doc_id, c.kind, coalesce(c.year, d.year), c.tokens, c.path, c.text
                   from chunks c join documents d on d.id = c.doc_id {where} order by c.id"""
         for chunk_id, doc, kind, year, tokens, path, text in self.db.execute(sql, params):
             yield (chunk_id, doc, kind, year, tokens.split(),
@@ -445,13 +447,13 @@ class ReportStore:
 
     def _chunk_records(self, where: str, params: list) -> list[ChunkRecord]:
         sql = f"""select c.id, c.doc_id, d.title, c.position, c.section, c.path, c.kind, c.text,
-                         c.tokens
+                         c.tokens, c.page
                   from chunks c join documents d on d.id = c.doc_id
                   where {where} order by c.doc_id, c.position"""
         return [
             ChunkRecord(chunk_id, doc_id, title, position, section, tuple(json.loads(path)),
-                        kind, text, tuple(tokens.split()))
-            for chunk_id, doc_id, title, position, section, path, kind, text, tokens
+                        kind, text, tuple(tokens.split()), page)
+            for chunk_id, doc_id, title, position, section, path, kind, text, tokens, page
             in self.db.execute(sql, params)
         ]
 

@@ -135,10 +135,16 @@ def m0005_tiers_and_synonyms(db: Database) -> None:
         pk=("word", "synonym"), not_null={"added_at"},
     )
     db["meta"].insert({"key": "synonyms_version", "value": "0"})
+@migrations(name="0006_chunk_page_year")
+def m0006_chunk_page_year(db: Database) -> None:
+    """A passage's page (PDF, for "第3页" citations) and its own year (a 2021 plan section
+    of a "2020年总结和2021年安排" report); a null year falls back to the document's."""
+    db["chunks"].add_column("page", int)
+    db["chunks"].add_column("year", int)
 
 
-@migrations(name="0006_inbox_entries")
-def m0006_inbox_entries(db: Database) -> None:
+@migrations(name="0007_inbox_entries")
+def m0007_inbox_entries(db: Database) -> None:
     """Key the inbox by its own never-reused id, not by Telegram's update_id.
 
     Update ids start over (a new bot token on an old database, a reset Bot API server,

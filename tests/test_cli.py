@@ -90,7 +90,7 @@ def test_failed_file_sets_exit_status_but_keeps_good_ones(run, tmp_path, seeds):
     bad = tmp_path / "notes.pdf"
     bad.write_bytes(b"%PDF-1.4")
     result = run("ingest", str(bad), str(seeds / "002_3d94340f791ca2d0.txt"), expect=1)
-    assert "failed: notes.pdf: unsupported file type" in result.output
+    assert "failed: notes.pdf: not a readable PDF" in result.output
     assert "added: 002_3d94340f791ca2d0.txt" in result.output
 
 

@@ -291,7 +291,7 @@ def test_upload_target_is_inside_the_upload_folder(reports):
     target = conv.upload_target(event)
     assert target is not None and target.parent.parent.parent == conv.upload_dir
     assert target.name == "x.txt" and target.parent.parent.name == ".incoming"
-    assert conv.upload_target(Event(ADMIN, ADMIN, document=Upload("x.pdf", 100))) is None
+    assert conv.upload_target(Event(ADMIN, ADMIN, document=Upload("x.pptx", 100))) is None
     assert conv.upload_target(Event(ADMIN, ADMIN, document=Upload("x.txt", 21 * 2**20))) is None
     assert conv.upload_target(Event(ALICE, ALICE, document=Upload("x.txt", 100))) is None
 

@@ -136,9 +136,9 @@ def test_good_files_kept_when_others_fail(service, tmp_path):
     folder.mkdir()
     (folder / "good.txt").write_text(REPORT, encoding="utf-8")
     (folder / "bad.txt").write_bytes(b"\x00\x01\x02" * 100)
-    (folder / "notes.pdf").write_bytes(b"%PDF")
+    (folder / "notes.pptx").write_bytes(b"%PDF")
     results = {r.path.rsplit("/", 1)[-1]: r.status for r in service.ingest([folder])}
-    assert results == {"bad.txt": "failed", "good.txt": "added", "notes.pdf": "skipped"}
+    assert results == {"bad.txt": "failed", "good.txt": "added", "notes.pptx": "skipped"}
 
 
 def test_seed_boilerplate_never_reaches_the_database(seeded, db_path):

@@ -59,11 +59,15 @@ def test_quoted_terms_and_titles_become_phrases():
 
 
 def imports(package: str) -> set[str]:
+    """Modules imported by a package; relative imports that stay inside it are resolved
+    (retrieval/formats' "..errors" is retrieval.errors), those leaving it keep their dots."""
     found = set()
     for path in (ROOT / package).rglob("*.py"):
+        depth = len(path.relative_to(ROOT / package).parts) - 1  # subpackages below package
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.ImportFrom):
-                found.add(("." * node.level) + (node.module or ""))
+                level = node.level - depth if node.level > 1 else node.level
+                found.add(("." * level) + (node.module or ""))
             elif isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
     return found

@@ -64,13 +64,13 @@ def test_path_traversal_names_stay_in_the_upload_folder(tg, tmp_path):
 
 def test_bad_uploads_are_refused_politely(tg):
     refused = {
-        "scan.pdf": "不支持这种文件",
+        "slides.pptx": "不支持这种文件",
         "empty.txt": "导入失败",
     }
     for name, reason in refused.items():
         calls = upload(tg, name, b"" if name == "empty.txt" else b"%PDF-1.4")
         assert reason in calls[-1].params["text"]
-    assert methods(upload(tg, "scan.pdf", b"%PDF")) == ["sendMessage"]  # never downloaded
+    assert methods(upload(tg, "slides.pptx", b"%PDF")) == ["sendMessage"]  # never downloaded
     assert len(tg.service.documents()) == 5
 
 

@@ -49,7 +49,7 @@ def test_an_older_database_keeps_its_inbox_and_log_links(tmp_path):
 
     path = tmp_path / "old.db"
     old = Database(path)
-    migrations.apply(old, stop_before="0006_inbox_entries")
+    migrations.apply(old, stop_before="0007_inbox_entries")
     old["inbox"].insert_all([
         {"update_id": 7, "payload": '{"update_id": 7}', "received_at": "2026-01-01T00:00:00+00:00",
          "done_at": "2026-01-01T00:00:01+00:00"},

@@ -1,8 +1,7 @@
-"""Read .txt, .md and .docx files into lines of text, detecting the encoding.
+"""Plain text and Markdown: detect the encoding, drop markup and invisible characters.
 
-Files come from anywhere, chat uploads included, so each limit is checked before the work
-it protects (the size before reading, a .docx's unpacked size before unzipping), and no
-pattern here can backtrack across a long line.
+No pattern here can backtrack across a long line: files come from anywhere, chat uploads
+included.
 """
 
 from __future__ import annotations
@@ -10,21 +9,10 @@ from __future__ import annotations
 import codecs
 import html
 import re
-import stat
-import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 
-from .errors import DocumentError
+from ..errors import DocumentError
+from .base import SourceText
 
-TEXT_SUFFIXES = {".txt", ".text"}
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
-DOCX_SUFFIXES = {".docx"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | DOCX_SUFFIXES
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# A .docx may unpack to this many times max_bytes: Word's XML deflates about 5-10 times,
-# a zip bomb about 1000 times. Raising [ingest] max_file_bytes raises this cap with it.
-DOCX_UNPACK_RATIO = 10
 # Share of a text file's bytes that may be undecodable and still be read (as U+FFFD).
 BAD_BYTE_SHARE = 0.001
 
@@ -36,7 +24,7 @@ _BOMS = (
 )
 # Invisible characters that break matching or flip how a cited passage is displayed:
 # control characters, zero-width space, BOMs inside the text, bidi embeddings/overrides.
-_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
+INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
 # HTML that must vanish with its content: comments, scripts, styles, <!DOCTYPE>, <?xml?>.
 _HTML_HIDDEN = re.compile(
     r"<!--.*?(?:-->|\Z)|<(script|style)\b[^<>]*>.*?(?:</\1\s*>|\Z)|<[!?][^<>]*>",
@@ -65,67 +53,6 @@ _MD_HEADING = re.compile(r"(#{1,6})\s+(.*)")
 _MD_DECORATION = re.compile(r"(\*\*|__|~~|`+)")
 _MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|>+)\s+")
-_DOCX_HEADING = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class SourceText:
-    """Lines of a file; `levels` maps a line index to a heading level the format declared."""
-
-    lines: tuple[str, ...]
-    format: str
-    levels: dict[int, int]
-
-
-def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
-    """Read a supported file, raising DocumentError with a one-line reason.
-
-    A .docx may unpack to DOCX_UNPACK_RATIO × max_bytes.
-    """
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        supported = " ".join(sorted(SUPPORTED_SUFFIXES))
-        raise DocumentError(f"{path.name}: unsupported file type '{suffix}' (supported: {supported})")
-    size = _regular_file_size(path)
-    if size > max_bytes:
-        raise DocumentError(f"{path.name}: file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-    if size == 0:
-        raise DocumentError(f"{path.name}: file is empty")
-    if suffix in DOCX_SUFFIXES:
-        source = _read_docx(path, max_bytes * DOCX_UNPACK_RATIO)
-    else:
-        text = decode_bytes(_read_bytes(path, max_bytes), path.name)
-        if suffix in MARKDOWN_SUFFIXES:
-            source = _markdown_lines(text)
-        else:
-            source = SourceText(tuple(_plain_lines(text)), "txt", {})
-    if not any(line.strip() for line in source.lines):
-        hint = " (only images?)" if source.format == "docx" else ""
-        raise DocumentError(f"{path.name}: file has no text{hint}")
-    return source
-
-
-def _regular_file_size(path: Path) -> int:
-    """Size of a regular file; a FIFO or device is refused before it is opened (it could block)."""
-    try:
-        info = path.stat()
-    except OSError as error:
-        raise DocumentError(f"{path.name}: cannot read ({error.strerror})") from error
-    if not stat.S_ISREG(info.st_mode):
-        raise DocumentError(f"{path.name}: not a regular file")
-    return info.st_size
-
-
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, never more than max_bytes even if it grew after it was measured."""
-    try:
-        with path.open("rb") as file:
-            data = file.read(max_bytes + 1)
-    except OSError as error:
-        raise DocumentError(f"{path.name}: cannot read ({error.strerror})") from error
-    if len(data) > max_bytes:
-        raise DocumentError(f"{path.name}: file is over the {max_bytes:,}-byte limit")
-    return data
 
 
 def decode_bytes(data: bytes, name: str) -> str:
@@ -252,14 +179,14 @@ def _is_garbage(ch: str) -> bool:
     return code < 32 or 0x7F <= code < 0xA0 or 0xE000 <= code <= 0xF8FF
 
 
-def _plain_lines(text: str) -> list[str]:
+def plain_lines(text: str) -> list[str]:
     """Split into lines without HTML markup or invisible characters, so neither is indexed.
 
     Entities are decoded after the tags are gone, and what they spell is stripped again:
     escaped HTML ("&lt;p&gt;") is markup too, while "a &lt; b" stays "a < b".
     """
     text = _strip_html(_unescape(_strip_html(text)))
-    return [line.rstrip() for line in _INVISIBLE.sub("", text).splitlines()]
+    return [line.rstrip() for line in INVISIBLE.sub("", text).splitlines()]
 
 
 def _strip_html(text: str) -> str:
@@ -276,11 +203,11 @@ def _unescape(text: str) -> str:
     return _ENTITY.sub(lambda match: html.unescape(match.group()), text)
 
 
-def _markdown_lines(text: str) -> SourceText:
+def markdown_lines(text: str) -> SourceText:
     lines: list[str] = []
     levels: dict[int, int] = {}
     in_fence = False
-    for raw in _plain_lines(text):
+    for raw in plain_lines(text):
         if raw.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
             continue
@@ -291,7 +218,7 @@ def _markdown_lines(text: str) -> SourceText:
         if heading:
             levels[len(lines)] = len(heading.group(1))
         lines.append(line)
-    return SourceText(tuple(lines), "md", _title_and_levels(levels))
+    return SourceText(tuple(lines), "md", title_and_levels(levels))
 
 
 def _heading_text(text: str) -> str:
@@ -303,7 +230,7 @@ def _heading_text(text: str) -> str:
     return text
 
 
-def _title_and_levels(levels: dict[int, int]) -> dict[int, int]:
+def title_and_levels(levels: dict[int, int]) -> dict[int, int]:
     """A lone top-level heading that comes first is the title (0); the rest renumber from 1."""
     if not levels:
         return {}
@@ -311,79 +238,11 @@ def _title_and_levels(levels: dict[int, int]) -> dict[int, int]:
     top = min(levels.values())
     if levels[first] == top and list(levels.values()).count(top) == 1:
         rest = {i: level for i, level in levels.items() if i != first}
-        return {first: 0, **_relative_levels(rest)}
-    return _relative_levels(levels)
+        return {first: 0, **relative_levels(rest)}
+    return relative_levels(levels)
 
 
-def _relative_levels(levels: dict[int, int]) -> dict[int, int]:
+def relative_levels(levels: dict[int, int]) -> dict[int, int]:
     """Renumber heading levels from 1 so '## part' under a '# title' counts as a part."""
     used = sorted(set(levels.values()))
     return {index: used.index(level) + 1 for index, level in levels.items()}
-
-
-def _read_docx(path: Path, max_unpacked: int) -> SourceText:
-    """Paragraphs and heading styles of a .docx, its unpacked size checked before unzipping."""
-    import docx  # deferred: python-docx pulls in lxml, slow to import for text-only use
-    from lxml.etree import XMLSyntaxError
-
-    try:
-        _check_unpacked_size(path, max_unpacked)
-        return _docx_source(docx.Document(str(path)))
-    except DocumentError:
-        raise
-    except zipfile.BadZipFile as error:
-        raise _unreadable(path, "damaged, or not a zip archive") from error
-    except XMLSyntaxError as error:
-        raise _unreadable(path, "damaged XML inside") from error
-    except (KeyError, ValueError) as error:  # python-docx finds no Word parts in the zip
-        raise _unreadable(path, "a zip archive, but not a Word document") from error
-    except Exception as error:  # python-docx and zlib raise many types for damaged files
-        raise _unreadable(path, type(error).__name__) from error
-
-
-def _unreadable(path: Path, reason: str) -> DocumentError:
-    return DocumentError(f"{path.name}: not a readable .docx ({reason})")
-
-
-def _check_unpacked_size(path: Path, max_unpacked: int) -> None:
-    """Refuse a zip bomb from its directory alone.
-
-    zipfile never yields more than an entry's declared size (an entry that lies fails its
-    CRC check), so the declared sizes bound what python-docx can unpack.
-    """
-    with zipfile.ZipFile(path) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > max_unpacked:
-        raise DocumentError(f"{path.name}: unpacks to {unpacked:,} bytes, over the "
-                            f"{max_unpacked:,}-byte limit (zip bomb?)")
-
-
-def _docx_source(document) -> SourceText:
-    lines: list[str] = []
-    levels: dict[int, int] = {}
-    for paragraph in _docx_paragraphs(document):
-        style = paragraph.style.name if paragraph.style is not None else ""
-        match = _DOCX_HEADING.match(style or "")
-        if style == "Title":
-            levels[len(lines)] = 0
-        elif match:
-            levels[len(lines)] = int(match.group(1))
-        lines.extend(_INVISIBLE.sub("", paragraph.text).splitlines() or [""])
-    headings = {i: level for i, level in levels.items() if level > 0}
-    titles = {i: 0 for i, level in levels.items() if level == 0}
-    levels = {**titles, **_relative_levels(headings)} if titles else _title_and_levels(headings)
-    return SourceText(tuple(lines), "docx", levels)
-
-
-def _docx_paragraphs(document):
-    """Body paragraphs and table cell paragraphs, in document order."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    for block in document.iter_inner_content():
-        if isinstance(block, Paragraph):
-            yield block
-        elif isinstance(block, Table):
-            for row in block.rows:
-                for cell in row.cells:
-                    yield from cell.paragraphs

@@ -1,0 +1,134 @@
+"""The compiled top-k (numba) against the numpy path and rank-bm25: same rows, same scores."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+from test_bm25 import matched, queries, zipf_corpus
+
+from reportbot.retrieval import bm25
+from reportbot.retrieval.bm25 import BM25Index
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """The compiled module, loaded once; each test switches it on through `compiled`."""
+    assert bm25.warm_up(wait=True)
+    module = bm25._kernel
+    bm25._kernel = None  # other test files keep the numpy path unless they ask
+    return module
+
+
+@pytest.fixture
+def compiled(kernel, monkeypatch):
+    monkeypatch.setattr(bm25, "_kernel", kernel)
+    monkeypatch.setattr(bm25, "BACKGROUND_WEIGHTS", False)  # weigh in the updating thread
+    return kernel
+
+
+def numpy_top_k(index: BM25Index, query, k, mask=None):
+    kernel, bm25._kernel = bm25._kernel, None
+    try:
+        return index.top_k(query, k, mask)
+    finally:
+        bm25._kernel = kernel
+
+
+def exact_top(scores: np.ndarray, allowed: np.ndarray, k: int) -> list[tuple[int, float]]:
+    rows = np.flatnonzero(allowed)
+    order = np.lexsort((rows, -scores[rows]))[:k]
+    return [(int(rows[i]), float(scores[rows[i]])) for i in order]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_float64_top_k_is_rank_bm25_bit_for_bit(compiled, seed):
+    rng = np.random.default_rng(20 + seed)
+    corpus = zipf_corpus(rng, int(rng.integers(50, 400)), int(rng.integers(20, 300)))
+    index = BM25Index(corpus, dtype=np.float64)
+    reference = BM25Okapi(corpus)
+    answered = 0
+    for query in queries(rng, 300, 30):
+        expected = reference.get_scores(query)
+        for k in (1, 5, 30):
+            assert index.top_k(query, k) == exact_top(expected, matched(corpus, query), k)
+        cols = index._query_cols(index._s, query)
+        answered += bool(cols) and index._compiled(compiled, index._s, cols, 5, None) is not None
+    assert answered > 10  # by the compiled path (terms in half or more of the rows fall back)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shift", [2, 5, 15])
+def test_compiled_equals_numpy_after_updates_with_masks(compiled, monkeypatch, dtype, shift):
+    """Blocks of 4 to 32k rows (both ways of reading rows back), main and delta segments,
+    tombstones, masks, repeated tokens; also against the numpy MaxScore path."""
+    monkeypatch.setattr(bm25, "SHIFT", shift)
+    monkeypatch.setattr(bm25, "MERGE_MIN", 1 << 20)  # keep a delta segment
+    rng = np.random.default_rng(shift)
+    corpus = [row for row in zipf_corpus(rng, 1200, 300) if "一半" not in row]  # idf > 0
+    index = BM25Index(corpus, dtype=dtype)
+    index.add(zipf_corpus(rng, 150, 320))
+    index.delete(range(0, index.n_docs, 13))
+    assert len(index._s.delta.rows) and index._s.weights is not None
+    for batch in (1 << 14, 8):
+        monkeypatch.setattr(bm25, "BATCH", batch)
+        for query in queries(rng, 320, 40):
+            query = [t for t in query if t != "一半"]
+            k = int(rng.integers(1, 40))
+            mask = rng.random(index.n_docs) < 0.4 if rng.random() < 0.3 else None
+            assert index.top_k(query, k, mask) == numpy_top_k(index, query, k, mask)
+
+
+def test_zero_or_negative_idf_takes_the_numpy_path(compiled):
+    """A term in exactly half the rows scores 0 and still counts as matched."""
+    corpus = [["一半", "a"], ["一半"], ["b"], ["c"]]
+    index = BM25Index(corpus, dtype=np.float64)
+    assert index.top_k(["一半"], 5) == [(0, 0.0), (1, 0.0)]
+    assert index.top_k(["一半", "b"], 5) == numpy_top_k(index, ["一半", "b"], 5)
+
+
+def test_updates_are_weighed_in_the_background(kernel, monkeypatch):
+    monkeypatch.setattr(bm25, "_kernel", kernel)
+    rng = np.random.default_rng(7)
+    index = BM25Index(zipf_corpus(rng, 300, 100))
+    index.add(zipf_corpus(rng, 40, 100))
+    for thread in threading.enumerate():
+        if thread.name == "bm25-weights":
+            thread.join()
+    assert index._s.weights is not None
+    assert len(index._s.weights[1]) == len(index._s.delta.rows)
+    for query in queries(rng, 100, 20):
+        assert index.top_k(query, 10) == numpy_top_k(index, query, 10)
+
+
+def test_sidecar_carries_weights_and_old_files_still_load(compiled, tmp_path, monkeypatch):
+    rng = np.random.default_rng(9)
+    index = BM25Index(zipf_corpus(rng, 200, 80))
+    index.delete([1, 2])
+    path = tmp_path / "index.bm25.npz"
+    index.save(path, generation="g")
+    loaded = BM25Index.load(path, expected_generation="g")
+    fresh = loaded._weigh(loaded._s._replace(weights=None))
+    assert np.array_equal(loaded._s.weights[0], fresh.weights[0])
+    monkeypatch.setattr(bm25, "_WANT_WEIGHTS", False)  # as written without numba: no weights
+    index.save(path, generation="g")
+    monkeypatch.undo()
+    monkeypatch.setattr(bm25, "_kernel", compiled)
+    old = BM25Index.load(path, expected_generation="g")
+    assert old._s.weights is not None
+    for query in queries(rng, 80, 20):
+        assert old.top_k(query, 10) == loaded.top_k(query, 10) == index.top_k(query, 10)
+
+
+def test_without_numba_no_weights_are_kept(monkeypatch):
+    monkeypatch.setattr(bm25, "_WANT_WEIGHTS", False)
+    monkeypatch.setattr(bm25, "_kernel", None)
+    assert not bm25.warm_up()
+    index = BM25Index([["a", "b"], ["b"], ["c"]])
+    index.add([["a"]])
+    assert index._s.weights is None
+    assert [row for row, _ in index.top_k(["a"], 5)] == [0, 3]
