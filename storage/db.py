@@ -568,21 +568,20 @@ class ReportStore:
             for update_id, payload in updates:
                 digest = payload_digest(payload)
                 row = self.db.execute(
-                    "select id, done_at from inbox where bot_id in (?, 0) and update_id = ? "
-                    "and digest = ? order by id desc limit 1", [bot_id, update_id, digest]
-                ).fetchone()
-                if row is None:
-                    cursor = self.db.execute(
-                        "insert into inbox (bot_id, update_id, digest, payload, received_at) "
-                        "values (?, ?, ?, ?, ?)", [bot_id, update_id, digest, payload, self.now()])
-                    row = (cursor.lastrowid, None)
+                    "insert into inbox (bot_id, update_id, digest, payload, received_at) "
+                    "values (?, ?, ?, ?, ?) on conflict do nothing returning id, done_at",
+                    [bot_id, update_id, digest, payload, self.now()]).fetchone() or \
+                    self.db.execute("select id, done_at from inbox where bot_id = ? and "
+                                    "update_id = ? and digest = ?",
+                                    [bot_id, update_id, digest]).fetchone()
                 entries.append(InboxEntry(row[0], update_id, row[1] is not None))
         return entries
 
     def inbox_done(self, entry_id: int) -> None:
-        with self.writing():
-            self.db.execute("update inbox set done_at = ? where id = ? and done_at is null",
-                            [self.now(), entry_id])
+        if self.read_only:
+            raise ReadOnlyError(f"{self.path}: database is read-only")
+        self.db.execute("update inbox set done_at = ? where id = ? and done_at is null",
+                        [self.now(), entry_id])  # one statement: its own transaction
 
     def inbox_pending(self, bot_id: int, max_attempts: int = 3) -> list[tuple[int, str]]:
         """Entries fetched but not finished (a crash came in between), oldest first.
@@ -591,12 +590,14 @@ class ReportStore:
         without finishing (an update that crashes the bot) is given up and marked done.
         """
         with self.writing():
+            # entries stored before the bot id was recorded (0) belong to whoever serves now
+            self.db.execute("update or ignore inbox set bot_id = ? where bot_id = 0", [bot_id])
             self.db.execute("update inbox set attempts = attempts + 1 where done_at is null "
-                            "and bot_id in (?, 0)", [bot_id])
+                            "and bot_id = ?", [bot_id])
             self.db.execute("update inbox set done_at = ? where done_at is null and "
-                            "bot_id in (?, 0) and attempts > ?", [self.now(), bot_id, max_attempts])
+                            "bot_id = ? and attempts > ?", [self.now(), bot_id, max_attempts])
             return [tuple(r) for r in self.db.execute(
-                "select id, payload from inbox where done_at is null and bot_id in (?, 0) "
+                "select id, payload from inbox where done_at is null and bot_id = ? "
                 "order by id", [bot_id])]
 
     def inbox_prune(self, keep_days: float = 7) -> int:
