@@ -154,6 +154,8 @@ def m0007_inbox_entries(db: Database) -> None:
     """
     from .db import payload_digest
 
+    if "event_id" in db["query_log"].columns_dict:  # applied under an earlier number
+        return
     db.execute("""create table inbox_entries (
         id integer primary key autoincrement, bot_id integer not null, update_id integer not null,
         digest text not null, payload text not null, received_at text not null, done_at text,
