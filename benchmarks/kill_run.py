@@ -49,12 +49,15 @@ def main() -> int:
     parser.add_argument("--max-delay", type=float, default=1.5,
                         help="kill after 0…this many seconds")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--keep", type=Path, help="keep the database and config in this folder")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     users = [FIRST_USER + n for n in range(args.users)]
     asked: Counter = Counter()
     kills_mid_batch = 0
-    with tempfile.TemporaryDirectory() as folder, FakeBotAPI() as fake:
+    with tempfile.TemporaryDirectory() as temporary, FakeBotAPI() as fake:
+        folder = args.keep or temporary
+        Path(folder).mkdir(parents=True, exist_ok=True)
         db = seeded_db(Path(folder) / "kill.db")
         config = serve_config(Path(folder) / "config.toml", fake, db, poll_timeout="1.0",
                               allowed_users=str(users), rate_limit_per_minute="0",
@@ -73,9 +76,11 @@ def main() -> int:
             process.send_signal(signal.SIGKILL)
             process.communicate(timeout=30)
             kills_mid_batch += before_kill < sum(asked.values())
+            polls = len(fake.calls("getUpdates"))
             process = start_serve(config, fake)
             want = Counter(user for user, _ in asked.elements())
-            try:
+            try:  # polling again (so it is up and stops cleanly) and every question answered
+                fake.wait_for(lambda n=polls: len(fake.calls("getUpdates")) > n, STARTUP_S)
                 fake.wait_for(lambda want=want: all(answered(fake)[u] >= n
                                                     for u, n in want.items()), STARTUP_S)
             finally:
