@@ -64,9 +64,9 @@ def main() -> int:
                               max_messages_per_second="0")
         started = time.monotonic()
         for trial in range(args.trials):
+            starts = len(fake.calls("setMyCommands"))
             process = start_serve(config, fake)
-            calls = len(fake.calls("getUpdates"))
-            fake.wait_for(lambda n=calls: len(fake.calls("getUpdates")) > n, STARTUP_S)
+            fake.wait_for(lambda n=starts: len(fake.calls("setMyCommands")) > n, STARTUP_S)
             for _ in range(args.questions):
                 user, question = rng.choice(users), rng.choice(QUESTIONS)
                 asked[(user, question)] += 1
@@ -76,11 +76,11 @@ def main() -> int:
             process.send_signal(signal.SIGKILL)
             process.communicate(timeout=30)
             kills_mid_batch += before_kill < sum(asked.values())
-            polls = len(fake.calls("getUpdates"))
+            starts = len(fake.calls("setMyCommands"))
             process = start_serve(config, fake)
             want = Counter(user for user, _ in asked.elements())
-            try:  # polling again (so it is up and stops cleanly) and every question answered
-                fake.wait_for(lambda n=polls: len(fake.calls("getUpdates")) > n, STARTUP_S)
+            try:  # started (so it stops cleanly on SIGTERM) and every question answered
+                fake.wait_for(lambda n=starts: len(fake.calls("setMyCommands")) > n, STARTUP_S)
                 fake.wait_for(lambda want=want: all(answered(fake)[u] >= n
                                                     for u, n in want.items()), STARTUP_S)
             finally:
