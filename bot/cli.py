@@ -75,7 +75,7 @@ def cli(db: str | None, config: str | None) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @with_service
 def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -> None:
-    """Add reports (.txt .md .docx .doc .wps .pdf; folders recursively) to the database.
+    """Add reports (.txt .md .docx .doc .wps .pdf, scans; folders recursively) to the database.
 
     Prints one line per file. Exit status 1 if any file failed.
 

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from ..retrieval.bm25 import warm_up as warm_up_kernel
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
 from ..retrieval.evaluation import Answer, EvalReport, evaluate
@@ -34,7 +36,7 @@ from ..retrieval.ranking import (
     select_passages,
 )
 from ..retrieval.search import QueryAnalysis, Searcher
-from ..retrieval.synonyms import Thesaurus
+from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
@@ -97,7 +99,7 @@ class _Prepared:
     content_hash: str = ""
     keys: frozenset[str] = frozenset()
     error: str | None = None
-    source: SourceText | None = None  # kept when reading it again is costly (OCR, small batches)
+    source: SourceText | None = None  # kept for small batches and OCR: each file is read once
 
 
 def _analyse_job(job: tuple[Path, int, BoilerplateFilter, SourceText | None]
@@ -105,11 +107,10 @@ def _analyse_job(job: tuple[Path, int, BoilerplateFilter, SourceText | None]
     """Worker entry point: an analysed report, or the one-line reason it failed."""
     path, max_bytes, boilerplate, source = job
     try:
-        if source is not None:
-            return analyse_report(source, path.name, boilerplate)
-        return analyse_report(checked_source(path, max_bytes), path.name, boilerplate)
+        source = source or checked_source(path, max_bytes)
     except DocumentError as error:
         return str(error)
+    return _analyse_source_job(source, path.name, boilerplate)
 
 
 def _analyse_source_job(source: SourceText, name: str,
@@ -143,6 +144,17 @@ class ReportService:
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:
         return cls(ReportStore(db_path), **options)
+
+    def warm_up(self) -> None:
+        """Load in the background what the first question would otherwise wait for: the
+        compiled BM25 kernel (when numba is installed), the index and 同义词词林."""
+        warm_up_kernel()
+
+        def load() -> None:
+            self.searcher()
+            cilin_synonyms()
+
+        threading.Thread(target=load, name="warm-up", daemon=True).start()
 
     def close(self) -> None:
         """Save the index beside the database (so the next start is fast) and close it."""
@@ -238,7 +250,7 @@ class ReportService:
         jobs = [(item.path, self.max_file_bytes, boilerplate, item.source) for item in todo]
         workers = workers or os.cpu_count() or 1
         if workers < 2 or len(jobs) < PARALLEL_MIN_FILES:
-            yield from (_analyse_job(job) for job in jobs)
+            yield from map(_analyse_job, jobs)
             return
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,

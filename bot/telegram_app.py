@@ -131,6 +131,7 @@ def build_application(settings: Settings, service: ReportService, token: str,
         raise ConfigError(f"{service.store.path}: database is read-only; the bot must store "
                           "the updates it fetches")
     keep_token_out_of_logs()
+    service.warm_up()
     inbox = Inbox(service.store, bot_id_of(token), clock)
     app = (
         Application.builder()

@@ -55,8 +55,8 @@ PLAN = re.compile(
 )
 # A closing "但也存在…不足" paragraph of a work section is about problems, not work.
 PROBLEM_TAIL = re.compile(
-    r"^(?:但|但是|同时|当然|不过|然而|工作中|当前|目前)[，,]?(?:我们|我局|我们的工作)?(?:也|还|仍|依然)?"
-    r"(?:存在|有)(?:着)?.{0,20}?(?:问题|不足|差距|短板|薄弱)"
+    r"^(?:但|但是|同时|当然|不过|然而|工作中|当前|目前)[，,]?[^。；，,]{0,8}?(?:也|还|仍|依然)?"
+    r"(?:存在|有(?:一些|不少|一定|部分|个别))[^。]{0,20}?(?:问题|不足|差距|短板|薄弱)"
 )
 PLAN_TITLE = re.compile(r"安排|打算|计划|思路|要点|目标")
 
@@ -244,6 +244,9 @@ class _Walk:
         self.current = _OpenSection(CHAPTER_LEVEL, (), [], False)
         self.indices: list[int] = []
         self.open_levels: dict[int, str] = {}
+        # After "但也存在以下不足：", the points below it (一是…) are problems too:
+        # (level of the section it closed, path the problems are cited under).
+        self.tail: tuple[int, tuple[str, ...]] | None = None
 
     def walk(self, body) -> tuple[list[Section], list[str], int]:
         counts = {CHAPTER_LEVEL: 0, 1: 0}
@@ -255,6 +258,8 @@ class _Walk:
                 self.current.has_body = True
                 continue
             self._close(level)
+            if self.tail and level <= self.tail[0]:
+                self.tail = None
             if level in counts and not (level == CHAPTER_LEVEL and ANNEX.match(line)):
                 counts[level] += 1
             self.path = {depth: heading for depth, heading in self.path.items() if depth < level}
@@ -277,11 +282,16 @@ class _Walk:
             return
         kind = self._kind()
         lines = list(zip(self.indices, current.lines, strict=True))
+        if kind == "work" and self.tail:
+            self._add((*self.tail[1], current.path[-1]), "problem", lines)
+            return
         tail = _problem_tail(lines) if kind == "work" else len(lines)
         if tail > 0:
             self._add(current.path, kind, lines[:tail])
         if tail < len(lines):
             self._add(current.path[:1], "problem", lines[tail:])
+            if lines[-1][1].endswith(("：", ":")):
+                self.tail = (current.level, current.path[:1])
 
     def _add(self, path: tuple[str, ...], kind: str, lines) -> None:
         self.sections.append(Section(path, kind, "\n".join(line for _, line in lines),
@@ -312,10 +322,10 @@ class _Walk:
 
 
 def _problem_tail(lines) -> int:
-    """Where a closing "但也存在…不足" paragraph starts (len(lines) when there is none)."""
-    for position in range(len(lines) - 1, 0, -1):
-        if PROBLEM_TAIL.match(lines[position][1]):
-            return position
+    """Where a closing "但也存在…不足" paragraph starts: the last body line (len(lines) when
+    there is none; the heading line never counts)."""
+    if len(lines) > 1 and PROBLEM_TAIL.match(lines[-1][1]):
+        return len(lines) - 1
     return len(lines)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from importlib import resources
@@ -118,7 +119,8 @@ def bigrams(text: str) -> list[str]:
     """
     out: list[str] = []
     for run in WORD_RUN.findall(normalize(text).replace(" ", "")):
-        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        # interned: an index build holds every passage's bigrams at once, mostly repeats
+        out.extend(sys.intern(run[i : i + 2]) for i in range(len(run) - 1))
     return out
 
 

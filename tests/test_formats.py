@@ -180,7 +180,7 @@ def test_ole_file_that_is_not_word(service, db_path, tmp_path, monkeypatch):
 
 def test_scanned_pdf_without_the_ocr_extra(service, db_path, tmp_path, monkeypatch):
     monkeypatch.setattr(ocr, "ocr_available", lambda: False)
-    reason = refused(service, db_path, copy("scan.pdf", tmp_path), "no text layer")
+    reason = refused(service, db_path, copy("scan.pdf", tmp_path), "no usable text layer")
     assert reason.endswith('pip install "reportbot[ocr]"')
 
 
@@ -242,3 +242,65 @@ def test_doc_with_word_list_numbers_and_a_tracked_deletion(service, db_path, tmp
     texts = stored_texts(db_path)
     assert "办理时限压缩一半" in texts and "已被删除" not in texts
     assert "党员先锋岗 | 26个 | 覆盖所有所站" in texts
+
+
+def test_scanned_page_claiming_a_huge_size_is_rendered_small(service, db_path, tmp_path):
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(14000, 14000).close()  # about 5 metres square, no text layer
+    path = tmp_path / "huge.pdf"
+    document.save(str(path))
+    document.close()
+    refused(service, db_path, path, "no text")
+
+
+def test_two_year_report_files_its_plans_under_the_later_year(service, seeds):
+    service.ingest([seeds / "003_c74f7c1147f421d0.txt"])
+    plans = service.search("乡村振兴 第一书记", 5, year=2021).hits
+    assert plans and all(hit.kind == "plan" for hit in plans)
+    assert all(hit.kind != "plan" for hit in service.search("乡村振兴 第一书记", 5, year=2020).hits)
+
+
+def scan_image(tmp_path: Path, suffix: str) -> Path:
+    """The scan fixture's page saved as an image file, as a phone or scanner app would."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(DATA / "scan.pdf"))
+    image = document[0].render(scale=200 / 72, grayscale=True).to_pil()
+    image = image.crop((0, 0, image.width, image.height * 3 // 5))  # title, first paragraph
+    path = tmp_path / f"扫描件{suffix}"
+    image.save(path)
+    document.close()
+    return path
+
+
+def test_scanned_image_is_read_by_ocr(service, tmp_path):
+    if not ocr.ocr_available():
+        pytest.skip('OCR extra not installed: pip install -e ".[ocr]"')
+    [result] = service.ingest([scan_image(tmp_path, ".png")])
+    assert result.status == "added", result.reason
+    assert result.title == TITLE and "ocr" in [w.code for w in result.warnings]
+    hit = service.search("固定资产投资", 1).hits[0]
+    assert "全年完成交通固定资产投资XX亿元" in hit.text  # re-joined across the line break
+
+
+def test_image_without_the_ocr_extra_and_a_broken_image(service, db_path, tmp_path, monkeypatch):
+    monkeypatch.setattr(ocr, "ocr_available", lambda: False)
+    reason = refused(service, db_path, scan_image(tmp_path, ".jpg"), "needs OCR")
+    assert reason.endswith('pip install "reportbot[ocr]"')
+    monkeypatch.setattr(ocr, "ocr_available", lambda: True)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    refused(service, db_path, broken, "not a readable image")
+
+
+def test_pdf_text_layer_without_a_unicode_map_counts_as_a_scan():
+    from reportbot.retrieval.formats.pdf import _Line, _needs_ocr
+
+    def line(text: str) -> _Line:
+        return _Line(0, 0, 100, 10, text)
+
+    assert _needs_ocr([line("第 1 页")])  # only furniture: a scan with a stamped number
+    assert _needs_ocr([line("\ue012\ue0a3\ue011" * 20)])  # glyph ids, not characters
+    assert not _needs_ocr([line("全年开展中心组集中学习12次，围绕交通强国建设开展研讨6次。")])

@@ -1,4 +1,4 @@
-"""Read report files into lines of text: .txt .md .docx .pdf .doc .wps.
+"""Read report files into lines of text: .txt .md .docx .pdf .doc .wps, scanned images.
 
 Files come from anywhere, chat uploads included, so each limit is checked before the work
 it protects (the size before reading, a .docx's unpacked size before unzipping, a PDF's
@@ -30,8 +30,9 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 DOCX_SUFFIXES = {".docx"}
 PDF_SUFFIXES = {".pdf"}
 WORD_BINARY_SUFFIXES = {".doc", ".wps"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 SUPPORTED_SUFFIXES = (TEXT_SUFFIXES | MARKDOWN_SUFFIXES | DOCX_SUFFIXES | PDF_SUFFIXES
-                      | WORD_BINARY_SUFFIXES)
+                      | WORD_BINARY_SUFFIXES | IMAGE_SUFFIXES)
 OFFICE_SUFFIXES = DOCX_SUFFIXES | WORD_BINARY_SUFFIXES
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -67,6 +68,10 @@ def _read(path: Path, suffix: str, max_bytes: int) -> SourceText:
             return markdown_lines(text)
         return SourceText(tuple(plain_lines(text)), "txt", {})
     head = _head(path)
+    if suffix in IMAGE_SUFFIXES:
+        from .ocr import read_image
+
+        return read_image(path)
     if suffix in PDF_SUFFIXES or head.startswith(b"%PDF"):
         from .pdf import read_pdf
 

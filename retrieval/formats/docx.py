@@ -28,6 +28,7 @@ _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 # Elements whose text a reader does not see: deletions, text moved away, the fallback copy
 # of a drawing, field instructions.
 _HIDDEN = (W + "del", W + "moveFrom", MC + "Fallback", W + "instrText", W + "delText")
+_VANISH = f"{W}rPr/{W}vanish"
 _TEXT_TAGS = (W + "t", W + "tab", W + "br", W + "cr", W + "noBreakHyphen")
 
 
@@ -223,10 +224,14 @@ class _Reader:
 
 
 def paragraph_text(p) -> str:
-    """What a reader sees of a paragraph: runs (inserted ones too), tabs and line breaks."""
+    """What a reader sees of a paragraph: runs (inserted ones too, hidden ones not), tabs and
+    line breaks."""
     out = []
     for node in p.iter(*_TEXT_TAGS):
         tag = node.tag
+        vanish = node.getparent().find(_VANISH)
+        if vanish is not None and vanish.get(W + "val", "1") not in ("0", "false"):
+            continue  # hidden text (w:vanish): not shown, not printed
         if tag == W + "t":
             out.append(node.text or "")
         elif tag == W + "tab":

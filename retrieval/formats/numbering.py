@@ -51,11 +51,37 @@ class Level:
     suffix: str = "tab"
 
 
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+# Word 2010+ writes some formats as w:numFmt w:val="custom" w:format="一, 二, 三, ..." inside
+# mc:AlternateContent, with a standard value in the fallback; the first sample decides.
+CUSTOM_FORMATS = {"一": "chineseCounting", "壹": "chineseLegalSimplified", "甲": "ideographTraditional",
+                  "①": "decimalEnclosedCircle", "01": "decimalZero", "1": "decimal"}
+
+
+def _number_format(lvl) -> str:
+    """A level's numFmt, looking inside mc:AlternateContent when Word put it there."""
+    fmt = val(lvl, "numFmt")
+    if fmt is not None:
+        return fmt
+    for alternate in lvl.iterfind(MC + "AlternateContent"):
+        for choice in alternate:
+            num_fmt = choice.find(W + "numFmt")
+            if num_fmt is None:
+                continue
+            value = num_fmt.get(W + "val", "decimal")
+            if value != "custom":
+                return value
+            sample = (num_fmt.get(W + "format") or "").split(",")[0].strip()
+            if sample in CUSTOM_FORMATS:
+                return CUSTOM_FORMATS[sample]
+    return "decimal"
+
+
 def _level(lvl) -> Level:
     legal = lvl.find(W + "isLgl")
     return Level(
         start=int_val(lvl, "start", 1),
-        fmt=val(lvl, "numFmt", "decimal"),
+        fmt=_number_format(lvl),
         text=val(lvl, "lvlText", ""),
         restart=int_val(lvl, "lvlRestart"),
         legal=legal is not None and legal.get(W + "val", "1") not in ("0", "false"),

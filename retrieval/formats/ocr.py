@@ -1,4 +1,4 @@
-"""OCR for PDF pages without a text layer (scans), with the optional `ocr` extra.
+"""OCR for scanned PDF pages and images, with the optional `ocr` extra.
 
 rapidocr-onnxruntime 1.4.x ships its PP-OCR detection, direction and recognition models
 inside the wheel, so it works offline; rapidocr 2.x/3.x download models on first use, which
@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import DocumentError
+from .base import SourceText
 
 OCR_DPI = 200
 # The engine scales each page so its longer side is at most this many pixels (its default
@@ -20,6 +21,11 @@ OCR_DPI = 200
 # fixture instead of 3) and accuracy rose from 97.8 % to 98.7 %: see docs/formats.md.
 MAX_SIDE_PIXELS = 1280
 MAX_OCR_PAGES = 30
+# A page is never rendered larger than this on its longer side, whatever size it claims
+# (a hostile PDF can declare a page of 5 × 5 metres).
+MAX_RENDER_PIXELS = 2400
+# An image file may hold at most this many pixels (a 600-dpi A3 scan is about 70 million).
+MAX_IMAGE_PIXELS = 100_000_000
 MIN_CONFIDENCE = 0.5
 INSTALL_HINT = 'pip install "reportbot[ocr]"'
 
@@ -46,7 +52,7 @@ def ocr_pages(path: Path, document, numbers: list[int]) -> dict[int, list]:
         return {}
     if not ocr_available():
         raise DocumentError(
-            f"{path.name}: {_pages_phrase(numbers, len(document))} no text layer (a scan?); "
+            f"{path.name}: {_pages_phrase(numbers, len(document))} no usable text layer (a scan?); "
             f"OCR is not installed: {INSTALL_HINT}")
     if len(numbers) > MAX_OCR_PAGES:
         raise DocumentError(f"{path.name}: {len(numbers)} scanned pages, over the "
@@ -62,22 +68,27 @@ def _pages_phrase(numbers: list[int], total: int) -> str:
 
 def _page(page) -> list:
     """Recognised text lines of one page as positioned lines (PDF coordinates, y up)."""
-    from .pdf import _Line
-
-    scale = OCR_DPI / 72
-    height = page.get_height()
-    image = page.render(scale=scale, grayscale=True).to_numpy()
+    width, height = page.get_width(), page.get_height()
+    scale = min(OCR_DPI / 72, MAX_RENDER_PIXELS / max(width, height, 1.0))
     try:
-        result, _ = _engine()(image, use_cls=False)  # reports are scanned upright
+        image = page.render(scale=scale, grayscale=True).to_numpy()
     finally:
         page.close()
+    return _recognise(image, scale, height)
+
+
+def _recognise(image, scale: float, height: float) -> list:
+    """OCR one page image; boxes become lines in page units (1/scale pixels, y up)."""
+    from .pdf import _Line
+
+    result, _ = _engine()(image, use_cls=False)  # reports are scanned upright
     lines = []
     for box, text, score in result or ():
         if float(score) < MIN_CONFIDENCE or not text.strip():
             continue
         xs = [point[0] / scale for point in box]
         ys = [height - point[1] / scale for point in box]
-        lines.append(_Line(min(xs), min(ys), max(xs), max(ys), text))
+        lines.append(_Line(min(xs), min(ys), max(xs), max(ys), text, ocr=True))
     lines.sort(key=lambda line: -(line.top + line.bottom) / 2)
     return _merge_same_line(lines)
 
@@ -97,3 +108,36 @@ def _merge_same_line(lines: list) -> list:
         else:
             merged.append(line)
     return merged
+
+
+def read_image(path: Path) -> SourceText:
+    """A scanned page saved as an image (PNG, JPEG, TIFF, BMP; each TIFF frame a page)."""
+    if not ocr_available():
+        raise DocumentError(f"{path.name}: an image needs OCR, which is not installed: "
+                            f"{INSTALL_HINT}")
+    import numpy as np
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    from .pdf import flow
+
+    pages = []
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise DocumentError(f"{path.name}: image is {image.width}×{image.height} pixels, "
+                                    f"over the {MAX_IMAGE_PIXELS:,}-pixel limit")
+            for number, frame in enumerate(ImageSequence.Iterator(image)):
+                if number >= MAX_OCR_PAGES:
+                    raise DocumentError(f"{path.name}: more than {MAX_OCR_PAGES} pages, over "
+                                        "the OCR limit; split it and try again")
+                page = frame.convert("L")
+                page.thumbnail((MAX_RENDER_PIXELS, MAX_RENDER_PIXELS))
+                height = float(page.height)
+                pages.append((_recognise(np.asarray(page), 1.0, height), float(page.width),
+                              height))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise DocumentError(f"{path.name}: not a readable image ({type(error).__name__})"
+                            ) from error
+    source = flow(pages, len(pages))
+    return SourceText(source.lines, "image", source.levels, pages=source.pages,
+                      tables=source.tables, ocr_pages=source.ocr_pages)

@@ -24,6 +24,8 @@ from .text import INVISIBLE
 MAX_PDF_PAGES = 500
 # A page with fewer characters than this in its text layer is treated as a scan.
 MIN_TEXT_CHARS = 20
+# A page whose text layer is more than this share of unreadable characters is OCRed too.
+GARBLED_SHARE = 0.3
 # Top and bottom share of a page where running headers and footers live.
 MARGIN_SHARE = 0.1
 SENTENCE_END = "。！？!?"
@@ -33,7 +35,10 @@ PAGE_NUMBER = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$",
     re.IGNORECASE,
 )
-_WIDE_ASCII_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]) (?=[0-9A-Za-z%])"
+# PDFium turns the gap a layout engine leaves between Chinese and digits into a space
+# ("2023 年"); a space after 第X部分/章/篇 is the author's and stays.
+_WIDE_ASCII_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])(?<!部分)(?<![章篇])"
+                             r" (?=[0-9A-Za-z%])"
                              r"|(?<=[0-9A-Za-z%]) (?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
 _WIDE_PUNCT = "、，。；：！？（）“”‘’《》【】 "
 _GAP = "\t"
@@ -51,6 +56,7 @@ class _Line:
     top: float
     text: str
     gaps: int = 0
+    ocr: bool = False  # OCR boxes vary in height with their content: no font-size signal
 
     @property
     def height(self) -> float:
@@ -78,7 +84,7 @@ def read_pdf(path: Path, max_bytes: int) -> SourceText:
             try:
                 lines, width, height = _page_lines(page)
                 page_lines.append((lines, width, height))
-                if sum(len(line.text) for line in lines) < MIN_TEXT_CHARS:
+                if _needs_ocr(lines):
                     scanned.append(number)
             finally:
                 page.close()
@@ -93,7 +99,17 @@ def read_pdf(path: Path, max_bytes: int) -> SourceText:
         document.close()
     for number, lines in ocred.items():
         page_lines[number] = (lines, *page_lines[number][1:])
-    return _flow(page_lines, len(ocred))
+    return flow(page_lines, len(ocred))
+
+
+def _needs_ocr(lines: list[_Line]) -> bool:
+    """No text layer (a scan), or one that cannot be read: fonts without a Unicode map come
+    out as private-use or replacement characters."""
+    text = "".join(line.text for line in lines)
+    if len(text) < MIN_TEXT_CHARS:
+        return True
+    unreadable = sum(1 for ch in text if "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd")
+    return unreadable > GARBLED_SHARE * len(text)
 
 
 def _pdfium_reason(message: str) -> str:
@@ -138,7 +154,7 @@ def _same_line(line: _Line, bottom: float, top: float) -> bool:
     return line.bottom - 1 <= middle <= line.top + 1
 
 
-def _flow(page_lines: list[tuple[list[_Line], float, float]], ocr_pages: int) -> SourceText:
+def flow(page_lines: list[tuple[list[_Line], float, float]], ocr_pages: int) -> SourceText:
     """Drop running headers/footers, then join lines broken by the page width."""
     running = _running_lines(page_lines)
     out: list[str] = []
@@ -210,7 +226,7 @@ def _continues(previous: _Line, line: _Line, layout: _Layout, text: str, same_pa
     """
     if not text:
         return False
-    if _has_wide(previous.text) and _has_wide(line.text) and \
+    if not (previous.ocr or line.ocr) and _has_wide(previous.text) and _has_wide(line.text) and \
             abs(previous.height - line.height) > 0.15 * max(previous.height, line.height):
         return False
     if same_page and layout.gap is not None and \
