@@ -147,3 +147,13 @@ def test_a_docx_with_too_many_paragraphs_is_refused_before_parsing(service, tmp_
             out.writestr(entry, data)
     [result] = service.ingest([path])
     assert result.status == "failed" and "20,00" in result.reason and "paragraphs" in result.reason
+
+
+def test_an_upload_kept_by_an_older_version_is_replaced_by_the_same_name(tg):
+    legacy = tg.db.parent / "uploads" / "team.txt"  # where uploads went before chat folders
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text(TEAM, "utf-8")
+    [old] = tg.service.ingest([legacy])
+    assert "已更新" in upload(tg, "team.txt", OTHER.encode())
+    assert "没有找到" in answer(tg, "青蓝结对") and old.doc_id not in [
+        d.doc_id for d in tg.service.documents()]
