@@ -32,8 +32,9 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
-from ..storage.db import InboxEntry, ReportStore
+from ..storage.db import ReportStore
 from ..storage.errors import StorageError
+from ..storage.inbox import InboxEntry
 
 BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 30.0

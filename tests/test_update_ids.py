@@ -74,7 +74,8 @@ def test_a_redelivered_copy_of_a_resumed_update_is_not_handled_again(tmp_path):
     import json
 
     from reportbot.bot.inbox import Inbox
-    from reportbot.storage.db import InboxEntry, ReportStore
+    from reportbot.storage.db import ReportStore
+    from reportbot.storage.inbox import InboxEntry
 
     store = ReportStore(tmp_path / "bot.db")
     update = {"update_id": 41, "message": {"message_id": 1, "text": "作风建设"}}
