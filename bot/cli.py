@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -18,7 +19,7 @@ from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
 from ..storage.errors import StorageError
-from .config import ConfigError, Settings, load_settings
+from .config import DB_ENV, ConfigError, Settings, load_settings
 from .errors import BotError
 from .render import answer_text, to_plain
 from .service import IngestResult, ReportService
@@ -28,6 +29,16 @@ PROGRESS_MIN_FILES = 20
 
 def with_service(command: Callable) -> Callable:
     """Give a command --db/--config options and an open ReportService; map errors to messages."""
+    return _with_service(command, existing=False)
+
+
+def with_existing_service(command: Callable) -> Callable:
+    """with_service for commands that only look: a database path that names no file is a
+    typo to report, not a new database to create (the default path is created as usual)."""
+    return _with_service(command, existing=True)
+
+
+def _with_service(command: Callable, existing: bool) -> Callable:
 
     @click.option("--db", "db", type=click.Path(dir_okay=False), help="Database file.")
     @click.option("--config", "config", type=click.Path(dir_okay=False), help="TOML config file.")
@@ -37,8 +48,14 @@ def with_service(command: Callable) -> Callable:
         parent = ctx.find_root().params
         try:
             settings = load_settings(config or parent.get("config"))
+            override = db or parent.get("db")
+            path = settings.db_path(override)
+            chosen = override or os.environ.get(DB_ENV) or settings.storage.db
+            if existing and chosen and not path.exists():
+                raise click.ClickException(f"{path}: no such database (check the path, or "
+                                           "ingest reports into it first)")
             service = ReportService.open(
-                settings.db_path(db or parent.get("db")),
+                path,
                 boilerplate_patterns=settings.ingest.boilerplate_patterns,
                 max_file_bytes=settings.ingest.max_file_bytes,
                 engine=settings.search.engine,
@@ -72,7 +89,7 @@ def cli(db: str | None, config: str | None) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @with_service
 def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -> None:
     """Add reports (.txt .md .docx .doc .wps .pdf, scans; folders recursively) to the database.
@@ -195,7 +212,9 @@ def search(service: ReportService, settings: Settings, query: str | None, k: int
     if response.hits and response.from_samples:
         click.echo("(no reports ingested yet: these passages come from the built-in samples)")
     for hit in response.hits:
-        click.echo(f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, {hit.kind})")
+        related = "" if hit.confident else ", related"
+        click.echo(f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, "
+                   f"{hit.kind}{related})")
         click.echo("    " + " ".join(hit.text.split()))
 
 
@@ -210,6 +229,8 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     Example:
         reportbot ask "有没有关于作风建设的提法"
     """
+    if not query.strip():
+        raise click.UsageError("the question is empty")
     response = service.search(query, k or settings.search.results)
     click.echo(to_plain(answer_text(query, response.hits, from_samples=response.from_samples,
                                     lang=settings.bot.language, full=True,
@@ -218,7 +239,7 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
-@with_service
+@with_existing_service
 def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
     """List stored documents with their ids.
 
@@ -243,7 +264,7 @@ def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("doc_id", type=int)
-@with_service
+@with_existing_service
 def outline(service: ReportService, settings: Settings, doc_id: int) -> None:
     """Show a document's heading tree with the kind of each section.
 
@@ -341,7 +362,7 @@ def delete(service: ReportService, settings: Settings, doc_id: int) -> None:
 
 
 @cli.command()
-@with_service
+@with_existing_service
 def stats(service: ReportService, settings: Settings) -> None:
     """Database location, size, documents, chunks and query figures.
 
@@ -357,7 +378,7 @@ def stats(service: ReportService, settings: Settings) -> None:
 
 @cli.command()
 @click.argument("destination", type=click.Path(dir_okay=False))
-@with_service
+@with_existing_service
 def backup(service: ReportService, settings: Settings, destination: str) -> None:
     """Copy the database to DESTINATION with SQLite's online backup (safe while serving).
 
@@ -367,15 +388,15 @@ def backup(service: ReportService, settings: Settings, destination: str) -> None
     Example:
         reportbot backup /backups/reportbot-2026-11-23.db
     """
-    path = service.store.backup(destination)
-    click.echo(f"backed up {service.store.path} to {path} ({path.stat().st_size:,} bytes)")
+    path = service.backup(destination)
+    click.echo(f"backed up {service.path} to {path} ({path.stat().st_size:,} bytes)")
 
 
 @cli.command(name="export-log")
 @click.option("--since", help="Only questions from this date on (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
               show_default=True)
-@with_service
+@with_existing_service
 def export_log(service: ReportService, settings: Settings, since: str | None, fmt: str) -> None:
     """Print the query log with 👍/👎 counts, for your own analysis.
 
@@ -383,7 +404,7 @@ def export_log(service: ReportService, settings: Settings, since: str | None, fm
     Example:
         reportbot export-log --since 2026-11-01 --format csv > questions.csv
     """
-    rows = service.store.export_log(since)
+    rows = service.export_log(since)
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))

@@ -100,7 +100,7 @@ class Conversation:
         self.codec = CallbackCodec(secret)
         self.views = Views(settings.bot.language, self.codec, settings.bot.results_per_page)
         self.upload_dir = Path(settings.ingest.upload_dir).expanduser() if \
-            settings.ingest.upload_dir else service.store.path.parent / "uploads"
+            settings.ingest.upload_dir else service.path.parent / "uploads"
         self._commands: dict[str, Callable[[Event, str], list[Output]]] = {
             "start": self._start, "help": self._help, "ask": self._ask, "docs": self._docs,
             "wording": functools.partial(self._topic, "usage_wording", None, "w"),
@@ -161,7 +161,7 @@ class Conversation:
         if chat is None:
             return []
         text = "\n\n".join([self.views.text("digest_header"), self.views.stats(self.service.stats()),
-                            self.views.unanswered(self.service.store.unanswered(UNANSWERED_SHOWN))])
+                            self.views.unanswered(self.service.unanswered(UNANSWERED_SHOWN))])
         return [Reply(piece, chat_id=chat) for piece in split_markup(text)]
 
     # gates -------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ class Conversation:
         if not DOC_ID.fullmatch(argument):
             return [self._say(event, "usage", usage=self.views.text("usage_delete"))]
         try:
-            return [self.views.delete_confirm(self.service.store.document(int(argument)))]
+            return [self.views.delete_confirm(self.service.document(int(argument)))]
         except NotFoundError:
             return [self._say(event, "no_such_doc", doc_id=int(argument))]
 
@@ -297,7 +297,7 @@ class Conversation:
         return [Reply(self.views.stats(self.service.stats()))]
 
     def _unanswered(self, event: Event, argument: str) -> list[Output]:
-        rows = self.service.store.unanswered(UNANSWERED_SHOWN)
+        rows = self.service.unanswered(UNANSWERED_SHOWN)
         return [Reply(piece) for piece in split_markup(self.views.unanswered(rows))]
 
     def _synonym(self, event: Event, argument: str) -> list[Output]:

@@ -103,6 +103,9 @@ def citation(hit: Hit) -> str:
     return escape(hit.citation)
 
 
+QUERY_ECHO_CHARS = 60
+
+
 def answer_text(query: str, hits: Sequence[Hit], *, from_samples: bool = False, lang: str = "zh",
                 full: bool = False, limit: int = EXCERPT_CHARS, related: bool = False) -> str:
     """Passages numbered by rank with citations, or a plain not-found message with a hint.
@@ -110,7 +113,7 @@ def answer_text(query: str, hits: Sequence[Hit], *, from_samples: bool = False, 
     A related-only answer (no passage clearly answers) says so in its first line.
     """
     if not hits:
-        return message(lang, "not_found", query=escape(query))
+        return message(lang, "not_found", query=escape(shorten(query, QUERY_ECHO_CHARS)))
     lines = []
     if from_samples:
         lines.append(message(lang, "samples_note"))

@@ -509,6 +509,29 @@ class ReportService:
     def stats(self) -> dict:
         return self.store.stats()
 
+    def document(self, doc_id: int) -> DocumentInfo:
+        return self.store.document(doc_id)
+
+    def unanswered(self, limit: int = 20) -> list[dict]:
+        """Recent questions with no result, only related passages, or a 👎."""
+        return self.store.unanswered(limit)
+
+    def backup(self, destination: str | Path) -> Path:
+        """An online copy of the database (safe while the bot serves)."""
+        return self.store.backup(destination)
+
+    def export_log(self, since: str | None = None) -> Iterator[dict]:
+        return self.store.export_log(since)
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.store.path
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
+
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Files to ingest from files and folders; folder entries of other types are skipped."""

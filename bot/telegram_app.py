@@ -127,8 +127,8 @@ def build_application(settings: Settings, service: ReportService, token: str,
     """The bot over one database: core, handlers, error handler, digest job, flood control."""
     access = Access.from_settings(settings.access)
     access.require_configured()
-    if service.store.read_only:
-        raise ConfigError(f"{service.store.path}: database is read-only; the bot must store "
+    if service.read_only:
+        raise ConfigError(f"{service.path}: database is read-only; the bot must store "
                           "the updates it fetches")
     keep_token_out_of_logs()
     service.warm_up()

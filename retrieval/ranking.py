@@ -45,6 +45,7 @@ CONFIDENT_COVERAGE = 0.6
 CONFIDENT_CORPUS_COVERAGE = 0.6
 RELATIVE_PASSAGE_COVERAGE = 0.6
 COORD_POWER = 2
+ANSWER_FIRST_SHARE = 0.9
 MIN_FUSED_SCORE = 0.01  # a matched passage BM25 scores 0 still ranks by its coverage
 PROXIMITY_GAP = 3
 PROXIMITY_WEIGHT = 0.5
@@ -52,6 +53,7 @@ DEFINITION_BOOST = 1.5
 ANSWER_TYPE_BOOST = 1.3
 THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading, not an answer
 THIN_PASSAGE_FACTOR = 0.6
+PLAN_FOR_FACT_FACTOR = 0.8
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
 DUPLICATE_SIMILARITY = 0.7
 SENTENCE_END = re.compile(r"[。;；!！?？]")
@@ -99,15 +101,18 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
     best = max((coverage for coverage, _ in judged), default=0.0)
     floor = max(RELATED_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
     cues = _Cues(analysis)
-    kept = sorted(
-        ((max(c.score, MIN_FUSED_SCORE) * coverage**COORD_POWER * cues.factor(c), coverage, c)
-         for coverage, c in judged if coverage >= floor),
-        key=lambda item: -item[0],
-    )
     confident_question = analysis.coverage >= CONFIDENT_CORPUS_COVERAGE
+    scored = [(max(c.score, MIN_FUSED_SCORE) * coverage**COORD_POWER * cues.factor(c),
+               confident_question and coverage >= CONFIDENT_COVERAGE and cues.supplies(c), c)
+              for coverage, c in judged if coverage >= floor]
+    top = max((score for score, _, _ in scored), default=0.0)
+    # A passage that answers goes before ones that only touch the question, unless it
+    # scores far below the best (then the question is most likely about something else).
+    kept = sorted(scored, key=lambda item: (
+        -(item[1] and item[0] >= ANSWER_FIRST_SHARE * top), -item[0]))
     hits: list[Hit] = []
     shown: list[Candidate] = []
-    for score, coverage, candidate in kept:
+    for score, answers, candidate in kept:
         twin = next((i for i, other in enumerate(shown) if _near_duplicate(candidate, other)),
                     None)
         if twin is not None:
@@ -119,7 +124,8 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
                 hits[twin] = replace(hits[twin], chunk_id=candidate.chunk_id,
                                      section_path=candidate.section_path, kind=candidate.kind,
                                      text=candidate.text, page=candidate.page,
-                                     matched_terms=matched_terms(analysis, candidate))
+                                     matched_terms=matched_terms(analysis, candidate),
+                                     confident=hits[twin].confident or answers)
             continue
         if len(hits) == k:
             continue
@@ -135,8 +141,7 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
                 kind=candidate.kind,
                 text=candidate.text,
                 matched_terms=matched_terms(analysis, candidate),
-                confident=(confident_question and coverage >= CONFIDENT_COVERAGE
-                           and cues.supplies(candidate)),
+                confident=answers,
                 page=candidate.page,
             )
         )
@@ -210,6 +215,7 @@ class _Cues:
         self.span = bool(ASKS_SPAN.search(question))
         self.plan = bool(ASKS_PLAN.search(question))
         self.problem = bool(ASKS_PROBLEM.search(question))
+        self.asks_fact = self.count or self.date or self.span
 
     def supplies(self, candidate: Candidate) -> bool:
         """Whether the passage can give what is asked: a count, a date or a span of time, a
@@ -251,6 +257,8 @@ class _Cues:
                 or (self.plan and candidate.kind == "plan")
                 or (self.problem and candidate.kind == "problem")):
             factor *= ANSWER_TYPE_BOOST
+        if self.asks_fact and not self.plan and candidate.kind == "plan":
+            factor *= PLAN_FOR_FACT_FACTOR  # plans hold intentions, not figures or dates
         if _body_length(candidate) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph

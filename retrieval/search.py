@@ -32,7 +32,6 @@ from .text import normalize, squeeze
 from .tokenizer import (
     bigrams,
     general_weight,
-    is_term,
     query_tokens,
     query_words,
     question_bigrams,
@@ -313,7 +312,7 @@ def _mask(rows: Rows, n: int, doc_id: int | None, kind: str | None,
 
 def _parts(word: str) -> tuple[str, ...]:
     """Search-mode sub-words of a word (党建工作责任制 → 党建, 责任制 …)."""
-    return tuple(t for t in jieba.cut_for_search(word, HMM=False) if is_term(t) and t != word)
+    return tuple(t for t in query_tokens(word) if t != word)
 
 
 def _inside(token: str, words: Sequence[QueryWord]) -> bool:

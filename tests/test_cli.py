@@ -108,6 +108,7 @@ def test_samples_answer_an_empty_database_and_say_so(run):
 def test_db_from_environment(tmp_path, monkeypatch):
     target = tmp_path / "env.db"
     monkeypatch.setenv("REPORTBOT_DB", str(target))
+    CliRunner().invoke(cli, ["search", "党建"], catch_exceptions=False)  # creates it
     result = CliRunner().invoke(cli, ["stats"], catch_exceptions=False)
     assert f"database: {target}" in result.output
 
@@ -155,3 +156,15 @@ def test_export_log_with_feedback(run, ingested, db_path):
     csv_lines = run("export-log", "--format", "csv", "--since", "2000-01-01").output.splitlines()
     assert csv_lines[0].startswith("id,time,source") and len(csv_lines) == 3
     assert run("export-log", "--since", "2999-01-01").output == ""
+
+
+def test_looking_at_a_database_that_does_not_exist_creates_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from reportbot.bot.cli import cli
+
+    typo = tmp_path / "nodir" / "typo.db"
+    for command in (["stats"], ["docs"], ["outline", "1"], ["export-log"]):
+        result = CliRunner().invoke(cli, ["--db", str(typo), *command])
+        assert result.exit_code == 1 and "no such database" in result.output
+    assert not typo.parent.exists()
