@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_search import make_queries  # noqa: E402
+from bench_search import make_queries
 
-from reportbot.bot.service import ReportService  # noqa: E402
+from reportbot.bot.service import ReportService
 
 
 def main() -> None:

@@ -23,22 +23,25 @@ import asyncio
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
-from ..storage.db import InboxEntry, ReportStore
+from ..storage.db import ReportStore
 from ..storage.errors import StorageError
+from ..storage.inbox import InboxEntry
 
 BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 30.0
 LOG_EVERY_SECONDS = 60.0
 PRUNE_EVERY_SECONDS = 3600.0
 KEEP_DAYS = 7.0
+REMEMBER_DONE = 10_000  # handled entries kept in memory to recognise late copies
 _LOG = logging.getLogger(__name__)
 
 
@@ -82,7 +85,9 @@ class Inbox:
         self.bot_id = bot_id
         self.clock = clock or Clock()
         self.on_stalled: Callable[[list[dict]], Awaitable[None]] | None = None
-        self._entries: dict[int, InboxEntry] = {}  # update_id -> entry, until handled
+        # update_id -> entry; handled ones stay a while, so that a copy of the update still
+        # in flight (a re-delivery that raced a resumed update) is recognised as done
+        self._entries: OrderedDict[int, InboxEntry] = OrderedDict()
         self._in_progress: set[int] = set()  # entry ids
         self._failures = 0
         self._told: set[int] = set()  # update ids whose senders were told about a stall
@@ -146,8 +151,11 @@ class Inbox:
                 _LOG.warning("cannot mark update %d done: %s", entry.update_id, error)
         finally:
             self._in_progress.discard(entry.entry_id)
-            if self._entries.get(entry.update_id) == entry:
-                del self._entries[entry.update_id]
+        if self._entries.get(entry.update_id) == entry:
+            self._entries[entry.update_id] = replace(entry, done=True)
+            self._entries.move_to_end(entry.update_id)
+            while len(self._entries) > REMEMBER_DONE and next(iter(self._entries.values())).done:
+                self._entries.popitem(last=False)
         await self.prune_if_due()
 
     def release(self, entry: InboxEntry) -> None:

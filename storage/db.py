@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import inspect
 import json
 import os
 import secrets
@@ -27,8 +24,10 @@ from .errors import (
     NotFoundError,
     ReadOnlyError,
     StorageError,
+    translate_public_methods,
     translated,
 )
+from .inbox import InboxTable
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -76,48 +75,8 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def payload_digest(payload: str) -> str:
-    """Fingerprint of an update's JSON, independent of key order and spacing."""
-    canonical = json.dumps(json.loads(payload), ensure_ascii=False, sort_keys=True,
-                           separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class InboxEntry:
-    """A stored update: the inbox's own id for it, and whether it was handled already."""
-
-    entry_id: int
-    update_id: int
-    done: bool
-
-
-def _translating(method: Callable) -> Callable:
-    """Raise a StorageError with a one-line reason, never a raw sqlite3 or OSError."""
-    if inspect.isgeneratorfunction(method):
-        @functools.wraps(method)
-        def generator(self, *args, **kwargs):
-            with translated(self.path):
-                yield from method(self, *args, **kwargs)
-        return generator
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        with translated(self.path):
-            return method(self, *args, **kwargs)
-    return wrapper
-
-
-def _translate_public_methods(cls: type) -> type:
-    for name, value in list(vars(cls).items()):
-        if not name.startswith("_") and inspect.isfunction(value) and name not in (
-                "writing", "now"):
-            setattr(cls, name, _translating(value))
-    return cls
-
-
-@_translate_public_methods
-class ReportStore:
+@translate_public_methods
+class ReportStore(InboxTable):
     """Open (creating and migrating) a report database at `path`."""
 
     def __init__(self, path: str | Path, clock: Callable[[], datetime] = utc_now) -> None:
@@ -553,59 +512,6 @@ class ReportStore:
     def _bump_synonyms(self) -> None:
         self.db.execute("update meta set value = cast(value as integer) + 1 "
                         "where key = 'synonyms_version'")
-
-    # inbox of chat updates ----------------------------------------------------------
-
-    def inbox_put(self, bot_id: int, updates: Iterable[tuple[int, str]]) -> list[InboxEntry]:
-        """Store fetched updates (id, JSON) before they are confirmed, in order.
-
-        A repeat of the same bot, update id and payload is a re-delivery and returns the
-        stored entry; the same update id with another payload is a new update (the ids
-        started over), never a duplicate of an old one.
-        """
-        entries = []
-        with self.writing():
-            for update_id, payload in updates:
-                digest = payload_digest(payload)
-                row = self.db.execute(
-                    "select id, done_at from inbox where bot_id in (?, 0) and update_id = ? "
-                    "and digest = ? order by id desc limit 1", [bot_id, update_id, digest]
-                ).fetchone()
-                if row is None:
-                    cursor = self.db.execute(
-                        "insert into inbox (bot_id, update_id, digest, payload, received_at) "
-                        "values (?, ?, ?, ?, ?)", [bot_id, update_id, digest, payload, self.now()])
-                    row = (cursor.lastrowid, None)
-                entries.append(InboxEntry(row[0], update_id, row[1] is not None))
-        return entries
-
-    def inbox_done(self, entry_id: int) -> None:
-        with self.writing():
-            self.db.execute("update inbox set done_at = ? where id = ? and done_at is null",
-                            [self.now(), entry_id])
-
-    def inbox_pending(self, bot_id: int, max_attempts: int = 3) -> list[tuple[int, str]]:
-        """Entries fetched but not finished (a crash came in between), oldest first.
-
-        Each call counts an attempt; an entry that has been resumed `max_attempts` times
-        without finishing (an update that crashes the bot) is given up and marked done.
-        """
-        with self.writing():
-            self.db.execute("update inbox set attempts = attempts + 1 where done_at is null "
-                            "and bot_id in (?, 0)", [bot_id])
-            self.db.execute("update inbox set done_at = ? where done_at is null and "
-                            "bot_id in (?, 0) and attempts > ?", [self.now(), bot_id, max_attempts])
-            return [tuple(r) for r in self.db.execute(
-                "select id, payload from inbox where done_at is null and bot_id in (?, 0) "
-                "order by id", [bot_id])]
-
-    def inbox_prune(self, keep_days: float = 7) -> int:
-        """Forget finished updates older than `keep_days` (Telegram re-sends none after a
-        day); returns how many rows went. Freed pages are reused, so the file stays bounded."""
-        since = (self.clock() - timedelta(days=keep_days)).isoformat(timespec="seconds")
-        with self.writing():
-            return self.db.execute("delete from inbox where done_at is not null and done_at < ?",
-                                   [since]).rowcount
 
     # backups and exports -------------------------------------------------------------
 

@@ -152,8 +152,10 @@ def m0007_inbox_entries(db: Database) -> None:
     re-delivery, anything else a new update. The query log refers to inbox entries, so a
     restarted sequence can never overwrite an old question's row.
     """
-    from .db import payload_digest
+    from .inbox import payload_digest
 
+    if "event_id" in db["query_log"].columns_dict:  # applied under an earlier number
+        return
     db.execute("""create table inbox_entries (
         id integer primary key autoincrement, bot_id integer not null, update_id integer not null,
         digest text not null, payload text not null, received_at text not null, done_at text,

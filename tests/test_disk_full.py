@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from telegram_harness import BotHarness, FakeClock, only
 
 SCRIPT = Path(sys.executable).parent / "reportbot"
@@ -36,9 +37,10 @@ def ingest(db: Path, folder: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_disk_full_during_ingest_stops_with_one_line_and_a_list(tmpfs, tmp_path):
+@pytest.mark.parametrize("files", [14, 20])  # parsed in this process / in a process pool
+def test_disk_full_during_ingest_stops_with_one_line_and_a_list(tmpfs, tmp_path, files):
     disk = tmpfs("1m")
-    names = write_reports(tmp_path / "corpus", 14)
+    names = write_reports(tmp_path / "corpus", files)
     db = disk.path / "reports.db"
     result = ingest(db, tmp_path / "corpus")
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr

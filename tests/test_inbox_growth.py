@@ -52,3 +52,11 @@ def test_pending_entries_are_never_pruned(tmp_path):
     wall[0] += timedelta(days=30)
     assert store.inbox_prune() == 0 and [e for e, _ in store.inbox_pending(1)] == [entry.entry_id]
     store.close()
+
+
+def test_an_update_that_keeps_killing_the_bot_is_given_up_after_three_resumes(tmp_path):
+    store = ReportStore(tmp_path / "bot.db")
+    [poison] = store.inbox_put(1, [(1, json.dumps({"update_id": 1, "poison": True}))])
+    resumed = [[e for e, _ in store.inbox_pending(1)] for _ in range(4)]  # four restarts
+    assert resumed == [[poison.entry_id]] * 3 + [[]]
+    store.close()

@@ -67,3 +67,30 @@ def test_an_older_database_keeps_its_inbox_and_log_links(tmp_path):
     assert not redelivered.done and redelivered.entry_id != event_id
     assert store.db.execute("select count(*) from inbox").fetchone() == (2,)
     store.close()
+
+
+def test_a_redelivered_copy_of_a_resumed_update_is_not_handled_again(tmp_path):
+    import asyncio
+    import json
+
+    from reportbot.bot.inbox import Inbox
+    from reportbot.storage.db import ReportStore
+    from reportbot.storage.inbox import InboxEntry
+
+    store = ReportStore(tmp_path / "bot.db")
+    update = {"update_id": 41, "message": {"message_id": 1, "text": "作风建设"}}
+
+    async def restart_after_a_kill() -> list:
+        first = Inbox(store, bot_id=7)
+        assert await first.store_batch([update])  # fetched, then the bot was killed
+        inbox = Inbox(store, bot_id=7)  # the restarted bot
+        [(entry_id, payload)] = store.inbox_pending(7)
+        inbox.add_pending(InboxEntry(entry_id, json.loads(payload)["update_id"], False))
+        assert await inbox.store_batch([update])  # Telegram sends it again: not confirmed
+        resumed = inbox.claim(41)
+        copy_while_running = inbox.claim(41)
+        await inbox.finish(resumed)
+        return [resumed.entry_id, copy_while_running, inbox.claim(41)]
+
+    assert asyncio.run(restart_after_a_kill()) == [1, False, False]
+    store.close()
