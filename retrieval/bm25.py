@@ -17,11 +17,16 @@ deleted rows' postings) once it outgrows an eighth of it; delete() tombstones ro
 live document frequencies in one vectorised pass. Row ids never change; each update publishes an
 immutable snapshot, so concurrent searches never see half an update.
 
-top_k is term-at-a-time MaxScore over a per-thread dense accumulator (reset after use): short
-postings are accumulated in one pass in query order, which alone gives exact sums. With long
-postings left, the leading candidates are completed by binary search in them; once the k-th best
-full score beats what the remaining terms can add (idf * (k1+1) each), only candidates within
-reach are probed, and their per-term weights are summed in query order, as scores() does.
+top_k has two paths with identical results (rows, scores, ties to the lower row). Once
+warm_up() has loaded the compiled kernel (bm25_kernel, numba: an optional dependency), it adds
+per-posting weights w(t,d) = tf * (k1+1) / (tf + K(d)), precomputed for the snapshot (4 bytes a
+posting in float32; recomputed in a background thread after each update, since avgdl moves), into
+a 32k-row buffer block by block. Otherwise, and while weights are being computed, it is numpy:
+term-at-a-time MaxScore over a per-thread dense accumulator (reset after use): short postings are
+accumulated in one pass in query order, which alone gives exact sums. With long postings left,
+the leading candidates are completed by binary search in them; once the k-th best full score
+beats what the remaining terms can add (idf * (k1+1) each), only candidates within reach are
+probed, and their per-term weights are summed in query order, as scores() does.
 
 save() writes one uncompressed .npz (zip CRC-32 per array, no pickle) with a JSON header holding
 the format version and the caller's generation; the vocabulary is one joined string + offsets.
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import math
 import os
 import sys
@@ -44,6 +50,8 @@ from typing import NamedTuple
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+log = logging.getLogger(__name__)
+
 K1 = 1.5
 B = 0.75
 EPSILON = 0.25
@@ -55,7 +63,7 @@ POOL = 4  # leading candidates completed per result to estimate the k-th best fu
 SHIFT = 15  # the compiled top-k takes rows 2**SHIFT at a time (a 128 KB float32 buffer)
 MIN_IDF = 1e-20  # the compiled top-k needs every contribution > 0 to tell touched rows apart
 _FIELDS = ("meta", "terms", "offsets", "indptr", "rows", "tf", "doc_len", "alive")
-_WANT_WEIGHTS = importlib.util.find_spec("numba") is not None  # only the compiled path reads them
+_NUMBA = importlib.util.find_spec("numba") is not None
 _kernel = None  # the bm25_kernel module once warm_up() has compiled or loaded it
 _warm_lock = threading.Lock()
 _warming: threading.Thread | None = None
@@ -100,7 +108,7 @@ class BM25Index:
         main, lens = self._encode(corpus, 0)
         self._publish(main, _EMPTY, lens.astype(np.int32), np.ones(len(lens), bool), False,
                       np.diff(main.indptr), len(lens), int(lens.sum()))
-        if _WANT_WEIGHTS:
+        if _kernel is not None:  # weights only serve the compiled path
             self._s = self._weigh(self._s)
 
     def _setup(self, k1: float, b: float, epsilon: float, dtype: type,
@@ -213,17 +221,23 @@ class BM25Index:
         self._s = _Snapshot(main, delta, doc_len, alive, dead_postings, df, norm,
                             idf.astype(self.dtype), n_alive, total_len)
 
-    def _weigh(self, s: _Snapshot, main: np.ndarray | None = None) -> _Snapshot:
-        """s with every posting's weight w(t,d) for the compiled path (main's may come from the
-        file): the same numbers _gather computes for the postings a numpy search touches."""
-        if main is None:
-            main = self._weights(s, s.main.rows, s.main.tf)
-        return s._replace(weights=(main, self._weights(s, s.delta.rows, s.delta.tf)))
+    def _weigh(self, s: _Snapshot, kernel=None) -> _Snapshot:
+        """s with every posting's weight w(t,d) for the compiled path: the same numbers that
+        _gather computes for the postings a numpy search touches (computed by the kernel)."""
+        kernel = kernel or _kernel
+        c = self.dtype.type(self.k1 + 1)
+        weights = []
+        for seg in (s.main, s.delta):
+            out = np.empty(len(seg.rows), self.dtype)
+            kernel.weigh(seg.rows, seg.tf, s.norm, c, out)
+            weights.append(out)
+        return s._replace(weights=tuple(weights))
 
     def _schedule_weights(self) -> None:
-        """Weigh the new snapshot's postings off the caller's thread (called under self._lock);
-        until that is done, searches take the numpy path, which needs no weights."""
-        if not _WANT_WEIGHTS:
+        """Weigh the new snapshot's postings off the caller's thread (called under self._lock)
+        once the compiled path is loaded; until then searches take the numpy path, which needs
+        no weights. Weights depend on avgdl, so every update invalidates them all."""
+        if _kernel is None:
             return
         if not BACKGROUND_WEIGHTS:
             self._s = self._weigh(self._s)
@@ -270,6 +284,11 @@ class BM25Index:
             found = self._compiled(kernel, s, cols, k, allowed)
             if found is not None:
                 return found
+        elif kernel is not None and not self._weighing and self._lock.acquire(blocking=False):
+            try:  # loaded, or built before warm_up(): weigh now, off this thread
+                self._schedule_weights()
+            finally:
+                self._lock.release()
         pieces = {c: _pieces(s, c) for c in cols}
         sizes = {c: sum(len(r) for r, _ in p) for c, p in pieces.items()}
         acc, touched = self._buffer(len(s.doc_len)), []
@@ -417,8 +436,6 @@ class BM25Index:
                   "terms": np.frombuffer("".join(terms).encode(), np.uint8), "offsets": offsets,
                   "indptr": seg.indptr, "rows": seg.rows, "tf": seg.tf, "doc_len": s.doc_len,
                   "alive": s.alive}
-        if _WANT_WEIGHTS:  # an optional member: older readers ignore it, newer ones recompute
-            arrays["weights"] = self._weights(s, seg.rows, seg.tf)
         directory = os.path.dirname(os.path.abspath(path))
         with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as f:
             try:
@@ -434,8 +451,6 @@ class BM25Index:
         try:
             with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
                 a = {name: z[name] for name in _FIELDS}
-                if _WANT_WEIGHTS and "weights" in z.files:
-                    a["weights"] = z["weights"]
             meta = json.loads(a["meta"].tobytes())
             text = a["terms"].tobytes().decode()
         except Exception as e:  # zipfile, numpy and json each raise their own kinds
@@ -465,11 +480,6 @@ class BM25Index:
         index._setup(meta["k1"], meta["b"], meta["epsilon"], _DTYPES[meta["dtype"]], vocabulary)
         index._publish(_Segment(indptr, rows, a["tf"]), _EMPTY, doc_len, alive, False,
                        np.diff(indptr), int(alive.sum()), int(doc_len[alive].sum()))
-        weights = a.get("weights")
-        if weights is not None and (weights.dtype != index.dtype or len(weights) != len(rows)):
-            weights = None
-        if _WANT_WEIGHTS:
-            index._s = index._weigh(index._s, weights)
         return index
 
 
@@ -532,7 +542,7 @@ def warm_up(wait: bool = False) -> bool:
     numpy path until the kernel is ready. False, and nothing started, when numba is not installed.
     """
     global _warming
-    if not _WANT_WEIGHTS:
+    if not _NUMBA:
         return False
     with _warm_lock:
         if _warming is None:
@@ -546,14 +556,17 @@ def warm_up(wait: bool = False) -> bool:
 def _load_kernel() -> None:
     """Import bm25_kernel and compile top_k for both index dtypes (or load it from the cache)."""
     global _kernel
-    from . import bm25_kernel
+    try:
+        from . import bm25_kernel
 
-    for dtype in _DTYPES.values():
-        index = BM25Index([["a", "b"], ["b"]], dtype=dtype)
-        s = index._weigh(index._s)
-        index._compiled(bm25_kernel, s, [1, 0], 1, None)
-        index._compiled(bm25_kernel, s, [1], 2, np.ones(2, bool))
-        index._compiled(bm25_kernel, s, [1], 2, np.ones(2, bool)[::-1])
+        for dtype in _DTYPES.values():
+            index = BM25Index([["a", "b"], ["b"]], dtype=dtype)
+            s = index._weigh(index._s, bm25_kernel)
+            for mask in (None, np.ones(2, bool)):
+                index._compiled(bm25_kernel, s, [1, 0], 1, mask)
+    except Exception:  # a broken numba install must not break search: numpy still works
+        log.warning("compiled BM25 top-k unavailable, searching with numpy", exc_info=True)
+        return
     _kernel = bm25_kernel
 
 
