@@ -21,7 +21,7 @@ top_k has two paths with identical results (rows, scores, ties to the lower row)
 warm_up() has loaded the compiled kernel (bm25_kernel, numba: an optional dependency), it adds
 per-posting weights w(t,d) = tf * (k1+1) / (tf + K(d)), precomputed for the snapshot (4 bytes a
 posting in float32; recomputed in a background thread after each update, since avgdl moves), into
-a 32k-row buffer block by block. Otherwise, and while weights are being computed, it is numpy:
+an 8k-row buffer block by block. Otherwise, and while weights are being computed, it is numpy:
 term-at-a-time MaxScore over a per-thread dense accumulator (reset after use): short postings are
 accumulated in one pass in query order, which alone gives exact sums. With long postings left,
 the leading candidates are completed by binary search in them; once the k-th best full score
@@ -60,7 +60,7 @@ MERGE_MIN = 1 << 16  # delta postings below this never trigger a merge
 BATCH = 1 << 14  # postings this short are accumulated in the first pass, all terms at once
 LOOKUP_COST = 16  # one binary-search probe costs about as much as this many accumulated postings
 POOL = 4  # leading candidates completed per result to estimate the k-th best full score
-SHIFT = 15  # the compiled top-k takes rows 2**SHIFT at a time (a 128 KB float32 buffer)
+SHIFT = 13  # the compiled top-k takes rows 2**SHIFT at a time: a 32 KB float32 buffer, in L1
 MIN_IDF = 1e-20  # the compiled top-k needs every contribution > 0 to tell touched rows apart
 _FIELDS = ("meta", "terms", "offsets", "indptr", "rows", "tf", "doc_len", "alive")
 _NUMBA = importlib.util.find_spec("numba") is not None

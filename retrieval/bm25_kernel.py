@@ -5,9 +5,9 @@ BM25Index.scores() to the bit: each row's sum of idf(t) * w(t,d) runs over the q
 query order, in the index dtype, with w(t,d) = tf * (k1+1) / (tf + K(d)) precomputed per posting
 (as rank-bm25 computes it, so float64 indexes reproduce rank-bm25's scores exactly).
 
-Rows are taken 2**shift at a time, so the dense accumulator is small (128 KB in float32) and
-stays in cache; every token's postings in the block are added to it in query order. Rows are
-then read back, through the postings when they are few, by scanning the buffer when they are
+Rows are taken 2**shift at a time, so the dense accumulator is small (8k rows: 32 KB in
+float32, measured fastest here against 4k-32k) and stays in the L1 cache; every token's postings
+in the block are added to it in query order. Rows are then read back, through the postings when they are few, by scanning the buffer when they are
 many, and offered to a k-heap whose worst entry has the lowest score and, among equal scores,
 the highest row. Measured on the synthetic corpus, this exhaustive pass beat MaxScore pruning
 inside the blocks: completing the surviving candidates by binary search cost more than the
