@@ -28,6 +28,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -186,7 +187,13 @@ class Reportbot(Engine):
             bm25._kernel = kernel
 
     def bytes(self) -> float:
-        return float(sum(self.index.nbytes()))
+        """Arrays and vocabulary; the numpy path alone needs no posting weights nor block buffer."""
+        s, local = self.index._s, self.index._local
+        total = float(sum(self.index.nbytes()))
+        if self.compiled:  # nor does the compiled one need the numpy path's accumulator
+            return total - getattr(getattr(local, "acc", None), "nbytes", 0)
+        block = getattr(getattr(local, "block", None), "nbytes", 0)
+        return total - sum(w.nbytes for w in s.weights or ()) - block
 
 
 class Bm25s(Engine):
@@ -397,6 +404,9 @@ def updates(index: BM25Index, corpus: Corpus) -> None:
     start = time.perf_counter()
     index.delete(range(index.n_docs - 20, index.n_docs))
     delete = time.perf_counter() - start
+    for thread in threading.enumerate():  # let the background re-weighing finish first
+        if thread.name == "bm25-weights":
+            thread.join()
     start = time.perf_counter()
     index._weigh(index._s)
     weigh = time.perf_counter() - start

@@ -7,9 +7,9 @@ query order, in the index dtype, with w(t,d) = tf * (k1+1) / (tf + K(d)) precomp
 
 Rows are taken 2**shift at a time, so the dense accumulator is small (8k rows: 32 KB in
 float32, measured fastest here against 4k-32k) and stays in the L1 cache; every token's postings
-in the block are added to it in query order. Rows are then read back, through the postings when they are few, by scanning the buffer when they are
-many, and offered to a k-heap whose worst entry has the lowest score and, among equal scores,
-the highest row. Measured on the synthetic corpus, this exhaustive pass beat MaxScore pruning
+in the block are added to it in query order. Rows are then read back, through the postings when
+they are few, by scanning the buffer when they are many, and offered to a k-heap whose worst
+entry has the lowest score and, among equal scores, the highest row. Measured on the synthetic corpus, this exhaustive pass beat MaxScore pruning
 inside the blocks: completing the surviving candidates by binary search cost more than the
 postings it skipped.
 """
