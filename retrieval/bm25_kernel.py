@@ -20,6 +20,7 @@ import numba as nb
 import numpy as np
 
 _OPTIONS = {"cache": True, "nogil": True, "boundscheck": False, "error_model": "numpy"}
+_U = np.uintp  # for indexes known to be >= 0: numba then skips its negative-index test (-20 %)
 
 
 @nb.njit(**_OPTIONS)
@@ -130,13 +131,13 @@ def top_k(main_indptr, main_rows, main_w, delta_indptr, delta_rows, delta_w, col
         for i in range(m):  # query order: rank-bm25's sums
             s = idf[i]
             start, end = cursor[i, 0], _lower_bound(main_rows, cursor[i, 0], ranges[i, 1], hi)
-            for p in range(start, end):  # a counted loop: bounds in registers
-                local[main_rows[p] - lo] += s * main_w[p]
+            for p in range(start, end):
+                local[_U(main_rows[p] - lo)] += s * main_w[p]
             block[i, 0], block[i, 1], cursor[i, 0] = start, end, end
             count += end - start
             start, end = cursor[i, 2], _lower_bound(delta_rows, cursor[i, 2], ranges[i, 3], hi)
             for p in range(start, end):
-                local[delta_rows[p] - lo] += s * delta_w[p]
+                local[_U(delta_rows[p] - lo)] += s * delta_w[p]
             block[i, 2], block[i, 3], cursor[i, 2] = start, end, end
             count += end - start
         if count == 0:
@@ -157,7 +158,7 @@ def top_k(main_indptr, main_rows, main_w, delta_indptr, delta_rows, delta_w, col
                                 floor = heap_scores[0]
         else:  # many: scan the buffer in row order (a tie never displaces a lower row), clear it
             for j in range(min(width, n_rows - lo)):
-                score = local[j]
+                score = local[_U(j)]
                 if score > floor and (not use_allowed or allowed[lo + j]):  # one test: fast
                     size = _push(heap_scores, heap_rows, size, k, score, lo + j)
                     if size == k:
