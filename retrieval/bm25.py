@@ -102,13 +102,17 @@ _NO_MASK = np.zeros(1, bool)
 class BM25Index:
     """BM25Okapi over term postings, with appends, tombstones and a sidecar file."""
 
+    # Whether this index takes the compiled path once warm_up() has loaded it. Its weights cost
+    # 4 bytes a posting (8 in float64): a subclass for a secondary field can say False.
+    compiled = True
+
     def __init__(self, corpus: Sequence[Sequence[str]], k1: float = K1, b: float = B,
                  epsilon: float = EPSILON, dtype: type = np.float32) -> None:
         self._setup(k1, b, epsilon, dtype, {})
         main, lens = self._encode(corpus, 0)
         self._publish(main, _EMPTY, lens.astype(np.int32), np.ones(len(lens), bool), False,
                       np.diff(main.indptr), len(lens), int(lens.sum()))
-        if _kernel is not None:  # weights only serve the compiled path
+        if _kernel is not None and self.compiled:  # weights only serve the compiled path
             self._s = self._weigh(self._s)
 
     def _setup(self, k1: float, b: float, epsilon: float, dtype: type,
@@ -237,7 +241,7 @@ class BM25Index:
         """Weigh the new snapshot's postings off the caller's thread (called under self._lock)
         once the compiled path is loaded; until then searches take the numpy path, which needs
         no weights. Weights depend on avgdl, so every update invalidates them all."""
-        if _kernel is None:
+        if _kernel is None or not self.compiled:
             return
         if not BACKGROUND_WEIGHTS:
             self._s = self._weigh(self._s)
@@ -251,13 +255,15 @@ class BM25Index:
             while True:
                 s = self._s
                 weighed = self._weigh(s)
-                with self._lock:
+                with self._lock:  # publish and step down at once: no update slips between
                     if self._s is s:
                         self._s = weighed
+                        self._weighing = False
                         return
-        finally:
+        except BaseException:
             with self._lock:
                 self._weighing = False
+            raise
 
     # -- search ----------------------------------------------------------------------------
 
@@ -279,7 +285,7 @@ class BM25Index:
         allowed = self._allowed(s, mask)
         if k <= 0 or not cols:
             return []
-        kernel = _kernel
+        kernel = _kernel if self.compiled else None
         if kernel is not None and s.weights is not None:
             found = self._compiled(kernel, s, cols, k, allowed)
             if found is not None:

@@ -140,3 +140,33 @@ def test_compiled_weights_are_the_numpy_ones(compiled, dtype):
     s = index._s
     assert s.main.tf.dtype == np.uint32
     assert np.array_equal(index._weigh(s).weights[0], index._weights(s, s.main.rows, s.main.tf))
+
+
+def test_concurrent_compiled_searches_agree_with_sequential(compiled):
+    """Each thread has its own block buffer; the kernel runs without the GIL."""
+    rng = np.random.default_rng(12)
+    index = BM25Index(zipf_corpus(rng, 3000, 400))
+    qs = queries(rng, 400, 60)
+    expected = [numpy_top_k(index, q, 10) for q in qs]
+    results: dict[int, list] = {}
+
+    def search(worker: int) -> None:
+        results[worker] = [index.top_k(q, 10) for q in qs]
+
+    threads = [threading.Thread(target=search, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(found == expected for found in results.values())
+
+
+def test_an_index_class_can_keep_to_the_numpy_path(compiled):
+    class Secondary(BM25Index):
+        compiled = False
+
+    index = Secondary([["a", "b"], ["b"], ["c"]])
+    index.add([["a"]])
+    assert index._s.weights is None
+    assert [row for row, _ in index.top_k(["a"], 5)] == [0, 3]
+    assert index._s.weights is None
