@@ -35,6 +35,7 @@ the format version and the caller's generation; the vocabulary is one joined str
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import logging
 import math
@@ -42,6 +43,8 @@ import os
 import sys
 import tempfile
 import threading
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
@@ -62,6 +65,7 @@ LOOKUP_COST = 16  # one binary-search probe costs about as much as this many acc
 POOL = 4  # leading candidates completed per result to estimate the k-th best full score
 SHIFT = 13  # the compiled top-k takes rows 2**SHIFT at a time: a 32 KB float32 buffer, in L1
 MIN_IDF = 1e-20  # the compiled top-k needs every contribution > 0 to tell touched rows apart
+MAP_MIN = 1 << 20  # sidecar arrays this large are memory-mapped on load
 _FIELDS = ("meta", "terms", "offsets", "indptr", "rows", "tf", "doc_len", "alive")
 _NUMBA = importlib.util.find_spec("numba") is not None
 _kernel = None  # the bm25_kernel module once warm_up() has compiled or loaded it
@@ -455,8 +459,7 @@ class BM25Index:
     def load(cls, path: str | os.PathLike, expected_generation: str | None = None) -> BM25Index:
         """Read a sidecar; IndexFileError if missing, corrupt, another version or stale."""
         try:
-            with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
-                a = {name: z[name] for name in _FIELDS}
+            a = _read_npz(path, _FIELDS)
             meta = json.loads(a["meta"].tobytes())
             text = a["terms"].tobytes().decode()
         except Exception as e:  # zipfile, numpy and json each raise their own kinds
@@ -487,6 +490,43 @@ class BM25Index:
         index._publish(_Segment(indptr, rows, a["tf"]), _EMPTY, doc_len, alive, False,
                        np.diff(indptr), int(alive.sum()), int(doc_len[alive].sum()))
         return index
+
+
+def _read_npz(path: str | os.PathLike, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Arrays of an uncompressed .npz, large ones memory-mapped copy-on-write (so a restart
+    reads no more than it touches), each checked against its zip CRC-32 all the same."""
+    arrays = {}
+    with open(path, "rb") as f, zipfile.ZipFile(f) as z:
+        for name in names:
+            info = z.getinfo(f"{name}.npy")
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size < MAP_MIN:
+                arrays[name] = np.load(io.BytesIO(z.read(info)), allow_pickle=False)
+                continue
+            f.seek(info.header_offset)
+            local = f.read(30)  # the local file header; its name and extra field follow
+            if local[:4] != b"PK\x03\x04":
+                raise zipfile.BadZipFile(f"bad local header for {name}")
+            start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") \
+                + int.from_bytes(local[28:30], "little")
+            f.seek(start)
+            version = np.lib.format.read_magic(f)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"unsupported .npy version {version} for {name}")
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+                else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(f)
+            header_end = f.tell()
+            if dtype.hasobject or fortran or len(shape) != 1 \
+                    or header_end - start + shape[0] * dtype.itemsize != info.file_size:
+                raise ValueError(f"unexpected array {name}")
+            f.seek(start)
+            crc = zlib.crc32(f.read(header_end - start))
+            array = np.memmap(f, dtype, "c", header_end, shape) if shape[0] else \
+                np.zeros(0, dtype)
+            if zlib.crc32(array, crc) != info.CRC:
+                raise zipfile.BadZipFile(f"CRC-32 mismatch in {name}")
+            arrays[name] = array.view(np.ndarray)  # a plain array (numba takes no subclass)
+    return arrays
 
 
 def _pieces(s: _Snapshot, col: int) -> list[tuple[np.ndarray, np.ndarray]]:
