@@ -1,8 +1,8 @@
 """Benchmark the BM25 engine against rank-bm25 and optional peers on the same jieba tokens.
 
     python benchmarks/bench_engine.py                       # ~138k chunks (5,000 documents)
-    python benchmarks/bench_engine.py --docs 5000 36000     # also ~1M chunks
-    python benchmarks/bench_engine.py --zipf 100000         # a Zipf token corpus instead
+    python benchmarks/bench_engine.py --docs 5000 36000     # also ~1M chunks (~25 minutes)
+    python benchmarks/bench_engine.py --no-peers --reps 3   # reportbot's two paths only
 
 Documents come from ../shared/tools/synth_corpus.py and go through reportbot's own parse,
 chunk and tokenize pipeline (both cores); the tokens are cached under --cache (default
@@ -12,8 +12,9 @@ them, off-topic ones) in the same tokens. Engines run interleaved: every repetit
 each engine on every query in turn, and a figure is the median over repetitions of that
 engine's percentile, so load from other processes hits all of them alike.
 
-Peers, each skipped when not installed: bm25s (with numba when present), Tantivy, rank-bm25
-(exhaustive and slow: a sample of queries). Agreement with rank-bm25 is tie-aware: a result
+Peers, each skipped when not installed (`pip install bm25s numba tantivy`): bm25s (with numba
+when present) and Tantivy; rank-bm25, the reference, is exhaustive and slow, so it scores a
+sample of the queries (--ref-queries). Agreement with rank-bm25 is tie-aware: a result
 counts as correct when rank-bm25 scores it at least as high as its own 10th best, minus
 float32 rounding.
 """
@@ -28,6 +29,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -186,7 +188,13 @@ class Reportbot(Engine):
             bm25._kernel = kernel
 
     def bytes(self) -> float:
-        return float(sum(self.index.nbytes()))
+        """Arrays and vocabulary; the numpy path alone needs no posting weights nor block buffer."""
+        s, local = self.index._s, self.index._local
+        total = float(sum(self.index.nbytes()))
+        if self.compiled:  # nor does the compiled one need the numpy path's accumulator
+            return total - getattr(getattr(local, "acc", None), "nbytes", 0)
+        block = getattr(getattr(local, "block", None), "nbytes", 0)
+        return total - sum(w.nbytes for w in s.weights or ()) - block
 
 
 class Bm25s(Engine):
@@ -397,6 +405,9 @@ def updates(index: BM25Index, corpus: Corpus) -> None:
     start = time.perf_counter()
     index.delete(range(index.n_docs - 20, index.n_docs))
     delete = time.perf_counter() - start
+    for thread in threading.enumerate():  # let the background re-weighing finish first
+        if thread.name == "bm25-weights":
+            thread.join()
     start = time.perf_counter()
     index._weigh(index._s)
     weigh = time.perf_counter() - start

@@ -17,11 +17,16 @@ deleted rows' postings) once it outgrows an eighth of it; delete() tombstones ro
 live document frequencies in one vectorised pass. Row ids never change; each update publishes an
 immutable snapshot, so concurrent searches never see half an update.
 
-top_k is term-at-a-time MaxScore over a per-thread dense accumulator (reset after use): short
-postings are accumulated in one pass in query order, which alone gives exact sums. With long
-postings left, the leading candidates are completed by binary search in them; once the k-th best
-full score beats what the remaining terms can add (idf * (k1+1) each), only candidates within
-reach are probed, and their per-term weights are summed in query order, as scores() does.
+top_k has two paths with identical results (rows, scores, ties to the lower row). Once
+warm_up() has loaded the compiled kernel (bm25_kernel, numba: an optional dependency), it adds
+per-posting weights w(t,d) = tf * (k1+1) / (tf + K(d)), precomputed for the snapshot (4 bytes a
+posting in float32; recomputed in a background thread after each update, since avgdl moves), into
+an 8k-row buffer block by block. Otherwise, and while weights are being computed, it is numpy:
+term-at-a-time MaxScore over a per-thread dense accumulator (reset after use): short postings are
+accumulated in one pass in query order, which alone gives exact sums. With long postings left,
+the leading candidates are completed by binary search in them; once the k-th best full score
+beats what the remaining terms can add (idf * (k1+1) each), only candidates within reach are
+probed, and their per-term weights are summed in query order, as scores() does.
 
 save() writes one uncompressed .npz (zip CRC-32 per array, no pickle) with a JSON header holding
 the format version and the caller's generation; the vocabulary is one joined string + offsets.
@@ -30,12 +35,16 @@ the format version and the caller's generation; the vocabulary is one joined str
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
+import logging
 import math
 import os
 import sys
 import tempfile
 import threading
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
@@ -43,6 +52,8 @@ from typing import NamedTuple
 
 import numpy as np
 from rank_bm25 import BM25Okapi
+
+log = logging.getLogger(__name__)
 
 K1 = 1.5
 B = 0.75
@@ -52,10 +63,11 @@ MERGE_MIN = 1 << 16  # delta postings below this never trigger a merge
 BATCH = 1 << 14  # postings this short are accumulated in the first pass, all terms at once
 LOOKUP_COST = 16  # one binary-search probe costs about as much as this many accumulated postings
 POOL = 4  # leading candidates completed per result to estimate the k-th best full score
-SHIFT = 15  # the compiled top-k takes rows 2**SHIFT at a time (a 128 KB float32 buffer)
+SHIFT = 13  # the compiled top-k takes rows 2**SHIFT at a time: a 32 KB float32 buffer, in L1
 MIN_IDF = 1e-20  # the compiled top-k needs every contribution > 0 to tell touched rows apart
+MAP_MIN = 1 << 20  # sidecar arrays this large are memory-mapped on load
 _FIELDS = ("meta", "terms", "offsets", "indptr", "rows", "tf", "doc_len", "alive")
-_WANT_WEIGHTS = importlib.util.find_spec("numba") is not None  # only the compiled path reads them
+_NUMBA = importlib.util.find_spec("numba") is not None
 _kernel = None  # the bm25_kernel module once warm_up() has compiled or loaded it
 _warm_lock = threading.Lock()
 _warming: threading.Thread | None = None
@@ -94,13 +106,17 @@ _NO_MASK = np.zeros(1, bool)
 class BM25Index:
     """BM25Okapi over term postings, with appends, tombstones and a sidecar file."""
 
+    # Whether this index takes the compiled path once warm_up() has loaded it. Its weights cost
+    # 4 bytes a posting (8 in float64): a subclass for a secondary field can say False.
+    compiled = True
+
     def __init__(self, corpus: Sequence[Sequence[str]], k1: float = K1, b: float = B,
                  epsilon: float = EPSILON, dtype: type = np.float32) -> None:
         self._setup(k1, b, epsilon, dtype, {})
         main, lens = self._encode(corpus, 0)
         self._publish(main, _EMPTY, lens.astype(np.int32), np.ones(len(lens), bool), False,
                       np.diff(main.indptr), len(lens), int(lens.sum()))
-        if _WANT_WEIGHTS:
+        if _kernel is not None and self.compiled:  # weights only serve the compiled path
             self._s = self._weigh(self._s)
 
     def _setup(self, k1: float, b: float, epsilon: float, dtype: type,
@@ -213,17 +229,23 @@ class BM25Index:
         self._s = _Snapshot(main, delta, doc_len, alive, dead_postings, df, norm,
                             idf.astype(self.dtype), n_alive, total_len)
 
-    def _weigh(self, s: _Snapshot, main: np.ndarray | None = None) -> _Snapshot:
-        """s with every posting's weight w(t,d) for the compiled path (main's may come from the
-        file): the same numbers _gather computes for the postings a numpy search touches."""
-        if main is None:
-            main = self._weights(s, s.main.rows, s.main.tf)
-        return s._replace(weights=(main, self._weights(s, s.delta.rows, s.delta.tf)))
+    def _weigh(self, s: _Snapshot, kernel=None) -> _Snapshot:
+        """s with every posting's weight w(t,d) for the compiled path: the same numbers that
+        _gather computes for the postings a numpy search touches (computed by the kernel)."""
+        kernel = kernel or _kernel
+        c = self.dtype.type(self.k1 + 1)
+        weights = []
+        for seg in (s.main, s.delta):
+            out = np.empty(len(seg.rows), self.dtype)
+            kernel.weigh(seg.rows, seg.tf, s.norm, c, out)
+            weights.append(out)
+        return s._replace(weights=tuple(weights))
 
     def _schedule_weights(self) -> None:
-        """Weigh the new snapshot's postings off the caller's thread (called under self._lock);
-        until that is done, searches take the numpy path, which needs no weights."""
-        if not _WANT_WEIGHTS:
+        """Weigh the new snapshot's postings off the caller's thread (called under self._lock)
+        once the compiled path is loaded; until then searches take the numpy path, which needs
+        no weights. Weights depend on avgdl, so every update invalidates them all."""
+        if _kernel is None or not self.compiled:
             return
         if not BACKGROUND_WEIGHTS:
             self._s = self._weigh(self._s)
@@ -237,13 +259,15 @@ class BM25Index:
             while True:
                 s = self._s
                 weighed = self._weigh(s)
-                with self._lock:
+                with self._lock:  # publish and step down at once: no update slips between
                     if self._s is s:
                         self._s = weighed
+                        self._weighing = False
                         return
-        finally:
+        except BaseException:
             with self._lock:
                 self._weighing = False
+            raise
 
     # -- search ----------------------------------------------------------------------------
 
@@ -265,11 +289,16 @@ class BM25Index:
         allowed = self._allowed(s, mask)
         if k <= 0 or not cols:
             return []
-        kernel = _kernel
+        kernel = _kernel if self.compiled else None
         if kernel is not None and s.weights is not None:
             found = self._compiled(kernel, s, cols, k, allowed)
             if found is not None:
                 return found
+        elif kernel is not None and not self._weighing and self._lock.acquire(blocking=False):
+            try:  # loaded, or built before warm_up(): weigh now, off this thread
+                self._schedule_weights()
+            finally:
+                self._lock.release()
         pieces = {c: _pieces(s, c) for c in cols}
         sizes = {c: sum(len(r) for r, _ in p) for c, p in pieces.items()}
         acc, touched = self._buffer(len(s.doc_len)), []
@@ -417,8 +446,6 @@ class BM25Index:
                   "terms": np.frombuffer("".join(terms).encode(), np.uint8), "offsets": offsets,
                   "indptr": seg.indptr, "rows": seg.rows, "tf": seg.tf, "doc_len": s.doc_len,
                   "alive": s.alive}
-        if _WANT_WEIGHTS:  # an optional member: older readers ignore it, newer ones recompute
-            arrays["weights"] = self._weights(s, seg.rows, seg.tf)
         directory = os.path.dirname(os.path.abspath(path))
         with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as f:
             try:
@@ -432,10 +459,7 @@ class BM25Index:
     def load(cls, path: str | os.PathLike, expected_generation: str | None = None) -> BM25Index:
         """Read a sidecar; IndexFileError if missing, corrupt, another version or stale."""
         try:
-            with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
-                a = {name: z[name] for name in _FIELDS}
-                if _WANT_WEIGHTS and "weights" in z.files:
-                    a["weights"] = z["weights"]
+            a = _read_npz(path, _FIELDS)
             meta = json.loads(a["meta"].tobytes())
             text = a["terms"].tobytes().decode()
         except Exception as e:  # zipfile, numpy and json each raise their own kinds
@@ -465,12 +489,44 @@ class BM25Index:
         index._setup(meta["k1"], meta["b"], meta["epsilon"], _DTYPES[meta["dtype"]], vocabulary)
         index._publish(_Segment(indptr, rows, a["tf"]), _EMPTY, doc_len, alive, False,
                        np.diff(indptr), int(alive.sum()), int(doc_len[alive].sum()))
-        weights = a.get("weights")
-        if weights is not None and (weights.dtype != index.dtype or len(weights) != len(rows)):
-            weights = None
-        if _WANT_WEIGHTS:
-            index._s = index._weigh(index._s, weights)
         return index
+
+
+def _read_npz(path: str | os.PathLike, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Arrays of an uncompressed .npz, large ones memory-mapped copy-on-write (so a restart
+    reads no more than it touches), each checked against its zip CRC-32 all the same."""
+    arrays = {}
+    with open(path, "rb") as f, zipfile.ZipFile(f) as z:
+        for name in names:
+            info = z.getinfo(f"{name}.npy")
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size < MAP_MIN:
+                arrays[name] = np.load(io.BytesIO(z.read(info)), allow_pickle=False)
+                continue
+            f.seek(info.header_offset)
+            local = f.read(30)  # the local file header; its name and extra field follow
+            if local[:4] != b"PK\x03\x04":
+                raise zipfile.BadZipFile(f"bad local header for {name}")
+            start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") \
+                + int.from_bytes(local[28:30], "little")
+            f.seek(start)
+            version = np.lib.format.read_magic(f)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"unsupported .npy version {version} for {name}")
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+                else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(f)
+            header_end = f.tell()
+            if dtype.hasobject or fortran or len(shape) != 1 \
+                    or header_end - start + shape[0] * dtype.itemsize != info.file_size:
+                raise ValueError(f"unexpected array {name}")
+            f.seek(start)
+            crc = zlib.crc32(f.read(header_end - start))
+            array = np.memmap(f, dtype, "c", header_end, shape) if shape[0] else \
+                np.zeros(0, dtype)
+            if zlib.crc32(array, crc) != info.CRC:
+                raise zipfile.BadZipFile(f"CRC-32 mismatch in {name}")
+            arrays[name] = array.view(np.ndarray)  # a plain array (numba takes no subclass)
+    return arrays
 
 
 def _pieces(s: _Snapshot, col: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -532,7 +588,7 @@ def warm_up(wait: bool = False) -> bool:
     numpy path until the kernel is ready. False, and nothing started, when numba is not installed.
     """
     global _warming
-    if not _WANT_WEIGHTS:
+    if not _NUMBA:
         return False
     with _warm_lock:
         if _warming is None:
@@ -546,14 +602,17 @@ def warm_up(wait: bool = False) -> bool:
 def _load_kernel() -> None:
     """Import bm25_kernel and compile top_k for both index dtypes (or load it from the cache)."""
     global _kernel
-    from . import bm25_kernel
+    try:
+        from . import bm25_kernel
 
-    for dtype in _DTYPES.values():
-        index = BM25Index([["a", "b"], ["b"]], dtype=dtype)
-        s = index._weigh(index._s)
-        index._compiled(bm25_kernel, s, [1, 0], 1, None)
-        index._compiled(bm25_kernel, s, [1], 2, np.ones(2, bool))
-        index._compiled(bm25_kernel, s, [1], 2, np.ones(2, bool)[::-1])
+        for dtype in _DTYPES.values():
+            index = BM25Index([["a", "b"], ["b"]], dtype=dtype)
+            s = index._weigh(index._s, bm25_kernel)
+            for mask in (None, np.ones(2, bool)):
+                index._compiled(bm25_kernel, s, [1, 0], 1, mask)
+    except Exception:  # a broken numba install must not break search: numpy still works
+        log.warning("compiled BM25 top-k unavailable, searching with numpy", exc_info=True)
+        return
     _kernel = bm25_kernel
 
 

@@ -200,8 +200,10 @@ def test_empty_corpus_and_empty_rows():
     assert [row for row, _ in empty.top_k(["a"], 3)] == [0]
 
 
+@pytest.mark.parametrize("map_min", [1 << 20, 0])  # small arrays read, or all memory-mapped
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_save_load_round_trip(tmp_path, dtype):
+def test_save_load_round_trip(tmp_path, monkeypatch, dtype, map_min):
+    monkeypatch.setattr(bm25, "MAP_MIN", map_min)
     rng = np.random.default_rng(6)
     corpus = zipf_corpus(rng, 150, 80)
     index = BM25Index(corpus, dtype=dtype)
@@ -222,7 +224,9 @@ def test_save_load_round_trip(tmp_path, dtype):
     assert BM25Index.load(empty).n_docs == 0
 
 
-def test_bad_sidecar_files_raise_index_file_error(tmp_path, monkeypatch):
+@pytest.mark.parametrize("map_min", [1 << 20, 0])
+def test_bad_sidecar_files_raise_index_file_error(tmp_path, monkeypatch, map_min):
+    monkeypatch.setattr(bm25, "MAP_MIN", map_min)
     path = tmp_path / "index.bm25.npz"
     BM25Index([["a", "b"], ["b", "c"]] * 20).save(path, generation="1")
     data = path.read_bytes()

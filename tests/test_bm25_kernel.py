@@ -92,7 +92,7 @@ def test_zero_or_negative_idf_takes_the_numpy_path(compiled):
 
 
 def test_updates_are_weighed_in_the_background(kernel, monkeypatch):
-    monkeypatch.setattr(bm25, "_kernel", kernel)
+    monkeypatch.setattr(bm25, "_kernel", kernel)  # BACKGROUND_WEIGHTS as shipped
     rng = np.random.default_rng(7)
     index = BM25Index(zipf_corpus(rng, 300, 100))
     index.add(zipf_corpus(rng, 40, 100))
@@ -105,30 +105,69 @@ def test_updates_are_weighed_in_the_background(kernel, monkeypatch):
         assert index.top_k(query, 10) == numpy_top_k(index, query, 10)
 
 
-def test_sidecar_carries_weights_and_old_files_still_load(compiled, tmp_path, monkeypatch):
+def test_a_loaded_index_is_weighed_on_first_search(compiled, tmp_path, monkeypatch):
+    """The sidecar holds no weights (they move with every update): the first search after a
+    load answers through numpy and has the weights computed for the next one."""
+    monkeypatch.setattr(bm25, "MAP_MIN", 0)  # memory-mapped arrays, as at full size
     rng = np.random.default_rng(9)
     index = BM25Index(zipf_corpus(rng, 200, 80))
     index.delete([1, 2])
     path = tmp_path / "index.bm25.npz"
     index.save(path, generation="g")
     loaded = BM25Index.load(path, expected_generation="g")
-    fresh = loaded._weigh(loaded._s._replace(weights=None))
-    assert np.array_equal(loaded._s.weights[0], fresh.weights[0])
-    monkeypatch.setattr(bm25, "_WANT_WEIGHTS", False)  # as written without numba: no weights
-    index.save(path, generation="g")
-    monkeypatch.undo()
-    monkeypatch.setattr(bm25, "_kernel", compiled)
-    old = BM25Index.load(path, expected_generation="g")
-    assert old._s.weights is not None
+    assert loaded._s.weights is None
+    first = loaded.top_k(["词1"], 10)
+    assert loaded._s.weights is not None
+    assert first == loaded.top_k(["词1"], 10) == index.top_k(["词1"], 10)
     for query in queries(rng, 80, 20):
-        assert old.top_k(query, 10) == loaded.top_k(query, 10) == index.top_k(query, 10)
+        assert loaded.top_k(query, 10) == index.top_k(query, 10)
 
 
-def test_without_numba_no_weights_are_kept(monkeypatch):
-    monkeypatch.setattr(bm25, "_WANT_WEIGHTS", False)
+def test_without_numba_nothing_is_compiled_or_weighed(monkeypatch):
+    monkeypatch.setattr(bm25, "_NUMBA", False)
     monkeypatch.setattr(bm25, "_kernel", None)
     assert not bm25.warm_up()
     index = BM25Index([["a", "b"], ["b"], ["c"]])
     index.add([["a"]])
+    assert [row for row, _ in index.top_k(["a"], 5)] == [0, 3]
+    assert index._s.weights is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_weights_are_the_numpy_ones(compiled, dtype):
+    rng = np.random.default_rng(11)
+    corpus = [*zipf_corpus(rng, 300, 50), ["长"] * 300, ["长"] * 70000]  # uint32 frequencies
+    index = BM25Index(corpus, dtype=dtype)
+    s = index._s
+    assert s.main.tf.dtype == np.uint32
+    assert np.array_equal(index._weigh(s).weights[0], index._weights(s, s.main.rows, s.main.tf))
+
+
+def test_concurrent_compiled_searches_agree_with_sequential(compiled):
+    """Each thread has its own block buffer; the kernel runs without the GIL."""
+    rng = np.random.default_rng(12)
+    index = BM25Index(zipf_corpus(rng, 3000, 400))
+    qs = queries(rng, 400, 60)
+    expected = [numpy_top_k(index, q, 10) for q in qs]
+    results: dict[int, list] = {}
+
+    def search(worker: int) -> None:
+        results[worker] = [index.top_k(q, 10) for q in qs]
+
+    threads = [threading.Thread(target=search, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(found == expected for found in results.values())
+
+
+def test_an_index_class_can_keep_to_the_numpy_path(compiled):
+    class Secondary(BM25Index):
+        compiled = False
+
+    index = Secondary([["a", "b"], ["b"], ["c"]])
+    index.add([["a"]])
     assert index._s.weights is None
     assert [row for row, _ in index.top_k(["a"], 5)] == [0, 3]
+    assert index._s.weights is None
