@@ -8,9 +8,11 @@ file itself, only from TELEGRAM_BOT_TOKEN or a token file the config points to.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -21,13 +23,21 @@ else:  # pragma: no cover
 
 APP_NAME = "reportbot"
 ENGINES = ("bm25", "rank-bm25")
+LANGUAGES = ("zh", "en")
+DIGEST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DB_ENV = "REPORTBOT_DB"
 CONFIG_ENV = "REPORTBOT_CONFIG"
 
 
 class ConfigError(Exception):
-    """The configuration file is missing, malformed or has unknown keys."""
+    """The configuration file is missing, malformed, has unknown keys or a value out of range."""
+
+
+def _require(ok: bool, message: str) -> None:
+    """Settings check themselves when built, for every command, not only `serve`."""
+    if not ok:
+        raise ConfigError(message)
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,14 @@ class TelegramSettings:
     concurrent_updates: int = 8
     max_retries: int = 3
     max_messages_per_second: float = 30.0
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.webhook_port <= 65535, "telegram.webhook_port must be 1–65535")
+        _require(self.poll_timeout > 0, "telegram.poll_timeout must be above 0")
+        _require(self.concurrent_updates >= 1, "telegram.concurrent_updates must be at least 1")
+        _require(self.max_retries >= 0, "telegram.max_retries must be 0 or more")
+        _require(self.max_messages_per_second >= 0,
+                 "telegram.max_messages_per_second must be 0 (no limit) or more")
 
 
 @dataclass(frozen=True)
@@ -68,11 +86,29 @@ class BotSettings:
     timezone: str = "Asia/Shanghai"
     max_upload_bytes: int = 20 * 1024 * 1024
 
+    def __post_init__(self) -> None:
+        _require(self.language in LANGUAGES, f"bot.language must be one of {', '.join(LANGUAGES)}")
+        _require(self.results_per_page >= 1, "bot.results_per_page must be at least 1")
+        _require(self.rate_limit_per_minute >= 0, "bot.rate_limit_per_minute must be 0 (no limit) or more")
+        _require(0 <= self.digest_weekday <= 6, "bot.digest_weekday must be 0 (Monday) … 6 (Sunday)")
+        _require(bool(DIGEST_TIME.fullmatch(self.digest_time)),
+                 f"bot.digest_time must be HH:MM, not {self.digest_time!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ValueError, ZoneInfoNotFoundError) as error:
+            raise ConfigError(f"bot.timezone must be a time zone name such as Asia/Shanghai, "
+                              f"not {self.timezone!r}") from error
+        _require(self.max_upload_bytes > 0, "bot.max_upload_bytes must be above 0")
+
 
 @dataclass(frozen=True)
 class SearchSettings:
     results: int = 5
     engine: str = "bm25"
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.results <= 100, "search.results must be 1–100")
+        _require(self.engine in ENGINES, f"search.engine must be one of {', '.join(ENGINES)}")
 
 
 @dataclass(frozen=True)
@@ -81,6 +117,10 @@ class IngestSettings:
     max_file_bytes: int = 20 * 1024 * 1024
     upload_dir: str | None = None
     upload_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        _require(self.max_file_bytes > 0, "ingest.max_file_bytes must be above 0")
+        _require(self.upload_seconds > 0, "ingest.upload_seconds must be above 0")
 
 
 @dataclass(frozen=True)
@@ -141,10 +181,7 @@ def parse_settings(data: dict, source: str = "<config>") -> Settings:
         if not isinstance(values, dict):
             raise ConfigError(f"{source}: [{name}] must be a table")
         sections[name] = _section(cls, name, values, source)
-    settings = Settings(**sections, source=source)
-    if settings.search.engine not in ENGINES:
-        raise ConfigError(f"{source}: search.engine must be one of {', '.join(ENGINES)}")
-    return settings
+    return Settings(**sections, source=source)
 
 
 def _section(cls, name: str, values: dict, source: str):
@@ -155,7 +192,10 @@ def _section(cls, name: str, values: dict, source: str):
             raise ConfigError(f"{source}: unknown key '{key}' in [{name}] "
                               f"(known: {', '.join(known)})")
         kwargs[key] = _coerce(known[key].default, value, f"{name}.{key}", source)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from error
 
 
 def _coerce(default, value, key: str, source: str):

@@ -168,3 +168,19 @@ def test_looking_at_a_database_that_does_not_exist_creates_nothing(tmp_path):
         result = CliRunner().invoke(cli, ["--db", str(typo), *command])
         assert result.exit_code == 1 and "no such database" in result.output
     assert not typo.parent.exists()
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("[search]\nresults = 0", "search.results must be 1–100"),
+    ("[bot]\ndigest_weekday = 7", "bot.digest_weekday must be 0"),
+    ("[bot]\ndigest_time = '25:00'", "bot.digest_time must be HH:MM"),
+    ("[bot]\ntimezone = 'Mars/Olympus'", "bot.timezone must be a time zone name"),
+    ("[telegram]\nwebhook_port = 0", "telegram.webhook_port must be 1–65535"),
+])
+def test_out_of_range_settings_are_one_line_for_every_command(tmp_path, setting, message):
+    config = tmp_path / "config.toml"
+    config.write_text(setting, encoding="utf-8")
+    for command in (["stats"], ["search", "党建"], ["ask", "党建"]):
+        result = CliRunner().invoke(cli, ["--config", str(config), *command])
+        assert result.exit_code == 1 and message in result.output
+        assert "Traceback" not in result.output
