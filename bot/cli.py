@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
 from ..storage.errors import StorageError
-from .config import DB_ENV, ConfigError, Settings, load_settings
+from .config import DB_ENV, LOG_FORMAT, ConfigError, Settings, load_settings
 from .errors import BotError
 from .render import answer_text, to_plain
 from .service import IngestResult, ReportService
@@ -78,7 +79,9 @@ def _with_service(command: Callable, existing: bool) -> Callable:
               help="Database file (else $REPORTBOT_DB, else config, else per-user default).")
 @click.option("--config", type=click.Path(dir_okay=False),
               help="TOML config file (else $REPORTBOT_CONFIG).")
-def cli(db: str | None, config: str | None) -> None:
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Log errors only.")
+def cli(db: str | None, config: str | None, verbose: int, quiet: bool) -> None:
     """Answer questions about work reports with cited passages.
 
     \b
@@ -86,6 +89,9 @@ def cli(db: str | None, config: str | None) -> None:
         reportbot ingest reports/
         reportbot ask "支部书记签了几份责任书？"
     """
+    if quiet or verbose:
+        level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO
+        logging.basicConfig(format=LOG_FORMAT, level=level)
 
 
 @cli.command()
@@ -264,8 +270,9 @@ def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("doc_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="The document and its sections as JSON.")
 @with_existing_service
-def outline(service: ReportService, settings: Settings, doc_id: int) -> None:
+def outline(service: ReportService, settings: Settings, doc_id: int, as_json: bool) -> None:
     """Show a document's heading tree with the kind of each section.
 
     \b
@@ -273,6 +280,12 @@ def outline(service: ReportService, settings: Settings, doc_id: int) -> None:
         reportbot outline 3
     """
     info, sections = service.outline(doc_id)
+    if as_json:
+        click.echo(json.dumps({"doc_id": info.doc_id, "title": info.title, "year": info.year,
+                               "sections": [{"path": list(r.path), "kind": r.kind,
+                                             "chunk_id": r.chunk_id} for r in sections]},
+                              ensure_ascii=False))
+        return
     click.echo(f"[{info.doc_id}] {info.title}")
     shown: list[str] = []
     for record in sections:
@@ -362,15 +375,20 @@ def delete(service: ReportService, settings: Settings, doc_id: int) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @with_existing_service
-def stats(service: ReportService, settings: Settings) -> None:
+def stats(service: ReportService, settings: Settings, as_json: bool) -> None:
     """Database location, size, documents, chunks and query figures.
 
     \b
     Example:
-        reportbot stats
+        reportbot stats --json
     """
-    for key, value in service.stats().items():
+    figures = service.stats()
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+        return
+    for key, value in figures.items():
         if key == "top_queries":
             value = "; ".join(f"{q['query']} ({q['count']})" for q in value) or "-"
         click.echo(f"{key}: {value}")

@@ -28,6 +28,7 @@ DIGEST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DB_ENV = "REPORTBOT_DB"
 CONFIG_ENV = "REPORTBOT_CONFIG"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class ConfigError(Exception):

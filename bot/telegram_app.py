@@ -52,7 +52,7 @@ from telegram.ext import (
 
 from ..storage.errors import StorageError
 from .access import Access, DenialBudget
-from .config import BotSettings, ConfigError, Settings
+from .config import LOG_FORMAT, BotSettings, ConfigError, Settings
 from .core import Conversation, Event, Upload
 from .inbox import (
     LOG_EVERY_SECONDS,
@@ -165,8 +165,7 @@ def build_application(settings: Settings, service: ReportService, token: str,
 
 def serve(settings: Settings, service: ReportService, token: str) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when the config names a URL."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=logging.INFO)
+    logging.basicConfig(format=LOG_FORMAT, level=logging.INFO)  # unless -v / -q chose
     app = build_application(settings, service, token)
     telegram = settings.telegram
     try:
@@ -278,6 +277,9 @@ async def start_up(app: Application) -> None:
     """Fill the command menu (setMyCommands) and queue updates a crash left unanswered."""
     conversation: Conversation = app.bot_data[CORE]
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in conversation.commands()])
+    figures = conversation.service.stats()
+    _LOG.info("connected as @%s, %d reports, %d chunks", app.bot.username,
+              figures["documents"], figures["chunks"])
     resumed = await resume(app, app.inbox)
     if resumed:
         _LOG.info("resuming %d update(s) fetched before the last stop", resumed)

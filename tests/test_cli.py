@@ -184,3 +184,14 @@ def test_out_of_range_settings_are_one_line_for_every_command(tmp_path, setting,
         result = CliRunner().invoke(cli, ["--config", str(config), *command])
         assert result.exit_code == 1 and message in result.output
         assert "Traceback" not in result.output
+
+
+def test_stats_and_outline_as_json_and_log_levels(seeded, db_path):
+    run = lambda *args: CliRunner().invoke(cli, ["--db", str(db_path), *args],  # noqa: E731
+                                           catch_exceptions=False)
+    figures = json.loads(run("stats", "--json").output)
+    assert figures["documents"] == 5 and figures["chunks"] > 100
+    doc_id = seeded.documents()[0].doc_id
+    outline = json.loads(run("outline", str(doc_id), "--json").output)
+    assert outline["doc_id"] == doc_id and {s["kind"] for s in outline["sections"]} >= {"work"}
+    assert run("-q", "search", "党建").exit_code == 0 and run("-vv", "docs").exit_code == 0

@@ -89,6 +89,7 @@ def test_serve_answers_over_long_polling_and_stops_cleanly(tmp_path):
     assert status == 0, output
     assert fake.token.split(":")[1] not in output
     assert "Application started" in output
+    assert re.search(r"connected as @\w+, 5 reports, \d+ chunks", output)
 
 
 def free_port() -> int:
