@@ -39,12 +39,13 @@ def main() -> None:
         print("compiled kernel:", warm_up(wait=True))
     service = ReportService.open(args.db)
     # the old code has no answer() that skips the log; its search() logs, which costs more
-    answer = getattr(service, "answer", None) or (
-        lambda q, k: service.search(q, k, source="eval"))
+    answer = getattr(service, "answer", None) or (lambda q, k: service.search(q, k, source="eval"))
     rng = random.Random(args.seed)
     chunks = service.stats()["chunks"]
-    texts = [r.text for r in service.store.chunks(
-        rng.sample(range(1, chunks + 1), min(2000, chunks))).values()]
+    texts = [
+        r.text
+        for r in service.store.chunks(rng.sample(range(1, chunks + 1), min(2000, chunks))).values()
+    ]
     queries = make_queries(texts, rng, args.queries)
     for query in queries[:20]:
         answer(query, 5)

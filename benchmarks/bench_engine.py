@@ -46,9 +46,18 @@ SYNTH = ROOT.parent / "shared" / "tools" / "synth_corpus.py"
 TOP = 10
 SEP, ROW_SEP = "\x1f", "\x1e"
 TEMPLATES = ["{}怎么开展的", "有没有关于{}的提法", "{}做了多少次", "{}有哪些做法", "{}存在什么问题"]
-OFF_TOPIC = ["今天北京天气怎么样", "周末去哪里旅游比较好", "感冒发烧吃什么药", "红烧排骨的做法",
-             "世界杯哪个队夺冠了", "股票明天会涨吗", "如何减肥最有效", "高铁票怎么退",
-             "二手车过户需要什么材料", "附近有什么好吃的火锅"]
+OFF_TOPIC = [
+    "今天北京天气怎么样",
+    "周末去哪里旅游比较好",
+    "感冒发烧吃什么药",
+    "红烧排骨的做法",
+    "世界杯哪个队夺冠了",
+    "股票明天会涨吗",
+    "如何减肥最有效",
+    "高铁票怎么退",
+    "二手车过户需要什么材料",
+    "附近有什么好吃的火锅",
+]
 
 
 @dataclass
@@ -74,6 +83,7 @@ class Corpus:
 
 # -- corpora ---------------------------------------------------------------------------------
 
+
 def _analyse(path: str) -> tuple[str, list[str]]:
     """One file's chunks as joined tokens, plus every 40th passage's text for queries."""
     from reportbot.retrieval.boilerplate import BoilerplateFilter
@@ -81,7 +91,9 @@ def _analyse(path: str) -> tuple[str, list[str]]:
 
     chunks = analyse_file(Path(path), 1 << 24, BoilerplateFilter()).chunks
     joined = ROW_SEP.join(SEP.join(c.tokens) for c in chunks)
-    return joined, [c.text for i, c in enumerate(chunks) if (i + zlib.crc32(path.encode())) % 40 == 0]
+    return joined, [
+        c.text for i, c in enumerate(chunks) if (i + zlib.crc32(path.encode())) % 40 == 0
+    ]
 
 
 def make_questions(texts: list[str], rng: random.Random, count: int) -> list[str]:
@@ -108,7 +120,9 @@ def synth_tokens(docs: int, cache: Path, n_queries: int = 300) -> Corpus:
         _write_tokens(docs, cache, path, n_queries)
     with np.load(path) as z:
         terms = np.array(z["terms"].tobytes().decode().split(SEP), dtype=object)
-        queries = [q.split(SEP) if q else [] for q in z["queries"].tobytes().decode().split(ROW_SEP)]
+        queries = [
+            q.split(SEP) if q else [] for q in z["queries"].tobytes().decode().split(ROW_SEP)
+        ]
         return Corpus(terms, z["ids"], z["lens"].astype(np.int64), queries)
 
 
@@ -118,8 +132,11 @@ def _write_tokens(docs: int, cache: Path, path: Path, n_queries: int) -> None:
     folder = cache / f"corpus-{docs}"
     if not folder.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, str(SYNTH), str(folder), "--docs", str(docs), "--seed",
-                        "0"], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(SYNTH), str(folder), "--docs", str(docs), "--seed", "0"],
+            check=True,
+            capture_output=True,
+        )
     files = sorted(str(p) for p in folder.iterdir())
     vocab: dict[str, int] = {}
     ids, lens, texts = [], [], []
@@ -132,12 +149,17 @@ def _write_tokens(docs: int, cache: Path, path: Path, n_queries: int) -> None:
                 lens.append(len(tokens))
     questions = make_questions(texts, random.Random(0), n_queries)
     queries = [SEP.join(t for t in tokenize(q) if is_term(t)) for q in questions]
-    np.savez(path, terms=np.frombuffer(SEP.join(vocab).encode(), np.uint8),
-             ids=np.concatenate(ids), lens=np.array(lens, np.int32),
-             queries=np.frombuffer(ROW_SEP.join(queries).encode(), np.uint8))
+    np.savez(
+        path,
+        terms=np.frombuffer(SEP.join(vocab).encode(), np.uint8),
+        ids=np.concatenate(ids),
+        lens=np.array(lens, np.int32),
+        queries=np.frombuffer(ROW_SEP.join(queries).encode(), np.uint8),
+    )
 
 
 # -- engines ---------------------------------------------------------------------------------
+
 
 class Engine:
     """One engine under test: built once, then timed query by query."""
@@ -165,8 +187,13 @@ class Engine:
 class Reportbot(Engine):
     """BM25Index.top_k; compiled=False times the numpy fallback on the same index."""
 
-    def __init__(self, corpus: Corpus, index: BM25Index | None = None, compiled: bool = True,
-                 dtype: type = np.float32) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        index: BM25Index | None = None,
+        compiled: bool = True,
+        dtype: type = np.float32,
+    ) -> None:
         self.name = "reportbot BM25Index" + ("" if compiled else " (numpy fallback)")
         self.compiled, self.dtype, self.index = compiled, dtype, index
         super().__init__(corpus)
@@ -220,7 +247,8 @@ class Bm25s(Engine):
     def bytes(self) -> float:
         arrays = sum(a.nbytes for a in self.retriever.scores.values() if hasattr(a, "nbytes"))
         vocab = sys.getsizeof(self.retriever.vocab_dict) + sum(
-            sys.getsizeof(t) + 28 for t in self.retriever.vocab_dict)
+            sys.getsizeof(t) + 28 for t in self.retriever.vocab_dict
+        )
         return float(arrays + vocab)
 
 
@@ -248,8 +276,10 @@ class Tantivy(Engine):
 
     def search(self, query: list[str]) -> list:
         t = self.tantivy
-        clauses = [(t.Occur.Should, t.Query.term_query(self.schema, "body", token, "freq"))
-                   for token in query]
+        clauses = [
+            (t.Occur.Should, t.Query.term_query(self.schema, "body", token, "freq"))
+            for token in query
+        ]
         if not clauses:
             return []
         return self.searcher.search(t.Query.boolean_query(clauses), TOP, count=False).hits
@@ -259,7 +289,9 @@ class Tantivy(Engine):
         return [self.searcher.doc(address)["row"][0] for _, address in result]
 
     def bytes(self) -> float:
-        return float(sum(p.stat().st_size for p in Path(self.folder.name).rglob("*") if p.is_file()))
+        return float(
+            sum(p.stat().st_size for p in Path(self.folder.name).rglob("*") if p.is_file())
+        )
 
 
 def _version(package: str) -> str:
@@ -269,6 +301,7 @@ def _version(package: str) -> str:
 
 
 # -- measuring -------------------------------------------------------------------------------
+
 
 def rss() -> int:
     with open("/proc/self/statm") as f:
@@ -298,8 +331,9 @@ def exact_top(ref: np.ndarray, rows: np.ndarray, k: int) -> list[tuple[int, floa
     return [(int(rows[i]), float(ref[rows[i]])) for i in order]
 
 
-def interleaved(engines: list[Engine], queries: list[list[str]], reps: int
-                ) -> tuple[dict[str, list[np.ndarray]], dict[str, list]]:
+def interleaved(
+    engines: list[Engine], queries: list[list[str]], reps: int
+) -> tuple[dict[str, list[np.ndarray]], dict[str, list]]:
     """Per engine: each repetition's latencies (s), and the first repetition's results."""
     times: dict[str, list[np.ndarray]] = {e.name: [] for e in engines}
     results: dict[str, list] = {}
@@ -328,8 +362,11 @@ def interleaved(engines: list[Engine], queries: list[list[str]], reps: int
 def bench(docs: int, cache: Path, reps: int, ref_queries: int, peers: bool) -> None:
     corpus = synth_tokens(docs, cache)
     queries = corpus.queries
-    print(f"\n== {docs:,} documents, {corpus.n_rows:,} chunks, {len(corpus.ids):,} tokens, "
-          f"{len(queries)} queries; load average before {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"\n== {docs:,} documents, {corpus.n_rows:,} chunks, {len(corpus.ids):,} tokens, "
+        f"{len(queries)} queries; load average before {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     compiled = bm25.warm_up(wait=True)
     ours = Reportbot(corpus)
     engines: list[Engine] = [ours]
@@ -353,8 +390,9 @@ def bench(docs: int, cache: Path, reps: int, ref_queries: int, peers: bool) -> N
     ref_build, ref_bytes = time.perf_counter() - start, rss() - before
     exact64 = BM25Index(corpus.rows(), dtype=np.float64)
     vocab = {t: i for i, t in enumerate(corpus.terms.tolist())}
-    picked = np.random.default_rng(1).choice(len(queries), min(ref_queries, len(queries)),
-                                             replace=False)
+    picked = np.random.default_rng(1).choice(
+        len(queries), min(ref_queries, len(queries)), replace=False
+    )
     agree = {e.name: 0 for e in engines}
     ref_seconds, identical64, close32 = [], 0, 0
     for i in picked:
@@ -365,32 +403,50 @@ def bench(docs: int, cache: Path, reps: int, ref_queries: int, peers: bool) -> N
         for engine in engines:
             agree[engine.name] += agreement(results[engine.name][i], ref, len(rows))
         identical64 += exact64.top_k(queries[i], TOP) == exact_top(ref, rows, TOP)
-        close32 += all(abs(score - ref[row]) <= 1e-5 * abs(ref[row]) + 1e-6
-                       for row, score in ours.index.top_k(queries[i], TOP))
+        close32 += all(
+            abs(score - ref[row]) <= 1e-5 * abs(ref[row]) + 1e-6
+            for row, score in ours.index.top_k(queries[i], TOP)
+        )
     del reference
     same_paths = {}
     for index in (ours.index, exact64):
         same_paths[index.dtype.name] = sum(
             Reportbot(corpus, index).top_k(q, k) == Reportbot(corpus, index, False).top_k(q, k)
-            for q in queries for k in (1, 10, 30))
+            for q in queries
+            for k in (1, 10, 30)
+        )
 
-    print(f"{'engine':<36}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'B/chunk':>9}{'build s':>9}"
-          f"{'agrees':>9}")
+    print(
+        f"{'engine':<36}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'B/chunk':>9}{'build s':>9}"
+        f"{'agrees':>9}"
+    )
     for engine in engines:
-        p50, p95, p99 = np.median([np.percentile(t, [50, 95, 99]) for t in times[engine.name]],
-                                  axis=0) * 1e3
-        print(f"{engine.name:<36}{p50:>8.3f}{p95:>8.3f}{p99:>8.3f}"
-              f"{engine.bytes() / corpus.n_rows:>9.0f}{engine.build_s:>9.1f}"
-              f"{agree[engine.name]:>5}/{len(picked)}")
-    print(f"{'rank-bm25 (reference, sampled)':<36}{np.median(ref_seconds) * 1e3:>8.1f}"
-          f"{np.percentile(ref_seconds, 95) * 1e3:>8.1f}{'':>8}{ref_bytes / corpus.n_rows:>9.0f}"
-          f"{ref_build:>9.1f}")
-    print(f"float64 top-10 rows and scores identical to rank-bm25's: {identical64}/{len(picked)}; "
-          f"float32 scores within 1e-5: {close32}/{len(picked)}")
-    print("compiled and numpy top_k identical (k = 1, 10, 30): " + ", ".join(
-        f"{name} {n}/{3 * len(queries)}" for name, n in same_paths.items()))
-    print(f"load average after the timed runs {load_after:.2f}; {reps} interleaved repetitions; "
-          f"figures are medians over them", flush=True)
+        p50, p95, p99 = (
+            np.median([np.percentile(t, [50, 95, 99]) for t in times[engine.name]], axis=0) * 1e3
+        )
+        print(
+            f"{engine.name:<36}{p50:>8.3f}{p95:>8.3f}{p99:>8.3f}"
+            f"{engine.bytes() / corpus.n_rows:>9.0f}{engine.build_s:>9.1f}"
+            f"{agree[engine.name]:>5}/{len(picked)}"
+        )
+    print(
+        f"{'rank-bm25 (reference, sampled)':<36}{np.median(ref_seconds) * 1e3:>8.1f}"
+        f"{np.percentile(ref_seconds, 95) * 1e3:>8.1f}{'':>8}{ref_bytes / corpus.n_rows:>9.0f}"
+        f"{ref_build:>9.1f}"
+    )
+    print(
+        f"float64 top-10 rows and scores identical to rank-bm25's: {identical64}/{len(picked)}; "
+        f"float32 scores within 1e-5: {close32}/{len(picked)}"
+    )
+    print(
+        "compiled and numpy top_k identical (k = 1, 10, 30): "
+        + ", ".join(f"{name} {n}/{3 * len(queries)}" for name, n in same_paths.items())
+    )
+    print(
+        f"load average after the timed runs {load_after:.2f}; {reps} interleaved repetitions; "
+        f"figures are medians over them",
+        flush=True,
+    )
     updates(ours.index, corpus)
 
 
@@ -420,23 +476,39 @@ def updates(index: BM25Index, corpus: Corpus) -> None:
         BM25Index.load(path, "bench")
         load = time.perf_counter() - start
         size = os.path.getsize(path)
-    print(f"add 20 rows {np.median(adds) * 1e3:.1f} ms, delete 20 rows {delete * 1e3:.1f} ms, "
-          f"re-weigh all postings (background, after each update) {weigh:.2f} s, "
-          f"save {save:.2f} s, load {load:.2f} s, file {size / 1e6:.0f} MB", flush=True)
+    print(
+        f"add 20 rows {np.median(adds) * 1e3:.1f} ms, delete 20 rows {delete * 1e3:.1f} ms, "
+        f"re-weigh all postings (background, after each update) {weigh:.2f} s, "
+        f"save {save:.2f} s, load {load:.2f} s, file {size / 1e6:.0f} MB",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, nargs="*", default=[5000],
-                        help="synthetic corpus sizes in documents (36000 gives ~1M chunks)")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "reportbot-bench")
+    parser.add_argument(
+        "--docs",
+        type=int,
+        nargs="*",
+        default=[5000],
+        help="synthetic corpus sizes in documents (36000 gives ~1M chunks)",
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "reportbot-bench"
+    )
     parser.add_argument("--reps", type=int, default=5, help="interleaved repetitions")
-    parser.add_argument("--ref-queries", type=int, default=60,
-                        help="queries checked against rank-bm25 (it takes ~0.7 s each at 1M)")
+    parser.add_argument(
+        "--ref-queries",
+        type=int,
+        default=60,
+        help="queries checked against rank-bm25 (it takes ~0.7 s each at 1M)",
+    )
     parser.add_argument("--no-peers", action="store_true", help="only reportbot's engine")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, numpy "
-          f"{np.__version__}, compiled path {'available' if bm25.warm_up(wait=True) else 'absent'}")
+    print(
+        f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, numpy "
+        f"{np.__version__}, compiled path {'available' if bm25.warm_up(wait=True) else 'absent'}"
+    )
     for docs in args.docs:
         bench(docs, args.cache, args.reps, args.ref_queries, not args.no_peers)
 

@@ -47,8 +47,10 @@ def pdf_libraries() -> None:
             document = pdfium.PdfDocument(str(path))
             text = "".join(page.get_textpage().get_text_bounded() for page in document)
             best = min(best, time.perf_counter() - started)
-        print(f"pypdfium2    {name:24} {best * 1000:6.1f} ms  order kept: "
-              f"{PARAGRAPH in squeeze(text)}")
+        print(
+            f"pypdfium2    {name:24} {best * 1000:6.1f} ms  order kept: "
+            f"{PARAGRAPH in squeeze(text)}"
+        )
         try:
             from pdfminer.high_level import extract_text
         except ImportError:
@@ -59,8 +61,10 @@ def pdf_libraries() -> None:
             started = time.perf_counter()
             text = extract_text(str(path))
             best = min(best, time.perf_counter() - started)
-        print(f"pdfminer.six {name:24} {best * 1000:6.1f} ms  order kept: "
-              f"{PARAGRAPH in squeeze(text)}")
+        print(
+            f"pdfminer.six {name:24} {best * 1000:6.1f} ms  order kept: "
+            f"{PARAGRAPH in squeeze(text)}"
+        )
 
 
 def docx_throughput() -> None:
@@ -72,7 +76,9 @@ def docx_throughput() -> None:
 
     document = docx.Document()
     for i in range(20000):
-        numbered(document, f"第{i}条。全年开展活动X次，覆盖党员XX人，群众满意度持续提升。", 1, i % 3)
+        numbered(
+            document, f"第{i}条。全年开展活动X次，覆盖党员XX人，群众满意度持续提升。", 1, i % 3
+        )
     buffer = io.BytesIO()
     document.save(buffer)
     path = Path("/tmp/bench-formats.docx")
@@ -81,8 +87,10 @@ def docx_throughput() -> None:
     started = time.perf_counter()
     read_source(path)
     seconds = time.perf_counter() - started
-    print(f"## .docx: {size / 1e6:.1f} MB document.xml (20,000 numbered paragraphs) in "
-          f"{seconds:.2f} s = {size / seconds / 1e6:.1f} MB/s")
+    print(
+        f"## .docx: {size / 1e6:.1f} MB document.xml (20,000 numbered paragraphs) in "
+        f"{seconds:.2f} s = {size / seconds / 1e6:.1f} MB/s"
+    )
 
 
 def ocr() -> None:
@@ -92,8 +100,10 @@ def ocr() -> None:
 
     print("## OCR (rapidocr-onnxruntime), clean renders of report.pdf pages")
     document = pdfium.PdfDocument(str(DATA / "report.pdf"))
-    runs = [(f"max side {MAX_SIDE_PIXELS} px (ours)", {"max_side_len": MAX_SIDE_PIXELS}, dpi)
-            for dpi in (OCR_DPI, 300)] + [("engine default (2000 px)", {}, 300)]
+    runs = [
+        (f"max side {MAX_SIDE_PIXELS} px (ours)", {"max_side_len": MAX_SIDE_PIXELS}, dpi)
+        for dpi in (OCR_DPI, 300)
+    ] + [("engine default (2000 px)", {}, 300)]
     for label, options, dpi in runs:
         started = time.perf_counter()
         engine = RapidOCR(**options)
@@ -111,9 +121,11 @@ def ocr() -> None:
             chars += len(reference)
             missed += reference.count("（二）") - hypothesis.count("（二）")
         pages = len(document)
-        print(f"{label}, {dpi} dpi render: accuracy {1 - errors / chars:.2%} ({errors} errors "
-              f"in {chars} chars, {missed} line-initial （二） missed), "
-              f"{seconds / pages:.1f} s/page, model load {load:.1f} s")
+        print(
+            f"{label}, {dpi} dpi render: accuracy {1 - errors / chars:.2%} ({errors} errors "
+            f"in {chars} chars, {missed} line-initial （二） missed), "
+            f"{seconds / pages:.1f} s/page, model load {load:.1f} s"
+        )
 
 
 if __name__ == "__main__":

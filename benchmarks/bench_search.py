@@ -32,11 +32,26 @@ ROOT = Path(__file__).resolve().parents[1]
 SYNTH = ROOT.parent / "shared" / "tools" / "synth_corpus.py"
 CHUNKS_PER_DOC = 27
 OFF_TOPIC = [
-    "今天北京天气怎么样", "周末去哪里旅游比较好", "感冒发烧吃什么药", "Python怎么读取CSV文件",
-    "红烧排骨的做法", "世界杯哪个队夺冠了", "股票明天会涨吗", "iPhone和华为手机哪个好",
-    "如何减肥最有效", "电影院最近有什么好看的电影", "高铁票怎么退", "猫咪不吃饭怎么办",
-    "英语四级考试什么时候报名", "二手车过户需要什么材料", "量子计算机的原理", "周杰伦的演唱会门票",
-    "附近有什么好吃的火锅", "信用卡逾期了怎么办", "埃菲尔铁塔有多高", "如何种植西红柿",
+    "今天北京天气怎么样",
+    "周末去哪里旅游比较好",
+    "感冒发烧吃什么药",
+    "Python怎么读取CSV文件",
+    "红烧排骨的做法",
+    "世界杯哪个队夺冠了",
+    "股票明天会涨吗",
+    "iPhone和华为手机哪个好",
+    "如何减肥最有效",
+    "电影院最近有什么好看的电影",
+    "高铁票怎么退",
+    "猫咪不吃饭怎么办",
+    "英语四级考试什么时候报名",
+    "二手车过户需要什么材料",
+    "量子计算机的原理",
+    "周杰伦的演唱会门票",
+    "附近有什么好吃的火锅",
+    "信用卡逾期了怎么办",
+    "埃菲尔铁塔有多高",
+    "如何种植西红柿",
 ]
 TEMPLATES = ["{}怎么开展的", "有没有关于{}的提法", "{}做了多少次", "{}有哪些做法", "{}存在什么问题"]
 
@@ -75,8 +90,11 @@ def bench(chunks: int, work: Path, queries_n: int, seed: int) -> dict:
     docs = max(1, round(chunks / CHUNKS_PER_DOC))
     corpus = work / f"corpus-{docs}"
     if not corpus.exists():
-        subprocess.run([sys.executable, str(SYNTH), str(corpus), "--docs", str(docs),
-                        "--seed", str(seed)], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(SYNTH), str(corpus), "--docs", str(docs), "--seed", str(seed)],
+            check=True,
+            capture_output=True,
+        )
     db = work / f"bench-{docs}.db"
     for leftover in work.glob(f"bench-{docs}.db*"):
         leftover.unlink()
@@ -107,8 +125,12 @@ def bench(chunks: int, work: Path, queries_n: int, seed: int) -> dict:
     out["index_load_s"] = time.perf_counter() - started
 
     rng = random.Random(seed)
-    texts = [r.text for r in service.store.chunks(rng.sample(
-        range(1, out["chunks"] + 1), min(2000, out["chunks"]))).values()]
+    texts = [
+        r.text
+        for r in service.store.chunks(
+            rng.sample(range(1, out["chunks"] + 1), min(2000, out["chunks"]))
+        ).values()
+    ]
     queries = make_queries(texts, rng, queries_n)
     for query in queries[:20]:
         service.search(query)  # warm caches
@@ -136,8 +158,9 @@ def bench(chunks: int, work: Path, queries_n: int, seed: int) -> dict:
     env = {**os.environ, "REPORTBOT_DB": str(db)}
     script = Path(sys.executable).with_name("reportbot")
     started = time.perf_counter()
-    subprocess.run([str(script), "search", "党员发展", "--json"], check=True, env=env,
-                   capture_output=True)
+    subprocess.run(
+        [str(script), "search", "党员发展", "--json"], check=True, env=env, capture_output=True
+    )
     out["cold_start_s"] = time.perf_counter() - started
 
     out["add_one_doc_visible_s"], out["cli_ingest_visible_s"] = add_one_document(db, service, work)
@@ -172,7 +195,8 @@ def compare_with_rank_bm25(service, searcher, queries, rng) -> dict:
     return {
         "rank_bm25_build_s": build_s,
         "rank_bm25": percentiles(ref_ms),
-        "speedup_p50 (same tokens)": statistics.median(ref_ms) / max(1e-9, statistics.median(ours_ms)),
+        "speedup_p50 (same tokens)": statistics.median(ref_ms)
+        / max(1e-9, statistics.median(ours_ms)),
         "top10_agreement": f"{agree}/{compared}",
     }
 
@@ -181,6 +205,7 @@ def add_one_document(db: Path, server: ReportService, work: Path) -> tuple[float
     """Seconds until a report ingested elsewhere is searchable in the serving index: by a
     second open service in this process, and by a `reportbot ingest` subprocess (whose
     Python and jieba start-up is included)."""
+
     def visible(question: str, started: float) -> float:
         while not server.search(question).hits:
             if time.perf_counter() - started > 60:
@@ -197,14 +222,18 @@ def add_one_document(db: Path, server: ReportService, work: Path) -> tuple[float
     in_process = visible("蓝天学堂读书会", started)
     writer.close()
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).with_name("reportbot")), "--db", str(db), "ingest",
-                    str(second)], check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("reportbot")), "--db", str(db), "ingest", str(second)],
+        check=True,
+        capture_output=True,
+    )
     return in_process, visible("青山讲坛读书会", started)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000])
     parser.add_argument("--full", action="store_true", help="also 1M chunks")
     parser.add_argument("--queries", type=int, default=300)

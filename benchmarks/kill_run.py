@@ -30,9 +30,24 @@ from fakebot import FakeBotAPI  # noqa: E402
 from telegram_harness import seeded_db  # noqa: E402
 from test_telegram_serve import serve_config, start_serve, stop  # noqa: E402
 
-QUESTIONS = ["支部书记签了几份责任书", "党员春训", "一述一评", "党建带群团", "微党课", "道德讲堂",
-             "选派驻村第一书记", "双进双服务", "以文辅政", "党员积分制管理", "打铁必须自身硬",
-             "明天会下雨吗", "作风建设", "党员发展", "三会一课", "主题党日"]
+QUESTIONS = [
+    "支部书记签了几份责任书",
+    "党员春训",
+    "一述一评",
+    "党建带群团",
+    "微党课",
+    "道德讲堂",
+    "选派驻村第一书记",
+    "双进双服务",
+    "以文辅政",
+    "党员积分制管理",
+    "打铁必须自身硬",
+    "明天会下雨吗",
+    "作风建设",
+    "党员发展",
+    "三会一课",
+    "主题党日",
+]
 FIRST_USER = 20_000
 STARTUP_S = 60.0
 
@@ -46,8 +61,9 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--questions", type=int, default=20, help="per trial")
     parser.add_argument("--users", type=int, default=5)
-    parser.add_argument("--max-delay", type=float, default=1.5,
-                        help="kill after 0…this many seconds")
+    parser.add_argument(
+        "--max-delay", type=float, default=1.5, help="kill after 0…this many seconds"
+    )
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--keep", type=Path, help="keep the database and config in this folder")
     args = parser.parse_args()
@@ -59,9 +75,15 @@ def main() -> int:
         folder = args.keep or temporary
         Path(folder).mkdir(parents=True, exist_ok=True)
         db = seeded_db(Path(folder) / "kill.db")
-        config = serve_config(Path(folder) / "config.toml", fake, db, poll_timeout="1.0",
-                              allowed_users=str(users), rate_limit_per_minute="0",
-                              max_messages_per_second="0")
+        config = serve_config(
+            Path(folder) / "config.toml",
+            fake,
+            db,
+            poll_timeout="1.0",
+            allowed_users=str(users),
+            rate_limit_per_minute="0",
+            max_messages_per_second="0",
+        )
         started = time.monotonic()
         for trial in range(args.trials):
             starts = len(fake.calls("setMyCommands"))
@@ -81,8 +103,10 @@ def main() -> int:
             want = Counter(user for user, _ in asked.elements())
             try:  # started (so it stops cleanly on SIGTERM) and every question answered
                 fake.wait_for(lambda n=starts: len(fake.calls("setMyCommands")) > n, STARTUP_S)
-                fake.wait_for(lambda want=want: all(answered(fake)[u] >= n
-                                                    for u, n in want.items()), STARTUP_S)
+                fake.wait_for(
+                    lambda want=want: all(answered(fake)[u] >= n for u, n in want.items()),
+                    STARTUP_S,
+                )
             finally:
                 code, output = stop(process)
             if code != 0:
@@ -92,21 +116,28 @@ def main() -> int:
         total = sum(asked.values())
         replies = sum(answered(fake).values())
         with sqlite3.connect(db) as conn:
-            logged = Counter(conn.execute(
-                "select user_id, query from query_log where source = 'telegram'").fetchall())
+            logged = Counter(
+                conn.execute(
+                    "select user_id, query from query_log where source = 'telegram'"
+                ).fetchall()
+            )
             pending = conn.execute("select count(*) from inbox where done_at is null").fetchone()[0]
             integrity = conn.execute("pragma integrity_check").fetchone()[0]
     problems = []
     if logged != asked:
-        problems.append(f"query_log differs from the questions asked: {(logged - asked) or ''} "
-                        f"{(asked - logged) or ''}")
+        problems.append(
+            f"query_log differs from the questions asked: {(logged - asked) or ''} "
+            f"{(asked - logged) or ''}"
+        )
     if pending:
         problems.append(f"{pending} inbox entries unfinished")
     if integrity != "ok":
         problems.append(f"integrity_check: {integrity}")
-    print(f"{args.trials} kill -9 trials ({kills_mid_batch} before the batch was answered), "
-          f"{total} questions, {replies} replies ({replies - total} answered twice), "
-          f"{seconds:.0f} s; " + ("; ".join(problems) or "every check passed"))
+    print(
+        f"{args.trials} kill -9 trials ({kills_mid_batch} before the batch was answered), "
+        f"{total} questions, {replies} replies ({replies - total} answered twice), "
+        f"{seconds:.0f} s; " + ("; ".join(problems) or "every check passed")
+    )
     return 1 if problems else 0
 
 

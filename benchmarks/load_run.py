@@ -124,25 +124,32 @@ def seeded_database(work: Path) -> Path:
 def copy_database(template: Path, target: Path) -> Path:
     """Copy a closed database with its index sidecar files (so the bot starts fast)."""
     for source in template.parent.glob(template.name + "*"):
-        shutil.copy(source, target.with_name(target.name + source.name[len(template.name):]))
+        shutil.copy(source, target.with_name(target.name + source.name[len(template.name) :]))
     return target
 
 
 def questions_for(db: Path, count: int, rng: random.Random) -> list[str]:
     """In-domain phrases from the reports, colloquial questions around them, off-topic ones."""
     with contextlib.closing(sqlite3.connect(db)) as conn:
-        texts = [text for (text,) in conn.execute(
-            "select c.text from chunks c join documents d on d.id = c.doc_id where not d.sample")]
+        texts = [
+            text
+            for (text,) in conn.execute(
+                "select c.text from chunks c join documents d on d.id = c.doc_id where not d.sample"
+            )
+        ]
     made = (" ".join(q.split()) for q in make_queries(texts, rng, count * 2))
     return [q for q in made if q and not q.startswith("/")][:count]
 
 
-def write_config(path: Path, fake: FakeBotAPI, db: Path, users: list[int],
-                 options: Options) -> Path:
+def write_config(
+    path: Path, fake: FakeBotAPI, db: Path, users: list[int], options: Options
+) -> Path:
     """config.example.toml pointed at the fake and the database, for these users."""
     values = {
-        "db": json.dumps(str(db)), "base_url": json.dumps(fake.base_url),
-        "base_file_url": json.dumps(fake.base_file_url), "allowed_users": json.dumps(users),
+        "db": json.dumps(str(db)),
+        "base_url": json.dumps(fake.base_url),
+        "base_file_url": json.dumps(fake.base_file_url),
+        "allowed_users": json.dumps(users),
         "poll_timeout": str(options.poll_timeout),
         "concurrent_updates": str(options.concurrency),
         "max_messages_per_second": str(options.max_rate),
@@ -163,8 +170,12 @@ def serving(config: Path, fake: FakeBotAPI, log: Path) -> Iterator[subprocess.Po
     env = {k: v for k, v in os.environ.items() if k not in ("REPORTBOT_DB", "REPORTBOT_CONFIG")}
     env.update(TELEGRAM_BOT_TOKEN=fake.token, PYTHONUNBUFFERED="1", PTB_TIMEDELTA="1")
     with log.open("w") as out:
-        process = subprocess.Popen([str(SCRIPT), "serve", "--config", str(config)], env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(SCRIPT), "serve", "--config", str(config)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             yield process
         finally:
@@ -237,8 +248,12 @@ class Driver:
     def all_answered(self) -> bool:
         return not self._events and all(self.caught_up(chat) for chat in list(self.asked))
 
-    def run(self, done: Callable[[], bool], timeout: float,
-            on_reply: Callable[[int], None] | None = None) -> bool:
+    def run(
+        self,
+        done: Callable[[], bool],
+        timeout: float,
+        on_reply: Callable[[int], None] | None = None,
+    ) -> bool:
         """Run scheduled events and collect replies until `done()` or the timeout."""
         deadline = time.monotonic() + timeout
         while not done():
@@ -260,7 +275,7 @@ class Driver:
         def fresh() -> tuple[list[Call]] | None:
             calls = self.fake.calls()
             if len(calls) > self._seen or time.monotonic() >= deadline:
-                return (calls[self._seen:],)  # a tuple: truthy even when empty
+                return (calls[self._seen :],)  # a tuple: truthy even when empty
             return None
 
         (calls,) = self.fake.wait_for(fresh, timeout + 0.01)
@@ -286,8 +301,9 @@ def plan_fault(fake: FakeBotAPI, method: str, status: int | None) -> None:
         fake.fail_next(method, status=status, retry_after=1)
 
 
-def drive_load(driver: Driver, questions: dict[int, list[str]], options: Options,
-               rng: random.Random) -> bool:
+def drive_load(
+    driver: Driver, questions: dict[int, list[str]], options: Options, rng: random.Random
+) -> bool:
     """Closed loop: each user asks its next question a think time after the last answer."""
     remaining = {user: list(texts) for user, texts in questions.items()}
 
@@ -299,8 +315,11 @@ def drive_load(driver: Driver, questions: dict[int, list[str]], options: Options
 
     for user in remaining:
         next_question(user)
-    return driver.run(lambda: driver.all_answered() and not any(remaining.values()),
-                      options.timeout, on_reply=next_question)
+    return driver.run(
+        lambda: driver.all_answered() and not any(remaining.values()),
+        options.timeout,
+        on_reply=next_question,
+    )
 
 
 def drive_burst(driver: Driver, questions: dict[int, list[str]], options: Options) -> bool:
@@ -327,8 +346,11 @@ def drive_burst(driver: Driver, questions: dict[int, list[str]], options: Option
     for round_ in range(options.questions):
         for user, texts in questions.items():
             driver.ask(user, texts[round_])
-    return driver.run(lambda: driver.all_answered() and len(driver.fake.faults) >= planned,
-                      options.timeout, on_reply=on_reply)
+    return driver.run(
+        lambda: driver.all_answered() and len(driver.fake.faults) >= planned,
+        options.timeout,
+        on_reply=on_reply,
+    )
 
 
 # ---------------------------------------------------------------------------- one run
@@ -339,7 +361,7 @@ def run(template: Path, work: Path, options: Options) -> Result:
     rng = random.Random(options.seed)
     users = [FIRST_USER + n for n in range(options.users)]
     pool = questions_for(template, options.users * options.questions, rng)
-    questions = {user: pool[n::options.users] for n, user in enumerate(users)}
+    questions = {user: pool[n :: options.users] for n, user in enumerate(users)}
     work.mkdir(parents=True, exist_ok=True)
     name = f"{options.scenario}-c{options.concurrency}"
     db = copy_database(template, work / f"{name}.db")
@@ -393,11 +415,17 @@ def check_answers(result: Result, driver: Driver) -> None:
     """Exactly one accepted sendMessage per question, none of them the error message."""
     missing = sum(max(0, len(q) - len(driver.replies[c])) for c, q in driver.asked.items())
     extra = sum(max(0, len(r) - len(driver.asked[c])) for c, r in driver.replies.items())
-    errors = sum(r.call.params.get("text") == ERROR_REPLY
-                 for replies in driver.replies.values() for r in replies)
-    for count, what in ((missing, "questions without an answer"), (extra, "duplicate answers"),
-                        (errors, "error messages sent"),
-                        (len(driver.rejected), "sendMessage calls rejected by the server")):
+    errors = sum(
+        r.call.params.get("text") == ERROR_REPLY
+        for replies in driver.replies.values()
+        for r in replies
+    )
+    for count, what in (
+        (missing, "questions without an answer"),
+        (extra, "duplicate answers"),
+        (errors, "error messages sent"),
+        (len(driver.rejected), "sendMessage calls rejected by the server"),
+    ):
         if count:
             result.problems.append(f"{count} {what}")
 
@@ -406,15 +434,20 @@ def check_database(result: Result, db: Path, driver: Driver) -> None:
     """One query_log row per question, no unfinished inbox entry, an intact file."""
     with contextlib.closing(sqlite3.connect(db)) as conn:
         integrity = conn.execute("pragma integrity_check").fetchone()[0]
-        logged = Counter(conn.execute(
-            "select user_id, query from query_log where source = 'telegram'").fetchall())
+        logged = Counter(
+            conn.execute(
+                "select user_id, query from query_log where source = 'telegram'"
+            ).fetchall()
+        )
         pending = conn.execute("select count(*) from inbox where done_at is null").fetchone()[0]
     expected = Counter((user, text) for user, asked in driver.asked.items() for _, text in asked)
     if integrity != "ok":
         result.problems.append(f"integrity_check: {integrity}")
     if logged != expected:
-        result.problems.append(f"query_log: {sum((expected - logged).values())} missing, "
-                               f"{sum((logged - expected).values())} extra rows")
+        result.problems.append(
+            f"query_log: {sum((expected - logged).values())} missing, "
+            f"{sum((logged - expected).values())} extra rows"
+        )
     if pending:
         result.problems.append(f"{pending} inbox updates left unfinished")
 
@@ -422,8 +455,11 @@ def check_database(result: Result, db: Path, driver: Driver) -> None:
 def check_log(result: Result, log: Path) -> None:
     """Updates whose handling failed. Failed polls are logged at ERROR too ("update -
     failed", and PTB logs each 502 page it cannot parse), but PTB retries those."""
-    errors = [line for line in log.read_text("utf-8", "replace").splitlines()
-              if re.search(r" (ERROR .* update \d+ failed|CRITICAL )", line)]
+    errors = [
+        line
+        for line in log.read_text("utf-8", "replace").splitlines()
+        if re.search(r" (ERROR .* update \d+ failed|CRITICAL )", line)
+    ]
     if errors:
         result.problems.append(f"{len(errors)} error lines in {log.name}, first: {errors[0]}")
 
@@ -431,44 +467,70 @@ def check_log(result: Result, log: Path) -> None:
 # ---------------------------------------------------------------------------- report
 
 
-HEADER = (f"{'scenario':<8} {'conc':>4} {'asked':>6} {'answered':>8} {'secs':>6} {'ans/s':>6} "
-          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'1st p95':>7} {'faults':>6} "
-          f"{'cpu/ans':>7} {'ref ms':>6}  checks")
+HEADER = (
+    f"{'scenario':<8} {'conc':>4} {'asked':>6} {'answered':>8} {'secs':>6} {'ans/s':>6} "
+    f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'1st p95':>7} {'faults':>6} "
+    f"{'cpu/ans':>7} {'ref ms':>6}  checks"
+)
 
 
 def row(result: Result) -> str:
     o = result.options
-    p50, p95, p99 = (np.percentile(result.latencies, [50, 95, 99]) * 1000
-                     if result.latencies else (0.0, 0.0, 0.0))
+    p50, p95, p99 = (
+        np.percentile(result.latencies, [50, 95, 99]) * 1000
+        if result.latencies
+        else (0.0, 0.0, 0.0)
+    )
     first = np.percentile(result.first_replies, 95) * 1000 if result.first_replies else 0.0
     cpu = result.bot_cpu_s * 1000 / result.answered if result.answered else 0.0
     checks = "; ".join(result.problems) or "ok"
-    return (f"{o.scenario:<8} {o.concurrency:>4} {result.asked:>6} {result.answered:>8} "
-            f"{result.seconds:>6.2f} {result.rate:>6.1f} {p50:>7.0f} {p95:>7.0f} {p99:>7.0f} "
-            f"{first:>7.0f} {result.faults_served:>6} {cpu:>5.1f}ms {result.reference_ms:>6.0f}  "
-            f"{checks}")
+    return (
+        f"{o.scenario:<8} {o.concurrency:>4} {result.asked:>6} {result.answered:>8} "
+        f"{result.seconds:>6.2f} {result.rate:>6.1f} {p50:>7.0f} {p95:>7.0f} {p99:>7.0f} "
+        f"{first:>7.0f} {result.faults_served:>6} {cpu:>5.1f}ms {result.reference_ms:>6.0f}  "
+        f"{checks}"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scenario", choices=("all", "load", "burst", "faults"), default="all")
     parser.add_argument("--users", type=int, default=100, help="load: simulated users")
     parser.add_argument("--questions", type=int, default=20, help="load: questions per user")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="load: mean think time in seconds between answer and next question")
-    parser.add_argument("--burst", type=int, default=400,
-                        help="burst/faults: questions, two per user")
-    parser.add_argument("--faults", type=int, default=5,
-                        help="faults: sendMessage 429s, 502s and drops, this many of each")
-    parser.add_argument("--concurrency", default="8",
-                        help="concurrent_updates values to compare, comma-separated")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="load: mean think time in seconds between answer and next question",
+    )
+    parser.add_argument(
+        "--burst", type=int, default=400, help="burst/faults: questions, two per user"
+    )
+    parser.add_argument(
+        "--faults",
+        type=int,
+        default=5,
+        help="faults: sendMessage 429s, 502s and drops, this many of each",
+    )
+    parser.add_argument(
+        "--concurrency", default="8", help="concurrent_updates values to compare, comma-separated"
+    )
     parser.add_argument("--poll-timeout", type=float, default=5.0)
-    parser.add_argument("--max-rate", type=float, default=0.0,
-                        help="telegram.max_messages_per_second (real Telegram allows ~30); "
-                             "default 0: no cap against the local fake")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run each configuration this many times (figures vary run to run)")
+    parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=0.0,
+        help="telegram.max_messages_per_second (real Telegram allows ~30); "
+        "default 0: no cap against the local fake",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each configuration this many times (figures vary run to run)",
+    )
     parser.add_argument("--keep", type=Path, help="keep databases and bot logs in this folder")
     args = parser.parse_args()
 
@@ -479,15 +541,24 @@ def main() -> int:
         template = seeded_database(work / "template")
         print(HEADER, flush=True)
         failed = False
-        runs = [(int(c), scenario) for _ in range(args.repeat)  # interleaved: drift hits all
-                for c in args.concurrency.split(",") for scenario in scenarios]
+        runs = [
+            (int(c), scenario)
+            for _ in range(args.repeat)  # interleaved: drift hits all
+            for c in args.concurrency.split(",")
+            for scenario in scenarios
+        ]
         for number, (concurrency, scenario) in enumerate(runs):
             load = scenario == "load"
             options = Options(
-                scenario, args.users if load else max(1, args.burst // 2),
-                args.questions if load else 2, concurrency, think=args.think if load else 0,
+                scenario,
+                args.users if load else max(1, args.burst // 2),
+                args.questions if load else 2,
+                concurrency,
+                think=args.think if load else 0,
                 faults=args.faults if scenario == "faults" else 0,
-                poll_timeout=args.poll_timeout, max_rate=args.max_rate)
+                poll_timeout=args.poll_timeout,
+                max_rate=args.max_rate,
+            )
             result = run(template, work / f"run{number:02d}", options)
             print(row(result), flush=True)
             failed |= bool(result.problems)

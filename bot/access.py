@@ -25,18 +25,28 @@ class Access:
 
     @classmethod
     def from_settings(cls, settings: AccessSettings) -> Access:
-        return cls(settings.public, frozenset(settings.allowed_users),
-                   frozenset(settings.allowed_chats), frozenset(settings.admins))
+        return cls(
+            settings.public,
+            frozenset(settings.allowed_users),
+            frozenset(settings.allowed_chats),
+            frozenset(settings.admins),
+        )
 
     def require_configured(self) -> None:
         """Refuse to run an open bot by accident: no lists means nobody, unless public."""
         if not (self.public or self.users or self.chats or self.admins):
-            raise ConfigError("no access lists configured: set access.allowed_users, "
-                              "access.allowed_chats or access.admins (or access.public = true)")
+            raise ConfigError(
+                "no access lists configured: set access.allowed_users, "
+                "access.allowed_chats or access.admins (or access.public = true)"
+            )
 
     def allows(self, user_id: int, chat_id: int | None) -> bool:
-        return (self.public or user_id in self.users or user_id in self.admins
-                or (chat_id is not None and chat_id in self.chats))
+        return (
+            self.public
+            or user_id in self.users
+            or user_id in self.admins
+            or (chat_id is not None and chat_id in self.chats)
+        )
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admins
@@ -83,8 +93,14 @@ class DenialBudget:
     seconds (a day), all together at most `per_second` with bursts of `burst`, so a crowd
     of strangers cannot use up the bot's sending rate and make members wait."""
 
-    def __init__(self, per_second: float = 1.0, burst: int = 5, per_user: float = 86_400.0,
-                 clock: Callable[[], float] = time.monotonic, max_users: int = 100_000) -> None:
+    def __init__(
+        self,
+        per_second: float = 1.0,
+        burst: int = 5,
+        per_user: float = 86_400.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_users: int = 100_000,
+    ) -> None:
         self.per_second = per_second
         self.burst = burst
         self.per_user = per_user

@@ -53,8 +53,9 @@ def _with_service(command: Callable, existing: bool) -> Callable:
             path = settings.db_path(override)
             chosen = override or os.environ.get(DB_ENV) or settings.storage.db
             if existing and chosen and not path.exists():
-                raise click.ClickException(f"{path}: no such database (check the path, or "
-                                           "ingest reports into it first)")
+                raise click.ClickException(
+                    f"{path}: no such database (check the path, or ingest reports into it first)"
+                )
             service = ReportService.open(
                 path,
                 boilerplate_patterns=settings.ingest.boilerplate_patterns,
@@ -75,10 +76,15 @@ def _with_service(command: Callable, existing: bool) -> Callable:
 
 @click.group()
 @click.version_option(package_name="reportbot")
-@click.option("--db", type=click.Path(dir_okay=False), envvar=None,
-              help="Database file (else $REPORTBOT_DB, else config, else per-user default).")
-@click.option("--config", type=click.Path(dir_okay=False),
-              help="TOML config file (else $REPORTBOT_CONFIG).")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    envvar=None,
+    help="Database file (else $REPORTBOT_DB, else config, else per-user default).",
+)
+@click.option(
+    "--config", type=click.Path(dir_okay=False), help="TOML config file (else $REPORTBOT_CONFIG)."
+)
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Log errors only.")
 def cli(db: str | None, config: str | None, verbose: int, quiet: bool) -> None:
@@ -108,37 +114,52 @@ def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -
     """
     results: list[IngestResult] = []
     show_bar = len(paths) > PROGRESS_MIN_FILES or any(Path(p).is_dir() for p in paths)
-    with click.progressbar(length=0, file=sys.stderr, label="ingesting") if show_bar and \
-            sys.stderr.isatty() else _NoBar() as bar:
+    with (
+        click.progressbar(length=0, file=sys.stderr, label="ingesting")
+        if show_bar and sys.stderr.isatty()
+        else _NoBar() as bar
+    ):
+
         def report(result: IngestResult) -> None:
             bar.update(1)
             click.echo(_ingest_line(result))
             if result.status in ("added", "replaced"):
                 for warning in result.warnings:
-                    click.echo(f"warning: {Path(result.path).name}: {_warning_text(warning)}",
-                               err=True)
+                    click.echo(
+                        f"warning: {Path(result.path).name}: {_warning_text(warning)}", err=True
+                    )
+
         results = service.ingest(paths, progress=report)
     for result in results:
         if result.status == "skipped":
             click.echo(_ingest_line(result))
-    counts = {s: sum(1 for r in results if r.status == s)
-              for s in ("added", "replaced", "unchanged", "skipped", "failed", "not added")}
+    counts = {
+        s: sum(1 for r in results if r.status == s)
+        for s in ("added", "replaced", "unchanged", "skipped", "failed", "not added")
+    }
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to ingest")
     stop = next((r.reason for r in results if r.status == "not added"), None)
     if stop:
-        click.echo(f"stopped: {stop}; {counts['not added']} file(s) not added, the database "
-                   "keeps the ones added", err=True)
+        click.echo(
+            f"stopped: {stop}; {counts['not added']} file(s) not added, the database "
+            "keeps the ones added",
+            err=True,
+        )
     if counts["failed"] or stop:
         sys.exit(1)
 
 
 def _warning_text(warning: IngestWarning) -> str:
     if warning.code == "tables":
-        return (f"mostly tables ({warning.count} of {warning.total} lines are table rows); "
-                "check that the rows read well as passages")
+        return (
+            f"mostly tables ({warning.count} of {warning.total} lines are table rows); "
+            "check that the rows read well as passages"
+        )
     if warning.code == "ocr":
-        return (f"text of {warning.count} of {warning.total} pages came from OCR; "
-                "spot-check the passages (reportbot outline, search)")
+        return (
+            f"text of {warning.count} of {warning.total} pages came from OCR; "
+            "spot-check the passages (reportbot outline, search)"
+        )
     return "no heading structure found, the whole file became one section"
 
 
@@ -162,8 +183,10 @@ def _ingest_line(result: IngestResult) -> str:
     detail = f"{name} [{result.doc_id}] {result.title}"
     if result.status == "unchanged":
         return f"unchanged: {detail}"
-    return (f"{result.status}: {detail} ({result.parts} parts, {result.sections} sections, "
-            f"{result.chunks} chunks)")
+    return (
+        f"{result.status}: {detail} ({result.parts} parts, {result.sections} sections, "
+        f"{result.chunks} chunks)"
+    )
 
 
 def _hit_json(hit: Hit, sample: bool) -> dict:
@@ -185,8 +208,16 @@ def _hit_json(hit: Hit, sample: bool) -> dict:
 @click.option("--year", type=int, help="Only documents of this year.")
 @click.option("--json", "as_json", is_flag=True, help="JSON array (JSON Lines for stdin queries).")
 @with_service
-def search(service: ReportService, settings: Settings, query: str | None, k: int | None,
-           doc_id: int | None, kind: str | None, year: int | None, as_json: bool) -> None:
+def search(
+    service: ReportService,
+    settings: Settings,
+    query: str | None,
+    k: int | None,
+    doc_id: int | None,
+    kind: str | None,
+    year: int | None,
+    as_json: bool,
+) -> None:
     """Top passages for QUERY, best first; nothing when the reports do not cover it.
 
     With --json and no QUERY, reads one query per line from standard input and prints
@@ -203,13 +234,22 @@ def search(service: ReportService, settings: Settings, query: str | None, k: int
         for line in sys.stdin:
             if line.strip():
                 response = service.search(line.strip(), k, doc_id=doc_id, kind=kind, year=year)
-                click.echo(json.dumps([_hit_json(h, response.from_samples) for h in response.hits],
-                                      ensure_ascii=False))
+                click.echo(
+                    json.dumps(
+                        [_hit_json(h, response.from_samples) for h in response.hits],
+                        ensure_ascii=False,
+                    )
+                )
         return
     response = service.search(query, k, doc_id=doc_id, kind=kind, year=year)
     if as_json:
-        click.echo(json.dumps([_hit_json(h, response.from_samples) for h in response.hits],
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [_hit_json(h, response.from_samples) for h in response.hits],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if not response.hits:
         click.echo("no passages found")
@@ -219,8 +259,10 @@ def search(service: ReportService, settings: Settings, query: str | None, k: int
         click.echo("(no reports ingested yet: these passages come from the built-in samples)")
     for hit in response.hits:
         related = "" if hit.confident else ", related"
-        click.echo(f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, "
-                   f"{hit.kind}{related})")
+        click.echo(
+            f"[{hit.rank}] {hit.score:.2f}  {hit.citation}  (chunk {hit.chunk_id}, "
+            f"{hit.kind}{related})"
+        )
         click.echo("    " + " ".join(hit.text.split()))
 
 
@@ -238,9 +280,18 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     if not query.strip():
         raise click.UsageError("the question is empty")
     response = service.search(query, k or settings.search.results)
-    click.echo(to_plain(answer_text(query, response.hits, from_samples=response.from_samples,
-                                    lang=settings.bot.language, full=True,
-                                    related=response.tier == RELATED)))
+    click.echo(
+        to_plain(
+            answer_text(
+                query,
+                response.hits,
+                from_samples=response.from_samples,
+                lang=settings.bot.language,
+                full=True,
+                related=response.tier == RELATED,
+            )
+        )
+    )
 
 
 @cli.command()
@@ -255,17 +306,33 @@ def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
     """
     documents = service.documents()
     if as_json:
-        click.echo(json.dumps([
-            {"doc_id": d.doc_id, "title": d.title, "year": d.year, "source": d.source,
-             "sections": d.sections, "chunks": d.chunks, "format": d.format, "sample": d.sample,
-             "ingested_at": d.ingested_at}
-            for d in documents
-        ], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "doc_id": d.doc_id,
+                        "title": d.title,
+                        "year": d.year,
+                        "source": d.source,
+                        "sections": d.sections,
+                        "chunks": d.chunks,
+                        "format": d.format,
+                        "sample": d.sample,
+                        "ingested_at": d.ingested_at,
+                    }
+                    for d in documents
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for d in documents:
         sample = "  (sample)" if d.sample else ""
-        click.echo(f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.sections} sections, "
-                   f"{d.chunks} chunks{sample}")
+        click.echo(
+            f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.sections} sections, "
+            f"{d.chunks} chunks{sample}"
+        )
 
 
 @cli.command()
@@ -281,10 +348,20 @@ def outline(service: ReportService, settings: Settings, doc_id: int, as_json: bo
     """
     info, sections = service.outline(doc_id)
     if as_json:
-        click.echo(json.dumps({"doc_id": info.doc_id, "title": info.title, "year": info.year,
-                               "sections": [{"path": list(r.path), "kind": r.kind,
-                                             "chunk_id": r.chunk_id} for r in sections]},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "doc_id": info.doc_id,
+                    "title": info.title,
+                    "year": info.year,
+                    "sections": [
+                        {"path": list(r.path), "kind": r.kind, "chunk_id": r.chunk_id}
+                        for r in sections
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
         return
     click.echo(f"[{info.doc_id}] {info.title}")
     shown: list[str] = []
@@ -329,8 +406,9 @@ def synonyms_add(service: ReportService, settings: Settings, word: str, synonym:
 @click.argument("word")
 @click.argument("synonym", required=False)
 @with_service
-def synonyms_remove(service: ReportService, settings: Settings, word: str,
-                    synonym: str | None) -> None:
+def synonyms_remove(
+    service: ReportService, settings: Settings, word: str, synonym: str | None
+) -> None:
     """Forget a pair, or every pair of WORD.
 
     \b
@@ -412,8 +490,9 @@ def backup(service: ReportService, settings: Settings, destination: str) -> None
 
 @cli.command(name="export-log")
 @click.option("--since", help="Only questions from this date on (YYYY-MM-DD).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
 @with_existing_service
 def export_log(service: ReportService, settings: Settings, since: str | None, fmt: str) -> None:
     """Print the query log with 👍/👎 counts, for your own analysis.
@@ -442,8 +521,9 @@ def export_log(service: ReportService, settings: Settings, since: str | None, fm
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per question.")
 @with_service
-def eval_command(service: ReportService, settings: Settings, qrels: str, as_json: bool,
-                 verbose: bool) -> None:
+def eval_command(
+    service: ReportService, settings: Settings, qrels: str, as_json: bool, verbose: bool
+) -> None:
     """Measure hit@1, hit@5, MRR@10, confident answers and off-topic answers on a question
     file, overall and per question kind (nothing is written to the query log).
 
@@ -455,8 +535,11 @@ def eval_command(service: ReportService, settings: Settings, qrels: str, as_json
     summary = report.summary()
     if verbose:
         for q in report.questions:
-            mark = ("nothing" if not q.results else "ANSWERED") if not q.in_domain else (
-                f"hit@{q.first_hit}" if q.first_hit else "MISS")
+            mark = (
+                ("nothing" if not q.results else "ANSWERED")
+                if not q.in_domain
+                else (f"hit@{q.first_hit}" if q.first_hit else "MISS")
+            )
             tier = "confident" if q.confident else ("related" if q.results else "nothing")
             click.echo(f"{q.id}\t{q.kind}\t{mark}\t{tier}\t{q.results}\t{q.query}")
     if as_json:
@@ -469,13 +552,17 @@ def eval_command(service: ReportService, settings: Settings, qrels: str, as_json
 def _eval_line(name: str, f: dict) -> str:
     parts = [f"{name:<11} {f['questions']:>4} questions"]
     if f.get("in_domain"):
-        parts.append(f"hit@1 {f['hit@1']:.3f}  hit@5 {f['hit@5']:.3f}  MRR@10 {f['mrr@10']:.3f}"
-                     f"  confident {f['confident']:.3f}  nothing {f['nothing_returned']}")
+        parts.append(
+            f"hit@1 {f['hit@1']:.3f}  hit@5 {f['hit@5']:.3f}  MRR@10 {f['mrr@10']:.3f}"
+            f"  confident {f['confident']:.3f}  nothing {f['nothing_returned']}"
+        )
     if f.get("off_topic"):
         parts.append(f"off-topic answered {f['off_topic_answered']}/{f['off_topic']}")
     if f.get("near"):
-        parts.append(f"near-domain confident {f['near_confident']}/{f['near']}"
-                     f" (related {f['near_answered'] - f['near_confident']})")
+        parts.append(
+            f"near-domain confident {f['near_confident']}/{f['near']}"
+            f" (related {f['near_answered'] - f['near_confident']})"
+        )
     return "  ".join(parts)
 
 
@@ -500,8 +587,9 @@ def serve(service: ReportService, settings: Settings) -> None:
     except OSError as error:
         raise click.ClickException(f"cannot read telegram.token_file: {error.strerror}") from error
     if not token:
-        raise click.ClickException("no bot token: set TELEGRAM_BOT_TOKEN "
-                                   "(or telegram.token_file in the config)")
+        raise click.ClickException(
+            "no bot token: set TELEGRAM_BOT_TOKEN (or telegram.token_file in the config)"
+        )
     serve_bot(settings, service, token)
 
 
@@ -521,7 +609,8 @@ def chat(service: ReportService, settings: Settings) -> None:
 
     lines = sys.stdin
     if sys.stdin.isatty():
-        click.echo("reportbot chat — /help for commands, #N presses a button, Ctrl-D quits",
-                   err=True)
+        click.echo(
+            "reportbot chat — /help for commands, #N presses a button, Ctrl-D quits", err=True
+        )
         lines = typed_lines()
     repl(terminal_conversation(service, settings), lines, click.echo)

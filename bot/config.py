@@ -64,8 +64,10 @@ class TelegramSettings:
         _require(self.poll_timeout > 0, "telegram.poll_timeout must be above 0")
         _require(self.concurrent_updates >= 1, "telegram.concurrent_updates must be at least 1")
         _require(self.max_retries >= 0, "telegram.max_retries must be 0 or more")
-        _require(self.max_messages_per_second >= 0,
-                 "telegram.max_messages_per_second must be 0 (no limit) or more")
+        _require(
+            self.max_messages_per_second >= 0,
+            "telegram.max_messages_per_second must be 0 (no limit) or more",
+        )
 
 
 @dataclass(frozen=True)
@@ -90,15 +92,24 @@ class BotSettings:
     def __post_init__(self) -> None:
         _require(self.language in LANGUAGES, f"bot.language must be one of {', '.join(LANGUAGES)}")
         _require(self.results_per_page >= 1, "bot.results_per_page must be at least 1")
-        _require(self.rate_limit_per_minute >= 0, "bot.rate_limit_per_minute must be 0 (no limit) or more")
-        _require(0 <= self.digest_weekday <= 6, "bot.digest_weekday must be 0 (Monday) … 6 (Sunday)")
-        _require(bool(DIGEST_TIME.fullmatch(self.digest_time)),
-                 f"bot.digest_time must be HH:MM, not {self.digest_time!r}")
+        _require(
+            self.rate_limit_per_minute >= 0,
+            "bot.rate_limit_per_minute must be 0 (no limit) or more",
+        )
+        _require(
+            0 <= self.digest_weekday <= 6, "bot.digest_weekday must be 0 (Monday) … 6 (Sunday)"
+        )
+        _require(
+            bool(DIGEST_TIME.fullmatch(self.digest_time)),
+            f"bot.digest_time must be HH:MM, not {self.digest_time!r}",
+        )
         try:
             ZoneInfo(self.timezone)
         except (ValueError, ZoneInfoNotFoundError) as error:
-            raise ConfigError(f"bot.timezone must be a time zone name such as Asia/Shanghai, "
-                              f"not {self.timezone!r}") from error
+            raise ConfigError(
+                f"bot.timezone must be a time zone name such as Asia/Shanghai, "
+                f"not {self.timezone!r}"
+            ) from error
         _require(self.max_upload_bytes > 0, "bot.max_upload_bytes must be above 0")
 
 
@@ -151,8 +162,12 @@ class Settings:
 
 SECTIONS = {f.name: f.type for f in fields(Settings) if f.name != "source"}
 _SECTION_CLASSES = {
-    "storage": StorageSettings, "telegram": TelegramSettings, "access": AccessSettings,
-    "bot": BotSettings, "search": SearchSettings, "ingest": IngestSettings,
+    "storage": StorageSettings,
+    "telegram": TelegramSettings,
+    "access": AccessSettings,
+    "bot": BotSettings,
+    "search": SearchSettings,
+    "ingest": IngestSettings,
 }
 
 
@@ -177,8 +192,9 @@ def parse_settings(data: dict, source: str = "<config>") -> Settings:
     for name, values in data.items():
         cls = _SECTION_CLASSES.get(name)
         if cls is None:
-            raise ConfigError(f"{source}: unknown section [{name}] "
-                              f"(known: {', '.join(_SECTION_CLASSES)})")
+            raise ConfigError(
+                f"{source}: unknown section [{name}] (known: {', '.join(_SECTION_CLASSES)})"
+            )
         if not isinstance(values, dict):
             raise ConfigError(f"{source}: [{name}] must be a table")
         sections[name] = _section(cls, name, values, source)
@@ -190,8 +206,9 @@ def _section(cls, name: str, values: dict, source: str):
     kwargs = {}
     for key, value in values.items():
         if key not in known:
-            raise ConfigError(f"{source}: unknown key '{key}' in [{name}] "
-                              f"(known: {', '.join(known)})")
+            raise ConfigError(
+                f"{source}: unknown key '{key}' in [{name}] (known: {', '.join(known)})"
+            )
         kwargs[key] = _coerce(known[key].default, value, f"{name}.{key}", source)
     try:
         return cls(**kwargs)

@@ -87,10 +87,17 @@ def safe_file_name(name: str) -> str:
 class Conversation:
     """Answers events about the reports in one database with replies any adapter can show."""
 
-    def __init__(self, service: ReportService, settings: Settings, *, secret: bytes,
-                 access: Access | None = None, limiter: RateLimiter | None = None,
-                 denials: DenialBudget | None = None,
-                 source: str = "telegram") -> None:
+    def __init__(
+        self,
+        service: ReportService,
+        settings: Settings,
+        *,
+        secret: bytes,
+        access: Access | None = None,
+        limiter: RateLimiter | None = None,
+        denials: DenialBudget | None = None,
+        source: str = "telegram",
+    ) -> None:
         self.service = service
         self.settings = settings
         self.access = access or Access.from_settings(settings.access)
@@ -99,22 +106,37 @@ class Conversation:
         self.source = source
         self.codec = CallbackCodec(secret)
         self.views = Views(settings.bot.language, self.codec, settings.bot.results_per_page)
-        self.upload_dir = Path(settings.ingest.upload_dir).expanduser() if \
-            settings.ingest.upload_dir else service.path.parent / "uploads"
+        self.upload_dir = (
+            Path(settings.ingest.upload_dir).expanduser()
+            if settings.ingest.upload_dir
+            else service.path.parent / "uploads"
+        )
         self._commands: dict[str, Callable[[Event, str], list[Output]]] = {
-            "start": self._start, "help": self._help, "ask": self._ask, "docs": self._docs,
+            "start": self._start,
+            "help": self._help,
+            "ask": self._ask,
+            "docs": self._docs,
             "wording": functools.partial(self._topic, "usage_wording", None, "w"),
             "提法": functools.partial(self._topic, "usage_wording", None, "w"),
             "problems": functools.partial(self._topic, "usage_problems", "problem", "a"),
             "plans": functools.partial(self._topic, "usage_plans", "plan", "a"),
-            "doc": self._doc, "delete": self._delete, "stats": self._stats,
-            "unanswered": self._unanswered, "synonym": self._synonym,
+            "doc": self._doc,
+            "delete": self._delete,
+            "stats": self._stats,
+            "unanswered": self._unanswered,
+            "synonym": self._synonym,
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
-            "a": (2, functools.partial(self._page, "a")), "w": (2, functools.partial(self._page, "w")),
-            "s": (1, self._open_section), "p": (2, self._section_page),
-            "q": (3, self._group_section_page), "v": (2, self._vote), "d": (2, self._outline_page),
-            "l": (1, self._docs_page), "x": (1, self._confirm_delete), "c": (0, self._cancel),
+            "a": (2, functools.partial(self._page, "a")),
+            "w": (2, functools.partial(self._page, "w")),
+            "s": (1, self._open_section),
+            "p": (2, self._section_page),
+            "q": (3, self._group_section_page),
+            "v": (2, self._vote),
+            "d": (2, self._outline_page),
+            "l": (1, self._docs_page),
+            "x": (1, self._confirm_delete),
+            "c": (0, self._cancel),
         }
 
     def commands(self) -> list[tuple[str, str]]:
@@ -148,20 +170,30 @@ class Conversation:
 
     def upload_target(self, event: Event) -> Path | None:
         """Where the adapter should save an upload, or None if it will be refused unread."""
-        if event.document is None or event.edited or not self._addressed(event) or \
-                not self.access.allows(event.user_id, event.chat_id) or \
-                self._upload_problem(event, event.document):
+        if (
+            event.document is None
+            or event.edited
+            or not self._addressed(event)
+            or not self.access.allows(event.user_id, event.chat_id)
+            or self._upload_problem(event, event.document)
+        ):
             return None
-        return self.upload_dir / INCOMING / uuid.uuid4().hex / safe_file_name(
-            event.document.file_name)
+        return (
+            self.upload_dir / INCOMING / uuid.uuid4().hex / safe_file_name(event.document.file_name)
+        )
 
     def digest(self) -> list[Reply]:
         """The week's figures and unanswered questions for the admins' chat, if configured."""
         chat = self.settings.bot.digest_chat
         if chat is None:
             return []
-        text = "\n\n".join([self.views.text("digest_header"), self.views.stats(self.service.stats()),
-                            self.views.unanswered(self.service.unanswered(UNANSWERED_SHOWN))])
+        text = "\n\n".join(
+            [
+                self.views.text("digest_header"),
+                self.views.stats(self.service.stats()),
+                self.views.unanswered(self.service.unanswered(UNANSWERED_SHOWN)),
+            ]
+        )
         return [Reply(piece, chat_id=chat) for piece in split_markup(text)]
 
     # gates -------------------------------------------------------------------------------
@@ -183,14 +215,23 @@ class Conversation:
         """Deny users the lists leave out (telling each once a day, within a small budget
         for all of them), throttle anyone past the rate limit, telling them once.
         `via_group`: a continuation, in private, of something an allowed group was shown."""
-        if not (via_group or self.access.allows(event.user_id, event.chat_id)
-                or self._group_continuation(event)):
-            return Refusal(self.views.text("denied", user_id=event.user_id), "denied_title",
-                           loud=self.denials.admit(event.user_id))
+        if not (
+            via_group
+            or self.access.allows(event.user_id, event.chat_id)
+            or self._group_continuation(event)
+        ):
+            return Refusal(
+                self.views.text("denied", user_id=event.user_id),
+                "denied_title",
+                loud=self.denials.admit(event.user_id),
+            )
         throttled = self.limiter.admit(event.user_id)
         if throttled:
-            return Refusal(self.views.text("rate_limited", seconds=throttled.wait_seconds),
-                           "rate_limited_title", loud=throttled.first)
+            return Refusal(
+                self.views.text("rate_limited", seconds=throttled.wait_seconds),
+                "rate_limited_title",
+                loud=throttled.first,
+            )
         return None
 
     def sign_start(self, payload: str, chat_id: int) -> str:
@@ -207,8 +248,12 @@ class Conversation:
             return False
         payload = command[3].strip()
         match = START_SECTION.match(payload)
-        return bool(match and match[2] and self.codec.verify_start(payload)
-                    and -int(match[2]) in self.access.chats)
+        return bool(
+            match
+            and match[2]
+            and self.codec.verify_start(payload)
+            and -int(match[2]) in self.access.chats
+        )
 
     def _say(self, event: Event, key: str, **values: object) -> Reply:
         return Reply(self.views.text(key, **values), quote=event.in_group)
@@ -231,24 +276,41 @@ class Conversation:
             return [self._say(event, "admin_only")]
         return handler(event, command[3].strip())
 
-    def _ask(self, event: Event, question: str, kind: str | None = None,
-             mode: str = "a") -> list[Output]:
+    def _ask(
+        self, event: Event, question: str, kind: str | None = None, mode: str = "a"
+    ) -> list[Output]:
         """Search and show the first page; empty and over-long questions get a hint."""
         question = " ".join(question.split())
         if not question:
             return [self._say(event, "empty_question")]
         if len(question) > MAX_QUERY_CHARS:
             return [self._say(event, "too_long", length=len(question), limit=MAX_QUERY_CHARS)]
-        response = self.service.search(question, self.settings.search.results, kind=kind,
-                                       source=self.source, user_id=event.user_id,
-                                       chat_id=event.chat_id, event_id=event.event_id,
-                                       wording=mode == "w")
-        return [self.views.results(mode, question, response.hits, response.query_log_id,
-                                   kind=kind, from_samples=response.from_samples,
-                                   tier=response.tier, group=event.in_group)]
+        response = self.service.search(
+            question,
+            self.settings.search.results,
+            kind=kind,
+            source=self.source,
+            user_id=event.user_id,
+            chat_id=event.chat_id,
+            event_id=event.event_id,
+            wording=mode == "w",
+        )
+        return [
+            self.views.results(
+                mode,
+                question,
+                response.hits,
+                response.query_log_id,
+                kind=kind,
+                from_samples=response.from_samples,
+                tier=response.tier,
+                group=event.in_group,
+            )
+        ]
 
-    def _topic(self, usage: str, kind: str | None, mode: str, event: Event,
-               topic: str) -> list[Output]:
+    def _topic(
+        self, usage: str, kind: str | None, mode: str, event: Event, topic: str
+    ) -> list[Output]:
         """/wording, /problems and /plans: a search that needs a topic."""
         if not topic.strip():
             return [self._say(event, "usage", usage=self.views.text(usage))]
@@ -308,8 +370,10 @@ class Conversation:
             if not pairs:
                 return [self._say(event, "synonyms_empty")]
             listed = "\n".join(f"{escape(w)} = {escape(s)}" for w, s in pairs)
-            return [Reply(piece) for piece in
-                    split_markup(self.views.text("synonyms_list", pairs=listed))]
+            return [
+                Reply(piece)
+                for piece in split_markup(self.views.text("synonyms_list", pairs=listed))
+            ]
         if words[0].lower() in REMOVE_WORDS and len(words) in (2, 3):
             count = self.service.remove_synonym(*words[1:])
             return [self._say(event, "synonym_removed", count=count)]
@@ -319,8 +383,14 @@ class Conversation:
             added = self.service.add_synonym(*words, added_by=str(event.user_id))
         except InvalidRequestError:
             return [self._say(event, "usage", usage=self.views.text("usage_synonym"))]
-        return [self._say(event, "synonym_added" if added else "synonym_exists",
-                          word=escape(words[0]), synonym=escape(words[1]))]
+        return [
+            self._say(
+                event,
+                "synonym_added" if added else "synonym_exists",
+                word=escape(words[0]),
+                synonym=escape(words[1]),
+            )
+        ]
 
     # uploads -----------------------------------------------------------------------------
 
@@ -335,8 +405,11 @@ class Conversation:
         if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
             return self.views.text("upload_type", name=escape(name))
         if document.size is not None and document.size > limit:
-            return self.views.text("upload_too_big", size=round(document.size / 2**20, 1),
-                                   limit=round(limit / 2**20, 1))
+            return self.views.text(
+                "upload_too_big",
+                size=round(document.size / 2**20, 1),
+                limit=round(limit / 2**20, 1),
+            )
         if document.too_big:
             return self.views.text("upload_over_limit", limit=round(limit / 2**20, 1))
         return None
@@ -349,8 +422,11 @@ class Conversation:
             return [Reply(problem or self.views.text("error"), quote=event.in_group)]
         name = safe_file_name(document.file_name)
         result = self.service.ingest_upload(
-            document.path, self.upload_dir / str(event.chat_id) / name,
-            legacy=self.upload_dir / name, seconds=self.settings.ingest.upload_seconds)
+            document.path,
+            self.upload_dir / str(event.chat_id) / name,
+            legacy=self.upload_dir / name,
+            seconds=self.settings.ingest.upload_seconds,
+        )
         firsts = self.service.outline(result.doc_id)[1] if result.doc_id is not None else []
         return list(self.views.ingested(result, firsts))
 
@@ -359,8 +435,12 @@ class Conversation:
     def _press(self, event: Event) -> list[Output]:
         """Answer a button: check who pressed it and its signature, then act on it."""
         decoded = self.codec.decode(event.callback_data or "")
-        via_group = bool(decoded and decoded[0] == "q" and len(decoded[1]) == 3
-                         and -decoded[1][1] in self.access.chats)
+        via_group = bool(
+            decoded
+            and decoded[0] == "q"
+            and len(decoded[1]) == 3
+            and -decoded[1][1] in self.access.chats
+        )
         refusal = self._refusal(event, via_group)
         if refusal:
             return [Notice(refusal.text, alert=True)]
@@ -377,23 +457,32 @@ class Conversation:
         response = self.service.page(log_id, self.settings.search.results)
         if not response.hits:
             raise NotFoundError(f"all passages of logged query {log_id} are gone")
-        return [self.views.results(mode, response.query, response.hits, log_id, page=page,
-                                   kind=response.filters.get("kind"), group=event.in_group,
-                                   from_samples=response.from_samples, tier=response.tier,
-                                   edit=True)]
+        return [
+            self.views.results(
+                mode,
+                response.query,
+                response.hits,
+                log_id,
+                page=page,
+                kind=response.filters.get("kind"),
+                group=event.in_group,
+                from_samples=response.from_samples,
+                tier=response.tier,
+                edit=True,
+            )
+        ]
 
-    def _open_section(self, event: Event, chunk_id: int, group: int | None = None
-                      ) -> list[Output]:
+    def _open_section(self, event: Event, chunk_id: int, group: int | None = None) -> list[Output]:
         return [self.views.section(self.service.section(chunk_id), group=group)]
 
     def _section_page(self, event: Event, chunk_id: int, page: int) -> list[Output]:
         return [self.views.section(self.service.section(chunk_id), page, edit=True)]
 
-    def _group_section_page(self, event: Event, chunk_id: int, group: int,
-                            page: int) -> list[Output]:
+    def _group_section_page(
+        self, event: Event, chunk_id: int, group: int, page: int
+    ) -> list[Output]:
         """A page of a section opened through a group's signed link (see sign_start)."""
-        return [self.views.section(self.service.section(chunk_id), page, edit=True,
-                                   group=group)]
+        return [self.views.section(self.service.section(chunk_id), page, edit=True, group=group)]
 
     def _vote(self, event: Event, log_id: int, up: int) -> list[Output]:
         self.service.feedback(log_id, event.user_id, 1 if up else -1)
@@ -410,8 +499,11 @@ class Conversation:
         if not self.access.is_admin(event.user_id):
             return [Notice(self.views.text("admin_only"), alert=True)]
         info = self.service.delete(doc_id)
-        return [Reply(self.views.text("deleted", doc_id=info.doc_id, title=escape(info.title)),
-                      edit=True)]
+        return [
+            Reply(
+                self.views.text("deleted", doc_id=info.doc_id, title=escape(info.title)), edit=True
+            )
+        ]
 
     def _cancel(self, event: Event) -> list[Output]:
         """Cancel an admin's dialog: only an admin may, as for every admin button."""
@@ -431,6 +523,11 @@ class Conversation:
         if refusal:  # nothing the user could tap and post into a chat by mistake
             start = "access" if refusal.title_key == "denied_title" else "help"
             return [InlineButton(to_plain(self.views.text(refusal.title_key)), start)]
-        response = self.service.search(query, self.settings.search.results, source=self.source,
-                                       user_id=event.user_id, event_id=event.event_id)
+        response = self.service.search(
+            query,
+            self.settings.search.results,
+            source=self.source,
+            user_id=event.user_id,
+            event_id=event.event_id,
+        )
         return list(self.views.articles(response.hits, response.query_log_id))

@@ -111,11 +111,16 @@ class Inbox:
         return True
 
     async def _back_off(self, updates: list[dict], error: StorageError) -> None:
-        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** self._failures)
+        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2**self._failures)
         self._failures += 1
         if self._log.ready():
-            _LOG.warning("cannot store %d update(s), Telegram keeps them: %s; retrying in "
-                         "%.0f s (logged once a minute)", len(updates), error, delay)
+            _LOG.warning(
+                "cannot store %d update(s), Telegram keeps them: %s; retrying in "
+                "%.0f s (logged once a minute)",
+                len(updates),
+                error,
+                delay,
+            )
         fresh = [u for u in updates if u["update_id"] not in self._told]
         self._told.update(u["update_id"] for u in fresh)
         if self.on_stalled is not None and fresh:
@@ -185,8 +190,12 @@ class InboxRequest(HTTPXRequest):
 
     async def post(self, url: str, *args: Any, **kwargs: Any) -> Any:
         result = await super().post(url, *args, **kwargs)
-        if url.endswith("/getUpdates") and isinstance(result, list) and result and \
-                not await self._inbox.store_batch(result):
+        if (
+            url.endswith("/getUpdates")
+            and isinstance(result, list)
+            and result
+            and not await self._inbox.store_batch(result)
+        ):
             return []  # nothing confirmed: Telegram sends the batch again on the next poll
         return result
 

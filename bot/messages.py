@@ -32,7 +32,7 @@ MESSAGES = {
             "/synonym 口语词 报告用词 教会搜索一对同义词。"
         ),
         "usage_synonym": "/synonym 口语词 报告用词，例如 /synonym 一把手 第一责任人；"
-                         "/synonym 列出全部；/synonym 删除 口语词 [报告用词]",
+        "/synonym 列出全部；/synonym 删除 口语词 [报告用词]",
         "synonym_added": "已添加同义词：{word} = {synonym}（立即生效）",
         "synonym_exists": "这对同义词已经有了：{word} = {synonym}",
         "synonym_removed": "已删除 {count} 对同义词。",
@@ -115,7 +115,7 @@ MESSAGES = {
     },
     "en": {
         "not_found": "Nothing in the reports matches “{query}”.\n"
-                     "Try other words, or send /docs to see which reports exist.",
+        "Try other words, or send /docs to see which reports exist.",
         "samples_note": "(No reports ingested yet: these answers come from the built-in samples.)",
         "related_note": "Nothing answers this directly; these passages may be related:",
         "also_in": "Same wording also in: {titles}",
@@ -139,14 +139,14 @@ MESSAGES = {
             "/synonym WORD OFFICIAL teaches search a synonym."
         ),
         "usage_synonym": "/synonym WORD OFFICIAL, e.g. /synonym 一把手 第一责任人; /synonym lists "
-                         "them; /synonym remove WORD [OFFICIAL]",
+        "them; /synonym remove WORD [OFFICIAL]",
         "synonym_added": "Synonym added: {word} = {synonym} (live now)",
         "synonym_exists": "Already known: {word} = {synonym}",
         "synonym_removed": "Removed {count} pair(s).",
         "synonyms_list": "<b>Team synonyms</b>\n{pairs}",
         "synonyms_empty": "No team synonyms yet. Usage: /synonym 一把手 第一责任人",
         "denied": "Sorry, you may not use this bot. Your user id is <code>{user_id}</code>; "
-                  "send it to an admin to get access.",
+        "send it to an admin to get access.",
         "denied_title": "Not allowed",
         "rate_limited": "That is a lot of questions: please try again in {seconds} s.",
         "rate_limited_title": "Please wait a moment",
@@ -180,9 +180,9 @@ MESSAGES = {
         "upload_over_limit": "The file is too big; the limit is {limit} MB.",
         "ingest_removed": "The older version under this name, [{doc_id}], was deleted.",
         "ingest_added": "Ingested: <b>[{doc_id}] {title}</b>\n{parts} parts, {sections} sections, "
-                        "{chunks} passages.",
+        "{chunks} passages.",
         "ingest_replaced": "Updated: <b>[{doc_id}] {title}</b>\n{parts} parts, {sections} "
-                           "sections, {chunks} passages.",
+        "sections, {chunks} passages.",
         "ingest_unchanged": "Already ingested: <b>[{doc_id}] {title}</b>",
         "ingest_failed": "Ingest failed: {reason}",
         "ingest_flat": "Note: no headings found, the whole file became one section.",

@@ -87,7 +87,7 @@ def key_sentences(text: str, terms: Sequence[str], limit: int = EXCERPT_CHARS) -
     uses = [any(t in s.lower() for t in terms) for s in sentences]
     start = uses.index(True) if any(uses) else 0
     picked = sentences[start]
-    for sentence, used in zip(sentences[start + 1:], uses[start + 1:], strict=True):
+    for sentence, used in zip(sentences[start + 1 :], uses[start + 1 :], strict=True):
         if not used or len(picked) + len(sentence) > limit:
             break
         picked += sentence
@@ -106,8 +106,16 @@ def citation(hit: Hit) -> str:
 QUERY_ECHO_CHARS = 60
 
 
-def answer_text(query: str, hits: Sequence[Hit], *, from_samples: bool = False, lang: str = "zh",
-                full: bool = False, limit: int = EXCERPT_CHARS, related: bool = False) -> str:
+def answer_text(
+    query: str,
+    hits: Sequence[Hit],
+    *,
+    from_samples: bool = False,
+    lang: str = "zh",
+    full: bool = False,
+    limit: int = EXCERPT_CHARS,
+    related: bool = False,
+) -> str:
     """Passages numbered by rank with citations, or a plain not-found message with a hint.
 
     A related-only answer (no passage clearly answers) says so in its first line.
@@ -124,7 +132,9 @@ def answer_text(query: str, hits: Sequence[Hit], *, from_samples: bool = False, 
         lines.append(f"<b>[{hit.rank}]</b> {highlight(body, hit.matched_terms)}")
         lines.append(f"<i>— {citation(hit)}</i>")
         if hit.also_in:
-            lines.append(f"<i>{message(lang, 'also_in', titles=escape('、'.join(hit.also_in)))}</i>")
+            lines.append(
+                f"<i>{message(lang, 'also_in', titles=escape('、'.join(hit.also_in)))}</i>"
+            )
         lines.append("")
     return "\n".join(lines).strip()
 
@@ -153,8 +163,11 @@ def split_markup(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             continue
         width = 1 if token.startswith("&") else utf16_len(token)
         if size + width > limit:
-            cut, tags, at = newline if newline and newline[2] >= limit // 2 else (
-                len(out), list(open_tags), size)
+            cut, tags, at = (
+                newline
+                if newline and newline[2] >= limit // 2
+                else (len(out), list(open_tags), size)
+            )
             pieces.append("".join(out[:cut]) + "".join(_closing(t) for t in reversed(tags)))
             out, size, newline = [*tags, *out[cut:]], size - at, None
         out.append(token)

@@ -54,6 +54,8 @@ PARALLEL_MIN_FILES = 16
 def title_tokens(title: str) -> frozenset[str]:
     """Words of a document title: a question naming the organisation counts them as covered."""
     return frozenset(tokenize(title))
+
+
 SAMPLE_PREFIX = "sample:"
 
 
@@ -102,8 +104,9 @@ class _Prepared:
     source: SourceText | None = None  # kept for small batches and OCR: each file is read once
 
 
-def _analyse_job(job: tuple[Path, int, BoilerplateFilter, SourceText | None]
-                 ) -> AnalysedReport | str:
+def _analyse_job(
+    job: tuple[Path, int, BoilerplateFilter, SourceText | None],
+) -> AnalysedReport | str:
     """Worker entry point: an analysed report, or the one-line reason it failed."""
     path, max_bytes, boilerplate, source = job
     try:
@@ -113,8 +116,9 @@ def _analyse_job(job: tuple[Path, int, BoilerplateFilter, SourceText | None]
     return _analyse_source_job(source, path.name, boilerplate)
 
 
-def _analyse_source_job(source: SourceText, name: str,
-                        boilerplate: BoilerplateFilter) -> AnalysedReport | str:
+def _analyse_source_job(
+    source: SourceText, name: str, boilerplate: BoilerplateFilter
+) -> AnalysedReport | str:
     try:
         return analyse_report(source, name, boilerplate)
     except DocumentError as error:
@@ -198,8 +202,9 @@ class ReportService:
                 raise
             except StorageError as error:  # disk full, read-only: every later file fails too
                 analysed_reports.close()  # cancels the parsing still queued
-                stopped = [IngestResult(str(i.path), "not added", reason=str(error))
-                           for i in todo[done:]]
+                stopped = [
+                    IngestResult(str(i.path), "not added", reason=str(error)) for i in todo[done:]
+                ]
                 results.extend(stopped)
                 if progress:
                     for result in stopped:
@@ -221,15 +226,20 @@ class ReportService:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as error:  # gone or unreadable since it was read a moment ago
             return _Prepared(path, error=f"{path.name}: cannot read ({error.strerror})")
-        return _Prepared(path, digest, frozenset(candidate_keys(source.lines)),
-                         source=source if keep or source.ocr_pages else None)
+        return _Prepared(
+            path,
+            digest,
+            frozenset(candidate_keys(source.lines)),
+            source=source if keep or source.ocr_pages else None,
+        )
 
     def _boilerplate_for(self, prepared: list[_Prepared]) -> BoilerplateFilter:
         """Lines repeated in enough documents (this batch and the stored ones) are junk."""
         batch_counts = Counter(key for item in prepared for key in item.keys)
         stored_counts = self.store.line_document_counts(batch_counts)
         repeated = {
-            key for key, count in batch_counts.items()
+            key
+            for key, count in batch_counts.items()
             if count + stored_counts.get(key, 0) >= REPEAT_DOCUMENTS
         }
         return BoilerplateFilter(self.boilerplate_patterns, repeated)
@@ -240,12 +250,20 @@ class ReportService:
             return IngestResult(str(item.path), "failed", reason=item.error)
         same = self.store.find_document(content_hash=item.content_hash)
         if same is not None and not same.sample:
-            return IngestResult(str(item.path), "unchanged", doc_id=same.doc_id, title=same.title,
-                                parts=same.parts, sections=same.sections, chunks=same.chunks)
+            return IngestResult(
+                str(item.path),
+                "unchanged",
+                doc_id=same.doc_id,
+                title=same.title,
+                parts=same.parts,
+                sections=same.sections,
+                chunks=same.chunks,
+            )
         return None
 
-    def _analyse(self, todo: list[_Prepared], boilerplate: BoilerplateFilter,
-                 workers: int | None) -> Iterator[AnalysedReport | str]:
+    def _analyse(
+        self, todo: list[_Prepared], boilerplate: BoilerplateFilter, workers: int | None
+    ) -> Iterator[AnalysedReport | str]:
         """Analysed reports in order (or error strings), in parallel when it pays off."""
         jobs = [(item.path, self.max_file_bytes, boilerplate, item.source) for item in todo]
         workers = workers or os.cpu_count() or 1
@@ -253,46 +271,81 @@ class ReportService:
             yield from map(_analyse_job, jobs)
             return
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
-                                   initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_exit_with_parent, initargs=(os.getpid(),)
+        )
         try:
             yield from pool.map(_analyse_job, jobs, chunksize=4)
         finally:  # also when the caller stops early: drop the files not yet started
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _store_analysed(self, item: _Prepared, analysed: AnalysedReport | str,
-                        source: str | None = None, replaces: int | None = None,
-                        shown: Path | None = None) -> IngestResult:
+    def _store_analysed(
+        self,
+        item: _Prepared,
+        analysed: AnalysedReport | str,
+        source: str | None = None,
+        replaces: int | None = None,
+        shown: Path | None = None,
+    ) -> IngestResult:
         shown = shown or item.path
         if isinstance(analysed, str):
             return IngestResult(str(shown), "failed", reason=analysed)
         report = analysed.report
         if not analysed.chunks:
-            return IngestResult(str(shown), "failed", reason=f"{shown.name}: no report "
-                                "text (only a title or promotional lines)")
+            return IngestResult(
+                str(shown),
+                "failed",
+                reason=f"{shown.name}: no report text (only a title or promotional lines)",
+            )
         source = source or str(item.path.resolve())
         existing = self.store.find_document(source=source)
         try:
-            doc_id = self._save(analysed, source, item.content_hash, item.keys,
-                                replaces=replaces if replaces is not None else
-                                existing.doc_id if existing else None)
+            doc_id = self._save(
+                analysed,
+                source,
+                item.content_hash,
+                item.keys,
+                replaces=replaces
+                if replaces is not None
+                else existing.doc_id
+                if existing
+                else None,
+            )
         except DuplicateError as duplicate:  # the same file arrived twice at once
             return self._unchanged(shown, self.store.document(duplicate.doc_id))
         return IngestResult(
-            str(shown), "replaced" if existing or replaces else "added", doc_id=doc_id,
-            title=report.title, parts=report.parts, sections=len(report.sections),
-            chunks=len(analysed.chunks), structured=report.structured,
+            str(shown),
+            "replaced" if existing or replaces else "added",
+            doc_id=doc_id,
+            title=report.title,
+            parts=report.parts,
+            sections=len(report.sections),
+            chunks=len(analysed.chunks),
+            structured=report.structured,
             warnings=analysed.warnings,
         )
 
     @staticmethod
     def _unchanged(path: Path, same: DocumentInfo, removed: int | None = None) -> IngestResult:
-        return IngestResult(str(path), "unchanged", doc_id=same.doc_id, title=same.title,
-                            parts=same.parts, sections=same.sections, chunks=same.chunks,
-                            removed=removed)
+        return IngestResult(
+            str(path),
+            "unchanged",
+            doc_id=same.doc_id,
+            title=same.title,
+            parts=same.parts,
+            sections=same.sections,
+            chunks=same.chunks,
+            removed=removed,
+        )
 
-    def ingest_upload(self, incoming: Path, target: Path, *, legacy: Path | None = None,
-                      seconds: float = UPLOAD_SECONDS) -> IngestResult:
+    def ingest_upload(
+        self,
+        incoming: Path,
+        target: Path,
+        *,
+        legacy: Path | None = None,
+        seconds: float = UPLOAD_SECONDS,
+    ) -> IngestResult:
         """Ingest a chat upload saved at `incoming` as the report `target` names.
 
         The file is moved to `target` only once it is ingested, so a broken upload never
@@ -308,18 +361,23 @@ class ReportService:
             with contextlib.suppress(OSError):
                 incoming.parent.rmdir()
 
-    def _ingest_upload(self, incoming: Path, target: Path, legacy: Path | None,
-                       seconds: float) -> IngestResult:
+    def _ingest_upload(
+        self, incoming: Path, target: Path, legacy: Path | None, seconds: float
+    ) -> IngestResult:
         source = str(target.resolve())
         old = self.store.find_document(source=source) or (
-            self.store.find_document(source=str(legacy.resolve())) if legacy else None)
+            self.store.find_document(source=str(legacy.resolve())) if legacy else None
+        )
         started = time.monotonic()
         try:
             text = self.worker.run(_read_job, incoming, self.max_file_bytes, seconds=seconds)
             if isinstance(text, str):
                 return IngestResult(str(target), "failed", reason=text)
-            item = _Prepared(incoming, hashlib.sha256(incoming.read_bytes()).hexdigest(),
-                             frozenset(candidate_keys(text.lines)))
+            item = _Prepared(
+                incoming,
+                hashlib.sha256(incoming.read_bytes()).hexdigest(),
+                frozenset(candidate_keys(text.lines)),
+            )
             same = self.store.find_document(content_hash=item.content_hash)
             if same is not None and not same.sample:
                 removed = None
@@ -327,14 +385,23 @@ class ReportService:
                     removed = self.store.delete_document(old.doc_id).doc_id
                 self._keep(incoming, target)
                 return self._unchanged(target, same, removed)
-            analysed = self.worker.run(_analyse_source_job, text, target.name,
-                                       self._boilerplate_for([item]),
-                                       seconds=max(0.1, seconds - (time.monotonic() - started)))
+            analysed = self.worker.run(
+                _analyse_source_job,
+                text,
+                target.name,
+                self._boilerplate_for([item]),
+                seconds=max(0.1, seconds - (time.monotonic() - started)),
+            )
         except WorkerTimeout:
-            return IngestResult(str(target), "failed", reason=f"{target.name}: took longer than "
-                                f"{seconds:g} s to read, stopped (split it into smaller files)")
-        result = self._store_analysed(item, analysed, source, old.doc_id if old else None,
-                                      shown=target)
+            return IngestResult(
+                str(target),
+                "failed",
+                reason=f"{target.name}: took longer than "
+                f"{seconds:g} s to read, stopped (split it into smaller files)",
+            )
+        result = self._store_analysed(
+            item, analysed, source, old.doc_id if old else None, shown=target
+        )
         if result.status in ("added", "replaced"):
             self._keep(incoming, target)
         return result
@@ -344,14 +411,29 @@ class ReportService:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(incoming, target)
 
-    def _save(self, analysed: AnalysedReport, source: str, content_hash: str,
-              line_keys: Iterable[str], replaces: int | None = None, sample: bool = False) -> int:
+    def _save(
+        self,
+        analysed: AnalysedReport,
+        source: str,
+        content_hash: str,
+        line_keys: Iterable[str],
+        replaces: int | None = None,
+        sample: bool = False,
+    ) -> int:
         report = analysed.report
         return self.store.save_document(
-            title=report.title, source=source, content_hash=content_hash, format=report.format,
-            year=report.year, parts=report.parts, sections=len(report.sections),
+            title=report.title,
+            source=source,
+            content_hash=content_hash,
+            format=report.format,
+            year=report.year,
+            parts=report.parts,
+            sections=len(report.sections),
             chunks=analysed.chunks,
-            line_keys=line_keys, phrases=analysed.phrases, sample=sample, replaces=replaces,
+            line_keys=line_keys,
+            phrases=analysed.phrases,
+            sample=sample,
+            replaces=replaces,
         )
 
     def _ingest_samples(self) -> None:
@@ -362,8 +444,13 @@ class ReportService:
                 continue
             with resources.as_file(entry) as path:
                 analysed = analyse_file(path, DEFAULT_MAX_BYTES, BoilerplateFilter())
-            self._save(analysed, SAMPLE_PREFIX + entry.name,
-                       hashlib.sha256(entry.read_bytes()).hexdigest(), (), sample=True)
+            self._save(
+                analysed,
+                SAMPLE_PREFIX + entry.name,
+                hashlib.sha256(entry.read_bytes()).hexdigest(),
+                (),
+                sample=True,
+            )
 
     def delete(self, doc_id: int) -> DocumentInfo:
         return self.store.delete_document(doc_id)
@@ -406,11 +493,20 @@ class ReportService:
         if wording and not asks_problems(query):
             candidates = [c for c in candidates if c.kind != "problem"]
         hits = select_passages(analysis, candidates, k)
-        filters = {k: v for k, v in {"doc": doc_id, "kind": kind, "year": year,
-                                     "wording": wording}.items() if v}
-        return SearchResponse(query, tuple(hits), None, not self.store.has_user_documents(),
-                              answer_tier(hits), (time.perf_counter() - started) * 1000,
-                              filters)
+        filters = {
+            k: v
+            for k, v in {"doc": doc_id, "kind": kind, "year": year, "wording": wording}.items()
+            if v
+        }
+        return SearchResponse(
+            query,
+            tuple(hits),
+            None,
+            not self.store.has_user_documents(),
+            answer_tier(hits),
+            (time.perf_counter() - started) * 1000,
+            filters,
+        )
 
     def search(
         self,
@@ -431,11 +527,16 @@ class ReportService:
         response = self.answer(query, k, doc_id=doc_id, kind=kind, year=year, wording=wording)
         hits = response.hits
         log_id = self.store.log_query(
-            query=response.query, source=source, user_id=user_id, chat_id=chat_id,
-            filters=response.filters, event_id=event_id,
-            result_ids=[h.chunk_id for h in hits], scores=[h.score for h in hits],
-            latency_ms=response.latency_ms, confident=response.tier != NOTHING and
-            hits[0].confident,
+            query=response.query,
+            source=source,
+            user_id=user_id,
+            chat_id=chat_id,
+            filters=response.filters,
+            event_id=event_id,
+            result_ids=[h.chunk_id for h in hits],
+            scores=[h.score for h in hits],
+            latency_ms=response.latency_ms,
+            confident=response.tier != NOTHING and hits[0].confident,
         )
         return replace(response, query_log_id=log_id)
 
@@ -443,9 +544,14 @@ class ReportService:
         """A logged answer selected again, exactly as `search` selects it (for page buttons)."""
         logged = self.store.logged_query(query_log_id)
         filters = logged["filters"]
-        response = self.answer(logged["query"], k, doc_id=filters.get("doc"),
-                               kind=filters.get("kind"), year=filters.get("year"),
-                               wording=bool(filters.get("wording")))
+        response = self.answer(
+            logged["query"],
+            k,
+            doc_id=filters.get("doc"),
+            kind=filters.get("kind"),
+            year=filters.get("year"),
+            wording=bool(filters.get("wording")),
+        )
         return replace(response, query_log_id=query_log_id)
 
     def analyze(self, query: str) -> QueryAnalysis:
@@ -474,14 +580,22 @@ class ReportService:
         return self.store.add_synonym(word, synonym, added_by)
 
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:
-        return self.store.remove_synonym(normalize(word),
-                                         normalize(synonym) if synonym else None)
+        return self.store.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
 
     def _candidates(self, ranked: list[tuple[int, float]]) -> list[Candidate]:
         records = self.store.chunks([chunk_id for chunk_id, _ in ranked])
         return [
-            Candidate(chunk_id, score, r.doc_id, r.doc_title, r.path, r.kind, r.text,
-                      frozenset(r.tokens) | title_tokens(r.doc_title), r.page)
+            Candidate(
+                chunk_id,
+                score,
+                r.doc_id,
+                r.doc_title,
+                r.path,
+                r.kind,
+                r.text,
+                frozenset(r.tokens) | title_tokens(r.doc_title),
+                r.page,
+            )
             for chunk_id, score in ranked
             if (r := records.get(chunk_id)) is not None
         ]
@@ -542,8 +656,9 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
         if path.is_dir():
             for child in _walk(path):
                 if not child.is_file():
-                    skipped.append((child, f"{child.name}: not a regular file (pipe, device "
-                                           "or broken link)"))
+                    skipped.append(
+                        (child, f"{child.name}: not a regular file (pipe, device or broken link)")
+                    )
                 elif child.suffix.lower() in SUPPORTED_SUFFIXES:
                     files.append(child)
                 else:

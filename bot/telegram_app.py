@@ -84,8 +84,9 @@ class RetryingRateLimiter(AIORateLimiter):
     """PTB's flood control (waits out a 429's retry_after) plus retries with exponential
     backoff when the network or a proxy fails (connection errors, 5xx)."""
 
-    def __init__(self, max_retries: int, per_second: float,
-                 backoff: float = BACKOFF_SECONDS) -> None:
+    def __init__(
+        self, max_retries: int, per_second: float, backoff: float = BACKOFF_SECONDS
+    ) -> None:
         super().__init__(max_retries=max_retries, overall_max_rate=per_second)
         self._network_retries = max_retries
         self._backoff = backoff
@@ -102,8 +103,9 @@ class RetryingRateLimiter(AIORateLimiter):
         attempt = 0
         while True:
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data,
-                                                     rate_limit_args)
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
             except NetworkError as error:
                 if isinstance(error, BadRequest) or attempt >= self._network_retries:
                     raise
@@ -122,14 +124,16 @@ def keep_token_out_of_logs() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-def build_application(settings: Settings, service: ReportService, token: str,
-                      clock: Clock | None = None) -> Application:
+def build_application(
+    settings: Settings, service: ReportService, token: str, clock: Clock | None = None
+) -> Application:
     """The bot over one database: core, handlers, error handler, digest job, flood control."""
     access = Access.from_settings(settings.access)
     access.require_configured()
     if service.read_only:
-        raise ConfigError(f"{service.path}: database is read-only; the bot must store "
-                          "the updates it fetches")
+        raise ConfigError(
+            f"{service.path}: database is read-only; the bot must store the updates it fetches"
+        )
     keep_token_out_of_logs()
     service.warm_up()
     inbox = Inbox(service.store, bot_id_of(token), clock)
@@ -140,18 +144,28 @@ def build_application(settings: Settings, service: ReportService, token: str,
         .token(token)
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(RetryingRateLimiter(settings.telegram.max_retries,
-                                          settings.telegram.max_messages_per_second))
-        .concurrent_updates(FairUpdateProcessor(settings.telegram.concurrent_updates,
-                                                functools.partial(sender_of, access)))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
+        .rate_limiter(
+            RetryingRateLimiter(
+                settings.telegram.max_retries, settings.telegram.max_messages_per_second
+            )
+        )
+        .concurrent_updates(
+            FairUpdateProcessor(
+                settings.telegram.concurrent_updates, functools.partial(sender_of, access)
+            )
+        )
         .post_init(start_up)
         .build()
     )
     denials = DenialBudget(clock=(clock or Clock()).monotonic)
-    app.bot_data[CORE] = Conversation(service, settings, secret=token.encode(), access=access,
-                                      denials=denials)
+    app.bot_data[CORE] = Conversation(
+        service, settings, secret=token.encode(), access=access, denials=denials
+    )
     inbox.on_stalled = functools.partial(tell_stalled, app)
     app.add_handler(MessageHandler(filters.ALL, on_update))  # text, commands, files, edits, …
     app.add_handler(CallbackQueryHandler(on_update))
@@ -171,9 +185,11 @@ def serve(settings: Settings, service: ReportService, token: str) -> None:
     try:
         if telegram.webhook_url:
             app.run_webhook(
-                listen=telegram.webhook_listen, port=telegram.webhook_port,
+                listen=telegram.webhook_listen,
+                port=telegram.webhook_port,
                 url_path=urlsplit(telegram.webhook_url).path.strip("/"),
-                webhook_url=telegram.webhook_url, secret_token=webhook_secret(token),
+                webhook_url=telegram.webhook_url,
+                secret_token=webhook_secret(token),
                 allowed_updates=ALLOWED_UPDATES,
             )
         else:
@@ -206,12 +222,17 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(context.application, InboxApplication):
         event = replace(event, event_id=context.application.inbox.event_id(update.update_id))
     message = update.effective_message
-    if event.document and message and message.document and \
-            (target := conversation.upload_target(event)):
+    if (
+        event.document
+        and message
+        and message.document
+        and (target := conversation.upload_target(event))
+    ):
         limit = conversation.settings.bot.max_upload_bytes
         fits = await download(await message.document.get_file(), target, limit)
-        event = replace(event, document=replace(event.document, path=target if fits else None,
-                                                too_big=not fits))
+        event = replace(
+            event, document=replace(event.document, path=target if fits else None, too_big=not fits)
+        )
     await deliver(update, context, await asyncio.to_thread(conversation.handle, event))
 
 
@@ -223,8 +244,10 @@ async def download(file: File, target: Path, limit: int) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     received = 0
     try:
-        async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT) as client, \
-                client.stream("GET", str(file.file_path)) as response:
+        async with (
+            httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT) as client,
+            client.stream("GET", str(file.file_path)) as response,
+        ):
             if response.status_code != 200:
                 raise NetworkError(f"downloading the file failed: HTTP {response.status_code}")
             with open(target, "wb") as out:
@@ -257,10 +280,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     unavailable = isinstance(context.error, StorageError)
     if not unavailable:
         _LOG.error("update %s failed", getattr(update, "update_id", "-"), exc_info=context.error)
-    elif context.bot_data.setdefault(STORAGE_LOG, OncePer(LOG_EVERY_SECONDS,
-                                                          time.monotonic)).ready():
-        _LOG.warning("update %s not answered: %s (logged once a minute)",
-                     getattr(update, "update_id", "-"), context.error)
+    elif context.bot_data.setdefault(
+        STORAGE_LOG, OncePer(LOG_EVERY_SECONDS, time.monotonic)
+    ).ready():
+        _LOG.warning(
+            "update %s not answered: %s (logged once a minute)",
+            getattr(update, "update_id", "-"),
+            context.error,
+        )
     if not isinstance(update, Update) or update.inline_query:
         return
     text = conversation.views.text("unavailable" if unavailable else "error")
@@ -276,10 +303,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def start_up(app: Application) -> None:
     """Fill the command menu (setMyCommands) and queue updates a crash left unanswered."""
     conversation: Conversation = app.bot_data[CORE]
-    await app.bot.set_my_commands([BotCommand(name, text) for name, text in conversation.commands()])
+    await app.bot.set_my_commands(
+        [BotCommand(name, text) for name, text in conversation.commands()]
+    )
     figures = conversation.service.stats()
-    _LOG.info("connected as @%s, %d reports, %d chunks", app.bot.username,
-              figures["documents"], figures["chunks"])
+    _LOG.info(
+        "connected as @%s, %d reports, %d chunks",
+        app.bot.username,
+        figures["documents"],
+        figures["chunks"],
+    )
     resumed = await resume(app, app.inbox)
     if resumed:
         _LOG.info("resuming %d update(s) fetched before the last stop", resumed)
@@ -294,8 +327,12 @@ async def tell_stalled(app: Application, updates: list[dict]) -> None:
     for data in updates:
         update = Update.de_json(data, app.bot)
         event = to_event(update, app.bot.id, app.bot.username)
-        if event is None or update.effective_message is None or update.callback_query or \
-                not conversation.would_answer(event):
+        if (
+            event is None
+            or update.effective_message is None
+            or update.callback_query
+            or not conversation.would_answer(event)
+        ):
             continue
         await app.bot.send_message(update.effective_message.chat_id, text)
 
@@ -324,40 +361,60 @@ def to_event(update: Update, bot_id: int, bot_username: str) -> Event | None:
     if user is None or user.is_bot:
         return None
     if update.inline_query:
-        return Event(user.id, None, "inline", inline_query=update.inline_query.query,
-                     bot_username=bot_username)
+        return Event(
+            user.id,
+            None,
+            "inline",
+            inline_query=update.inline_query.query,
+            bot_username=bot_username,
+        )
     chat = update.effective_chat
     chat_id, chat_type = (chat.id, chat.type) if chat else (user.id, "private")
     if update.callback_query:
-        return Event(user.id, chat_id, chat_type, callback_data=update.callback_query.data or "",
-                     bot_username=bot_username)
+        return Event(
+            user.id,
+            chat_id,
+            chat_type,
+            callback_data=update.callback_query.data or "",
+            bot_username=bot_username,
+        )
     message = update.effective_message
     if message is None:
         return None
     replied = message.reply_to_message
     document = message.document
     return Event(
-        user.id, chat_id, chat_type, text=message.text,
+        user.id,
+        chat_id,
+        chat_type,
+        text=message.text,
         document=Upload(document.file_name or "", document.file_size) if document else None,
         is_reply_to_bot=bool(replied and replied.from_user and replied.from_user.id == bot_id),
-        bot_username=bot_username, edited=update.edited_message is not None,
+        bot_username=bot_username,
+        edited=update.edited_message is not None,
     )
 
 
-async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE,
-                  outputs: list[Output]) -> None:
+async def deliver(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, outputs: list[Output]
+) -> None:
     """Answer the button or inline query (always, so clients stop waiting), then send."""
     if update.callback_query:
         notice = next((o for o in outputs if isinstance(o, Notice)), None)
-        await update.callback_query.answer(to_plain(notice.text) if notice else None,
-                                           show_alert=bool(notice and notice.alert))
+        await update.callback_query.answer(
+            to_plain(notice.text) if notice else None, show_alert=bool(notice and notice.alert)
+        )
     if update.inline_query:
         results = [article(o) for o in outputs if isinstance(o, Article)]
         hint = next((o for o in outputs if isinstance(o, InlineButton)), None)
         await update.inline_query.answer(
-            results, cache_time=INLINE_CACHE_SECONDS, is_personal=True,
-            button=InlineQueryResultsButton(hint.text, start_parameter=hint.start) if hint
-            else None)
+            results,
+            cache_time=INLINE_CACHE_SECONDS,
+            is_personal=True,
+            button=InlineQueryResultsButton(hint.text, start_parameter=hint.start)
+            if hint
+            else None,
+        )
     for reply in outputs:
         if isinstance(reply, Reply):
             await send(update, context, reply)
@@ -378,29 +435,37 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
                 raise
         return
     chat_id = reply.chat_id or (chat.id if chat else update.effective_user.id)
-    quote = ReplyParameters(message.message_id, allow_sending_without_reply=True) \
-        if reply.quote and message and not query else None
-    await context.bot.send_message(chat_id, reply.text, reply_markup=markup,
-                                   reply_parameters=quote)
+    quote = (
+        ReplyParameters(message.message_id, allow_sending_without_reply=True)
+        if reply.quote and message and not query
+        else None
+    )
+    await context.bot.send_message(chat_id, reply.text, reply_markup=markup, reply_parameters=quote)
 
 
-def keyboard(rows: tuple[tuple[Button, ...], ...], bot_username: str,
-             sign: Callable[[str], str] | None = None) -> InlineKeyboardMarkup | None:
+def keyboard(
+    rows: tuple[tuple[Button, ...], ...],
+    bot_username: str,
+    sign: Callable[[str], str] | None = None,
+) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup([[inline_button(b, bot_username, sign) for b in row]
-                                 for row in rows])
+    return InlineKeyboardMarkup(
+        [[inline_button(b, bot_username, sign) for b in row] for row in rows]
+    )
 
 
-def inline_button(button: Button, bot_username: str,
-                  sign: Callable[[str], str] | None = None) -> InlineKeyboardButton:
+def inline_button(
+    button: Button, bot_username: str, sign: Callable[[str], str] | None = None
+) -> InlineKeyboardButton:
     """A Telegram button; deep links open a private chat with this bot, signed for the
     group they are posted in."""
     if button.copy_text is not None:
         return InlineKeyboardButton(button.text, copy_text=CopyTextButton(button.copy_text))
     if button.start is not None:
-        url = helpers.create_deep_linked_url(bot_username,
-                                             sign(button.start) if sign else button.start)
+        url = helpers.create_deep_linked_url(
+            bot_username, sign(button.start) if sign else button.start
+        )
         return InlineKeyboardButton(button.text, url=url)
     if button.switch_inline is not None:
         return InlineKeyboardButton(button.text, switch_inline_query=button.switch_inline)
@@ -408,5 +473,9 @@ def inline_button(button: Button, bot_username: str,
 
 
 def article(result: Article) -> InlineQueryResultArticle:
-    return InlineQueryResultArticle(result.id, result.title, InputTextMessageContent(result.text),
-                                    description=result.description)
+    return InlineQueryResultArticle(
+        result.id,
+        result.title,
+        InputTextMessageContent(result.text),
+        description=result.description,
+    )

@@ -24,9 +24,14 @@ PRESS = re.compile(r"^#(\d+)$")
 
 def terminal_conversation(service: ReportService, settings: Settings) -> Conversation:
     """A conversation for the local user: admin, no limit, buttons valid for this session."""
-    return Conversation(service, settings, secret=secrets.token_bytes(16),
-                        access=Access(public=True, admins=frozenset({TERMINAL_USER})),
-                        limiter=RateLimiter(0), source="terminal")
+    return Conversation(
+        service,
+        settings,
+        secret=secrets.token_bytes(16),
+        access=Access(public=True, admins=frozenset({TERMINAL_USER})),
+        limiter=RateLimiter(0),
+        source="terminal",
+    )
 
 
 def render(outputs: Iterable[Output]) -> tuple[str, list[Button]]:
@@ -67,8 +72,12 @@ def repl(conversation: Conversation, lines: Iterable[str], echo: Callable[[str],
             echo(f"(no button {line})")
             continue
         if press:
-            event = Event(TERMINAL_USER, TERMINAL_USER, callback_data=buttons[int(press[1]) - 1].data,
-                          bot_username=BOT_NAME)
+            event = Event(
+                TERMINAL_USER,
+                TERMINAL_USER,
+                callback_data=buttons[int(press[1]) - 1].data,
+                bot_username=BOT_NAME,
+            )
         else:
             event = Event(TERMINAL_USER, TERMINAL_USER, text=line, bot_username=BOT_NAME)
         text, pressable = render(conversation.handle(event))

@@ -51,42 +51,67 @@ class Views:
 
     # answers -----------------------------------------------------------------------------
 
-    def results(self, mode: str, query: str, hits: Sequence[Hit], log_id: int, *, page: int = 0,
-                kind: str | None = None, from_samples: bool = False, group: bool = False,
-                tier: str = "confident", edit: bool = False) -> Reply:
+    def results(
+        self,
+        mode: str,
+        query: str,
+        hits: Sequence[Hit],
+        log_id: int,
+        *,
+        page: int = 0,
+        kind: str | None = None,
+        from_samples: bool = False,
+        group: bool = False,
+        tier: str = "confident",
+        edit: bool = False,
+    ) -> Reply:
         """One page of an answer (mode "a") or of copy-ready wording (mode "w")."""
         if not hits:
             return Reply(self.text("not_found", query=escape(shorten(query, 60))), quote=group)
         pages = 1 if group else math.ceil(len(hits) / self.per_page)
         page = min(max(page, 0), pages - 1)
-        shown = hits[page * self.per_page:(page + 1) * self.per_page]
+        shown = hits[page * self.per_page : (page + 1) * self.per_page]
         notes = [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
         notes += [self.text("page", page=page + 1, pages=pages)] if pages > 1 else []
         head = f"<i>{' · '.join(notes)}</i>\n" if notes else ""
         if mode == "w":
             body, copy_row = self._wording(query, shown, from_samples)
         else:
-            body = answer_text(query, shown, from_samples=from_samples, lang=self.lang,
-                               limit=GROUP_EXCERPT_CHARS if group else EXCERPT_CHARS,
-                               related=tier == "related")
+            body = answer_text(
+                query,
+                shown,
+                from_samples=from_samples,
+                lang=self.lang,
+                limit=GROUP_EXCERPT_CHARS if group else EXCERPT_CHARS,
+                related=tier == "related",
+            )
             copy_row = ()
-        rows = [copy_row, tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown)]
+        rows = [
+            copy_row,
+            tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown),
+        ]
         rows.append(self._pager(mode, page, pages, log_id))
         rows.append((self.button("👍", "v", log_id, 1), self.button("👎", "v", log_id, 0)))
-        return Reply(split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit,
-                     quote=group)
+        return Reply(
+            split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit, quote=group
+        )
 
-    def _wording(self, topic: str, hits: Sequence[Hit],
-                 from_samples: bool) -> tuple[str, tuple[Button, ...]]:
+    def _wording(
+        self, topic: str, hits: Sequence[Hit], from_samples: bool
+    ) -> tuple[str, tuple[Button, ...]]:
         """Short sentences in <code> (a tap copies them) with citations, plus copy buttons."""
         lines = [self.text("samples_note")] if from_samples else []
         lines.append(self.text("wording_header", topic=escape(shorten(topic, 40))))
         copies = []
-        wordings = [copy_ready(key_sentences(hit.text, hit.matched_terms), hit.section_path)
-                    for hit in hits]
+        wordings = [
+            copy_ready(key_sentences(hit.text, hit.matched_terms), hit.section_path) for hit in hits
+        ]
         for hit, wording in zip(hits, wordings, strict=True):
-            lines += ["", f"<b>[{hit.rank}]</b> <code>{escape(wording)}</code>",
-                      f"<i>— {escape(hit.citation)}</i>"]
+            lines += [
+                "",
+                f"<b>[{hit.rank}]</b> <code>{escape(wording)}</code>",
+                f"<i>— {escape(hit.citation)}</i>",
+            ]
             if len(wording) <= COPY_LIMIT:
                 copies.append(Button(self.text("btn_copy", n=hit.rank), copy_text=wording))
         if any(has_placeholder(wording) for wording in wordings):
@@ -108,8 +133,13 @@ class Views:
             return Button(label, start=f"s{chunk_id}")
         return self.button(label, "s", chunk_id)
 
-    def section(self, records: Sequence[ChunkRecord], page: int = 0, edit: bool = False,
-                group: int | None = None) -> Reply:
+    def section(
+        self,
+        records: Sequence[ChunkRecord],
+        page: int = 0,
+        edit: bool = False,
+        group: int | None = None,
+    ) -> Reply:
         """One page of a whole section, folded when long; a long section is paged (one
         message per press) instead of sent as a flood of messages."""
         first = records[0]
@@ -118,10 +148,16 @@ class Views:
         page = min(max(page, 0), len(pages) - 1)
         quote = "<blockquote expandable>" if len(body) > EXPAND_CHARS else "<blockquote>"
         header = escape(shorten(" › ".join((first.doc_title, *first.path)), HEADER_CHARS))
-        note = f" <i>{self.text('page', page=page + 1, pages=len(pages))}</i>" \
-            if len(pages) > 1 else ""
-        rows = [self._pager("q", page, len(pages), first.chunk_id, group) if group is not None
-                else self._pager("p", page, len(pages), first.chunk_id)]
+        note = (
+            f" <i>{self.text('page', page=page + 1, pages=len(pages))}</i>"
+            if len(pages) > 1
+            else ""
+        )
+        rows = [
+            self._pager("q", page, len(pages), first.chunk_id, group)
+            if group is not None
+            else self._pager("p", page, len(pages), first.chunk_id)
+        ]
         if len(body) <= COPY_LIMIT:
             rows.append((Button(self.text("btn_copy_section"), copy_text=body),))
         text = f"<b>{header}</b>{note}\n{quote}{escape(pages[page])}</blockquote>"
@@ -146,28 +182,60 @@ class Views:
             return Reply(self.text("docs_empty"), edit=edit)
         pages = math.ceil(len(docs) / DOCS_PER_PAGE)
         page = min(max(page, 0), pages - 1)
-        shown = docs[page * DOCS_PER_PAGE:(page + 1) * DOCS_PER_PAGE]
-        lines = [self.text("docs_header", count=len(docs),
-                           page=self.text("page", page=page + 1, pages=pages))]
-        lines += [self.text("doc_line", doc_id=d.doc_id, title=escape(d.title),
-                            year=d.year or "-", sections=d.sections) for d in shown]
-        rows = [(self.button(shorten(f"[{d.doc_id}] {d.title}", LABEL_CHARS), "d", d.doc_id, 0),)
-                for d in shown]
+        shown = docs[page * DOCS_PER_PAGE : (page + 1) * DOCS_PER_PAGE]
+        lines = [
+            self.text(
+                "docs_header", count=len(docs), page=self.text("page", page=page + 1, pages=pages)
+            )
+        ]
+        lines += [
+            self.text(
+                "doc_line",
+                doc_id=d.doc_id,
+                title=escape(d.title),
+                year=d.year or "-",
+                sections=d.sections,
+            )
+            for d in shown
+        ]
+        rows = [
+            (self.button(shorten(f"[{d.doc_id}] {d.title}", LABEL_CHARS), "d", d.doc_id, 0),)
+            for d in shown
+        ]
         rows.append(self._pager("l", page, pages))
         return Reply(split_markup("\n".join(lines))[0], tuple(r for r in rows if r), edit=edit)
 
-    def outline(self, info: DocumentInfo, firsts: Sequence[ChunkRecord], page: int, *,
-                group: bool = False, edit: bool = False) -> Reply:
+    def outline(
+        self,
+        info: DocumentInfo,
+        firsts: Sequence[ChunkRecord],
+        page: int,
+        *,
+        group: bool = False,
+        edit: bool = False,
+    ) -> Reply:
         """Heading tree of a document with a button per section, paged."""
         pages = max(1, math.ceil(len(firsts) / SECTIONS_PER_PAGE))
         page = min(max(page, 0), pages - 1)
-        shown = firsts[page * SECTIONS_PER_PAGE:(page + 1) * SECTIONS_PER_PAGE]
-        text = "\n".join([
-            f"<b>[{info.doc_id}] {escape(info.title)}</b>", self.tree(firsts), "",
-            self.text("outline_hint", page=self.text("page", page=page + 1, pages=pages)),
-        ])
-        rows = [(self.section_button(shorten(r.path[-1] if r.path else self.text("opening"),
-                                             LABEL_CHARS), r.chunk_id, group),) for r in shown]
+        shown = firsts[page * SECTIONS_PER_PAGE : (page + 1) * SECTIONS_PER_PAGE]
+        text = "\n".join(
+            [
+                f"<b>[{info.doc_id}] {escape(info.title)}</b>",
+                self.tree(firsts),
+                "",
+                self.text("outline_hint", page=self.text("page", page=page + 1, pages=pages)),
+            ]
+        )
+        rows = [
+            (
+                self.section_button(
+                    shorten(r.path[-1] if r.path else self.text("opening"), LABEL_CHARS),
+                    r.chunk_id,
+                    group,
+                ),
+            )
+            for r in shown
+        ]
         rows.append(self._pager("d", page, pages, info.doc_id))
         rows.append((self.button(self.text("btn_docs"), "l", 0),))
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
@@ -178,8 +246,8 @@ class Views:
         shown: tuple[str, ...] = ()
         for record in firsts:
             for depth in range(len(record.path)):
-                if shown[:depth + 1] != record.path[:depth + 1]:
-                    shown = record.path[:depth + 1]
+                if shown[: depth + 1] != record.path[: depth + 1]:
+                    shown = record.path[: depth + 1]
                     lines.append(INDENT * depth + escape(record.path[depth]))
         return "\n".join(lines) or self.text("opening")
 
@@ -190,12 +258,20 @@ class Views:
         if result.status in ("failed", "skipped") or result.doc_id is None:
             return [Reply(self.text("ingest_failed", reason=escape(result.reason or "")))]
         key = {"added": "ingest_added", "replaced": "ingest_replaced"}.get(
-            result.status, "ingest_unchanged")
-        text = self.text(key, doc_id=result.doc_id, title=escape(result.title or ""),
-                         parts=result.parts, sections=result.sections, chunks=result.chunks)
+            result.status, "ingest_unchanged"
+        )
+        text = self.text(
+            key,
+            doc_id=result.doc_id,
+            title=escape(result.title or ""),
+            parts=result.parts,
+            sections=result.sections,
+            chunks=result.chunks,
+        )
         for warning in result.warnings:  # flat, tables, ocr: the same checks as the CLI's
-            text += "\n" + self.text(f"ingest_{warning.code}", count=warning.count,
-                                      total=warning.total)
+            text += "\n" + self.text(
+                f"ingest_{warning.code}", count=warning.count, total=warning.total
+            )
         if result.removed is not None:
             text += "\n" + self.text("ingest_removed", doc_id=result.removed)
         pieces = split_markup(f"{text}\n\n{self.tree(firsts)}")
@@ -203,17 +279,30 @@ class Views:
         return [Reply(p, buttons if i == len(pieces) - 1 else ()) for i, p in enumerate(pieces)]
 
     def delete_confirm(self, info: DocumentInfo) -> Reply:
-        return Reply(self.text("delete_confirm", doc_id=info.doc_id, title=escape(info.title)),
-                     ((self.button(self.text("btn_delete"), "x", info.doc_id),
-                       self.button(self.text("btn_cancel"), "c")),))
+        return Reply(
+            self.text("delete_confirm", doc_id=info.doc_id, title=escape(info.title)),
+            (
+                (
+                    self.button(self.text("btn_delete"), "x", info.doc_id),
+                    self.button(self.text("btn_cancel"), "c"),
+                ),
+            ),
+        )
 
     def stats(self, figures: dict) -> str:
-        text = self.text("stats", documents=figures["documents"], chunks=figures["chunks"],
-                         recent=figures["queries_last_7_days"], queries=figures["queries"],
-                         unanswered=figures["unanswered"], upvotes=figures["upvotes"],
-                         downvotes=figures["downvotes"])
-        top = "、".join(f"{escape(shorten(q['query'], 30))}（{q['count']}）"
-                       for q in figures["top_queries"])
+        text = self.text(
+            "stats",
+            documents=figures["documents"],
+            chunks=figures["chunks"],
+            recent=figures["queries_last_7_days"],
+            queries=figures["queries"],
+            unanswered=figures["unanswered"],
+            upvotes=figures["upvotes"],
+            downvotes=figures["downvotes"],
+        )
+        top = "、".join(
+            f"{escape(shorten(q['query'], 30))}（{q['count']}）" for q in figures["top_queries"]
+        )
         return text + ("\n" + self.text("top_queries", queries=top) if top else "")
 
     def unanswered(self, rows: Sequence[dict]) -> str:
@@ -221,10 +310,19 @@ class Views:
             return self.text("unanswered_none")
         lines = [self.text("unanswered_header")]
         for row in rows:
-            why = self.text("why_down", count=row["downvotes"]) if row["downvotes"] else \
-                self.text("why_empty")
-            lines.append(self.text("unanswered_line", time=escape(row["time"][:16].replace("T", " ")),
-                                   query=escape(shorten(row["query"], 60)), why=why))
+            why = (
+                self.text("why_down", count=row["downvotes"])
+                if row["downvotes"]
+                else self.text("why_empty")
+            )
+            lines.append(
+                self.text(
+                    "unanswered_line",
+                    time=escape(row["time"][:16].replace("T", " ")),
+                    query=escape(shorten(row["query"], 60)),
+                    why=why,
+                )
+            )
         return "\n".join(lines)
 
 

@@ -58,9 +58,11 @@ def checked_source(path: Path, max_bytes: int) -> SourceText:
     if path.suffix.lower() == ".docx":
         count = docx_paragraph_count(path, max_bytes * DOCX_UNPACK_RATIO)
         if count > MAX_PARAGRAPHS:
-            raise DocumentError(f"{path.name}: {count:,} paragraphs, more than the "
-                                f"{MAX_PARAGRAPHS:,} a report may have (split it into smaller "
-                                "files)")
+            raise DocumentError(
+                f"{path.name}: {count:,} paragraphs, more than the "
+                f"{MAX_PARAGRAPHS:,} a report may have (split it into smaller "
+                "files)"
+            )
     return read_source(path, max_bytes)
 
 

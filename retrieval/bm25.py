@@ -110,17 +110,32 @@ class BM25Index:
     # 4 bytes a posting (8 in float64): a subclass for a secondary field can say False.
     compiled = True
 
-    def __init__(self, corpus: Sequence[Sequence[str]], k1: float = K1, b: float = B,
-                 epsilon: float = EPSILON, dtype: type = np.float32) -> None:
+    def __init__(
+        self,
+        corpus: Sequence[Sequence[str]],
+        k1: float = K1,
+        b: float = B,
+        epsilon: float = EPSILON,
+        dtype: type = np.float32,
+    ) -> None:
         self._setup(k1, b, epsilon, dtype, {})
         main, lens = self._encode(corpus, 0)
-        self._publish(main, _EMPTY, lens.astype(np.int32), np.ones(len(lens), bool), False,
-                      np.diff(main.indptr), len(lens), int(lens.sum()))
+        self._publish(
+            main,
+            _EMPTY,
+            lens.astype(np.int32),
+            np.ones(len(lens), bool),
+            False,
+            np.diff(main.indptr),
+            len(lens),
+            int(lens.sum()),
+        )
         if _kernel is not None and self.compiled:  # weights only serve the compiled path
             self._s = self._weigh(self._s)
 
-    def _setup(self, k1: float, b: float, epsilon: float, dtype: type,
-               vocabulary: dict[str, int]) -> None:
+    def _setup(
+        self, k1: float, b: float, epsilon: float, dtype: type, vocabulary: dict[str, int]
+    ) -> None:
         self.k1, self.b, self.epsilon = k1, b, epsilon
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
@@ -144,8 +159,17 @@ class BM25Index:
         """(numpy arrays incl. this thread's scratch, vocabulary dict with keys) in bytes."""
         s = self._s
         scratch = getattr(self._local, "acc", None), getattr(self._local, "block", None)
-        arrays = [s.doc_len, s.alive, s.df, s.norm, s.idf, *s.main, *s.delta, *scratch,
-                  *(s.weights or ())]
+        arrays = [
+            s.doc_len,
+            s.alive,
+            s.df,
+            s.norm,
+            s.idf,
+            *s.main,
+            *s.delta,
+            *scratch,
+            *(s.weights or ()),
+        ]
         vocab = sys.getsizeof(self.vocabulary) + sum(
             sys.getsizeof(t) + sys.getsizeof(c) for t, c in self.vocabulary.items()
         )
@@ -170,8 +194,16 @@ class BM25Index:
             df = _pad(s.df, n_cols) + np.diff(seg.indptr)
             if len(delta.rows) > max(MERGE_MIN, len(main.rows) // 8):
                 main, delta, dead = _merge(main, delta, alive, df, dead), _EMPTY, False
-            self._publish(main, delta, np.concatenate([s.doc_len, lens.astype(np.int32)]), alive,
-                          dead, df, s.n_alive + len(lens), s.total_len + int(lens.sum()))
+            self._publish(
+                main,
+                delta,
+                np.concatenate([s.doc_len, lens.astype(np.int32)]),
+                alive,
+                dead,
+                df,
+                s.n_alive + len(lens),
+                s.total_len + int(lens.sum()),
+            )
             self._schedule_weights()
             return range(start, start + len(lens))
 
@@ -188,8 +220,16 @@ class BM25Index:
             alive = s.alive.copy()
             alive[rows] = False
             df = _live_counts(s.main, alive, len(s.df)) + _live_counts(s.delta, alive, len(s.df))
-            self._publish(s.main, s.delta, s.doc_len, alive, True, df,
-                          s.n_alive - len(rows), s.total_len - int(s.doc_len[rows].sum()))
+            self._publish(
+                s.main,
+                s.delta,
+                s.doc_len,
+                alive,
+                True,
+                df,
+                s.n_alive - len(rows),
+                s.total_len - int(s.doc_len[rows].sum()),
+            )
             self._schedule_weights()
             return len(rows)
 
@@ -205,8 +245,11 @@ class BM25Index:
         """Term-frequency postings of new rows; unseen terms get the next columns, in order."""
         vocab, n = self.vocabulary, len(corpus)
         lens = np.fromiter(map(len, corpus), np.int64, count=n)
-        ids = np.fromiter((vocab.setdefault(t, len(vocab)) for doc in corpus for t in doc),
-                          np.int64, count=int(lens.sum()))
+        ids = np.fromiter(
+            (vocab.setdefault(t, len(vocab)) for doc in corpus for t in doc),
+            np.int64,
+            count=int(lens.sum()),
+        )
         keys, tf = np.unique(ids * n + np.repeat(np.arange(n), lens), return_counts=True)
         cols, rows = np.divmod(keys, max(n, 1))
         indptr = np.zeros(len(vocab) + 1, np.int64)
@@ -214,20 +257,40 @@ class BM25Index:
         tf = tf.astype(np.min_scalar_type(int(tf.max()) if len(tf) else 0))
         return _Segment(indptr, (rows + base).astype(np.int32), tf), lens
 
-    def _publish(self, main: _Segment, delta: _Segment, doc_len: np.ndarray, alive: np.ndarray,
-                 dead_postings: bool, df: np.ndarray, n_alive: int, total_len: int) -> None:
+    def _publish(
+        self,
+        main: _Segment,
+        delta: _Segment,
+        doc_len: np.ndarray,
+        alive: np.ndarray,
+        dead_postings: bool,
+        df: np.ndarray,
+        n_alive: int,
+        total_len: int,
+    ) -> None:
         """Recompute K(d) and idf from the live statistics and swap in the new snapshot."""
         avgdl = total_len / n_alive if total_len else 1.0
         norm = (self.k1 * (1 - self.b + self.b * doc_len / avgdl)).astype(self.dtype)
         idf, live = np.zeros(len(df)), np.flatnonzero(df)
         if len(live):  # math.log per distinct df, as rank-bm25 calls it
             distinct, inverse = np.unique(df[live], return_inverse=True)
-            raw = np.array([math.log(n_alive - d + 0.5) - math.log(d + 0.5)
-                            for d in distinct.tolist()])[inverse]
+            raw = np.array(
+                [math.log(n_alive - d + 0.5) - math.log(d + 0.5) for d in distinct.tolist()]
+            )[inverse]
             floor = self.epsilon * (np.cumsum(raw)[-1] / len(live))  # sequential sum, like it
             idf[live] = np.where(raw < 0, floor, raw)
-        self._s = _Snapshot(main, delta, doc_len, alive, dead_postings, df, norm,
-                            idf.astype(self.dtype), n_alive, total_len)
+        self._s = _Snapshot(
+            main,
+            delta,
+            doc_len,
+            alive,
+            dead_postings,
+            df,
+            norm,
+            idf.astype(self.dtype),
+            n_alive,
+            total_len,
+        )
 
     def _weigh(self, s: _Snapshot, kernel=None) -> _Snapshot:
         """s with every posting's weight w(t,d) for the compiled path: the same numbers that
@@ -281,8 +344,9 @@ class BM25Index:
         _accumulate(out, rows, weights, bounds, s.idf[cols])  # query order: rank-bm25's sums
         return out
 
-    def top_k(self, query: Sequence[str], k: int,
-              mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def top_k(
+        self, query: Sequence[str], k: int, mask: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """Best k allowed rows sharing a token with the query: (row, score), ties to lower row."""
         s = self._s
         cols = self._query_cols(s, query)
@@ -318,22 +382,43 @@ class BM25Index:
             else:
                 acc.fill(0)
 
-    def _compiled(self, kernel, s: _Snapshot, cols: list[int], k: int,
-                  allowed: np.ndarray | None) -> list[tuple[int, float]] | None:
+    def _compiled(
+        self, kernel, s: _Snapshot, cols: list[int], k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]] | None:
         """top_k through bm25_kernel: the same rows and scores; None if some idf is too small."""
         block = getattr(self._local, "block", None)
         if block is None:
             block = self._local.block = np.zeros(1 << SHIFT, self.dtype)
         rows, scores, ok = kernel.top_k(
-            s.main.indptr, s.main.rows, s.weights[0], s.delta.indptr, s.delta.rows,
-            s.weights[1], np.array(cols, np.int64), s.idf,
-            _NO_MASK if allowed is None else np.ascontiguousarray(allowed), allowed is not None,
-            len(s.doc_len), k, SHIFT, block, MIN_IDF)
+            s.main.indptr,
+            s.main.rows,
+            s.weights[0],
+            s.delta.indptr,
+            s.delta.rows,
+            s.weights[1],
+            np.array(cols, np.int64),
+            s.idf,
+            _NO_MASK if allowed is None else np.ascontiguousarray(allowed),
+            allowed is not None,
+            len(s.doc_len),
+            k,
+            SHIFT,
+            block,
+            MIN_IDF,
+        )
         return list(zip(rows.tolist(), scores.tolist(), strict=True)) if ok else None
 
-    def _pruned(self, s: _Snapshot, cols: list[int], k: int, allowed: np.ndarray | None,
-                pieces: dict, sizes: dict, acc: np.ndarray, touched: list[np.ndarray]
-                ) -> list[tuple[int, float]]:
+    def _pruned(
+        self,
+        s: _Snapshot,
+        cols: list[int],
+        k: int,
+        allowed: np.ndarray | None,
+        pieces: dict,
+        sizes: dict,
+        acc: np.ndarray,
+        touched: list[np.ndarray],
+    ) -> list[tuple[int, float]]:
         """MaxScore: accumulate short postings, probe long ones only for rows that can still win."""
         counts = Counter(cols)
         terms = sorted(pieces, key=lambda c: (sizes[c], c))
@@ -356,9 +441,10 @@ class BM25Index:
             theta = _kth(matrix @ scale, k)  # k-th best full score among the leaders
             selected = acc_rows >= theta - rest - tol
             if rest + tol < theta and np.count_nonzero(selected) * (
-                    len(terms) - done) * LOOKUP_COST <= sum(lengths[done:]):
+                len(terms) - done
+            ) * LOOKUP_COST <= sum(lengths[done:]):
                 break
-            more, more_weights, _ = self._gather(s, ordered[done:done + 1], allowed)
+            more, more_weights, _ = self._gather(s, ordered[done : done + 1], allowed)
             touched.append(more)
             np.add.at(acc, more, more_weights * scale[done])
             rows = np.concatenate([rows, more])
@@ -397,8 +483,9 @@ class BM25Index:
         tf /= norm
         return tf
 
-    def _gather(self, s: _Snapshot, pieces: list[list], allowed: np.ndarray | None
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _gather(
+        self, s: _Snapshot, pieces: list[list], allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Allowed postings of several terms end to end: rows, weights, term boundaries."""
         flat = [p for term in pieces for p in term]
         rows = np.concatenate([r for r, _ in flat]) if flat else np.zeros(0, np.int32)
@@ -411,8 +498,15 @@ class BM25Index:
             rows, tf = rows[keep], tf[keep]
         return rows, self._weights(s, rows, tf), bounds
 
-    def _matrix(self, s: _Snapshot, rows: np.ndarray, weights: np.ndarray, bounds: np.ndarray,
-                selected: np.ndarray, left: list[list]) -> tuple[np.ndarray, np.ndarray]:
+    def _matrix(
+        self,
+        s: _Snapshot,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        bounds: np.ndarray,
+        selected: np.ndarray,
+        left: list[list],
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Distinct selected rows (sorted) and their weight for each term, one column a term:
         gathered terms from their postings, the others by binary search."""
         entries = np.flatnonzero(selected)
@@ -440,12 +534,25 @@ class BM25Index:
             terms = list(self.vocabulary)[: len(s.df)]
         offsets = np.zeros(len(terms) + 1, np.int64)
         np.cumsum([len(t) for t in terms], out=offsets[1:])
-        meta = {"format": FORMAT, "version": FORMAT_VERSION, "generation": generation,
-                "k1": self.k1, "b": self.b, "epsilon": self.epsilon, "dtype": self.dtype.name}
-        arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8),
-                  "terms": np.frombuffer("".join(terms).encode(), np.uint8), "offsets": offsets,
-                  "indptr": seg.indptr, "rows": seg.rows, "tf": seg.tf, "doc_len": s.doc_len,
-                  "alive": s.alive}
+        meta = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "generation": generation,
+            "k1": self.k1,
+            "b": self.b,
+            "epsilon": self.epsilon,
+            "dtype": self.dtype.name,
+        }
+        arrays = {
+            "meta": np.frombuffer(json.dumps(meta).encode(), np.uint8),
+            "terms": np.frombuffer("".join(terms).encode(), np.uint8),
+            "offsets": offsets,
+            "indptr": seg.indptr,
+            "rows": seg.rows,
+            "tf": seg.tf,
+            "doc_len": s.doc_len,
+            "alive": s.alive,
+        }
         directory = os.path.dirname(os.path.abspath(path))
         with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as f:
             try:
@@ -471,24 +578,41 @@ class BM25Index:
         if expected_generation is not None and meta.get("generation") != expected_generation:
             raise IndexFileError(f"{path} is stale: generation {meta.get('generation')!r}")
         offsets, indptr, rows, doc_len, alive = (
-            a[name] for name in ("offsets", "indptr", "rows", "doc_len", "alive"))
-        if not (all(x.ndim == 1 for x in a.values()) and meta.get("dtype") in _DTYPES
-                and all(isinstance(meta.get(x), (int, float)) for x in ("k1", "b", "epsilon"))
-                and offsets.dtype == indptr.dtype == np.int64 and a["tf"].dtype.kind == "u"
-                and rows.dtype == doc_len.dtype == np.int32 and alive.dtype == bool
-                and len(offsets) == len(indptr) > 0 and len(alive) == len(doc_len)
-                and offsets[0] == 0 == indptr[0] and offsets[-1] == len(text)
-                and indptr[-1] == len(rows) == len(a["tf"]) and np.all(np.diff(offsets) >= 0)
-                and np.all(np.diff(indptr) >= 0)
-                and (not len(rows) or 0 <= rows.min() <= rows.max() < len(doc_len))):
+            a[name] for name in ("offsets", "indptr", "rows", "doc_len", "alive")
+        )
+        if not (
+            all(x.ndim == 1 for x in a.values())
+            and meta.get("dtype") in _DTYPES
+            and all(isinstance(meta.get(x), (int, float)) for x in ("k1", "b", "epsilon"))
+            and offsets.dtype == indptr.dtype == np.int64
+            and a["tf"].dtype.kind == "u"
+            and rows.dtype == doc_len.dtype == np.int32
+            and alive.dtype == bool
+            and len(offsets) == len(indptr) > 0
+            and len(alive) == len(doc_len)
+            and offsets[0] == 0 == indptr[0]
+            and offsets[-1] == len(text)
+            and indptr[-1] == len(rows) == len(a["tf"])
+            and np.all(np.diff(offsets) >= 0)
+            and np.all(np.diff(indptr) >= 0)
+            and (not len(rows) or 0 <= rows.min() <= rows.max() < len(doc_len))
+        ):
             raise IndexFileError(f"{path} is inconsistent")
         vocabulary = {text[i:j]: col for col, (i, j) in enumerate(pairwise(offsets.tolist()))}
         if len(vocabulary) != len(offsets) - 1:
             raise IndexFileError(f"{path} has duplicate terms")
         index = cls.__new__(cls)
         index._setup(meta["k1"], meta["b"], meta["epsilon"], _DTYPES[meta["dtype"]], vocabulary)
-        index._publish(_Segment(indptr, rows, a["tf"]), _EMPTY, doc_len, alive, False,
-                       np.diff(indptr), int(alive.sum()), int(doc_len[alive].sum()))
+        index._publish(
+            _Segment(indptr, rows, a["tf"]),
+            _EMPTY,
+            doc_len,
+            alive,
+            False,
+            np.diff(indptr),
+            int(alive.sum()),
+            int(doc_len[alive].sum()),
+        )
         return index
 
 
@@ -506,23 +630,33 @@ def _read_npz(path: str | os.PathLike, names: Sequence[str]) -> dict[str, np.nda
             local = f.read(30)  # the local file header; its name and extra field follow
             if local[:4] != b"PK\x03\x04":
                 raise zipfile.BadZipFile(f"bad local header for {name}")
-            start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") \
+            start = (
+                info.header_offset
+                + 30
+                + int.from_bytes(local[26:28], "little")
                 + int.from_bytes(local[28:30], "little")
+            )
             f.seek(start)
             version = np.lib.format.read_magic(f)
             if version not in ((1, 0), (2, 0)):
                 raise ValueError(f"unsupported .npy version {version} for {name}")
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
                 else np.lib.format.read_array_header_2_0
+            )
             shape, fortran, dtype = read_header(f)
             header_end = f.tell()
-            if dtype.hasobject or fortran or len(shape) != 1 \
-                    or header_end - start + shape[0] * dtype.itemsize != info.file_size:
+            if (
+                dtype.hasobject
+                or fortran
+                or len(shape) != 1
+                or header_end - start + shape[0] * dtype.itemsize != info.file_size
+            ):
                 raise ValueError(f"unexpected array {name}")
             f.seek(start)
             crc = zlib.crc32(f.read(header_end - start))
-            array = np.memmap(f, dtype, "c", header_end, shape) if shape[0] else \
-                np.zeros(0, dtype)
+            array = np.memmap(f, dtype, "c", header_end, shape) if shape[0] else np.zeros(0, dtype)
             if zlib.crc32(array, crc) != info.CRC:
                 raise zipfile.BadZipFile(f"CRC-32 mismatch in {name}")
             arrays[name] = array.view(np.ndarray)  # a plain array (numba takes no subclass)
@@ -558,8 +692,9 @@ def _concat(a: _Segment, b: _Segment, n_cols: int) -> _Segment:
     return _Segment(indptr, rows, tf)
 
 
-def _merge(main: _Segment, delta: _Segment, alive: np.ndarray, df: np.ndarray,
-           dead_postings: bool) -> _Segment:
+def _merge(
+    main: _Segment, delta: _Segment, alive: np.ndarray, df: np.ndarray, dead_postings: bool
+) -> _Segment:
     """One segment holding both, without the postings of deleted rows."""
     seg = _concat(main, delta, len(df))
     if not dead_postings:
@@ -626,8 +761,9 @@ def _lookup(pieces: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray) -> np
     return tf
 
 
-def _accumulate(acc: np.ndarray, rows: np.ndarray, weights: np.ndarray, bounds: np.ndarray,
-                scale: np.ndarray) -> None:
+def _accumulate(
+    acc: np.ndarray, rows: np.ndarray, weights: np.ndarray, bounds: np.ndarray, scale: np.ndarray
+) -> None:
     """Add each term's weights times its scale (idf, times its repeats if merged) into acc;
     np.add.at adds in array order, so terms laid out in query order sum like rank-bm25."""
     np.add.at(acc, rows, weights * np.repeat(scale, np.diff(bounds)))

@@ -50,8 +50,9 @@ def _sift_down(heap_scores, heap_rows, n):
         child = 2 * i + 1
         if child >= n:
             break
-        if child + 1 < n and _worse(heap_scores[child + 1], heap_rows[child + 1],
-                                    heap_scores[child], heap_rows[child]):
+        if child + 1 < n and _worse(
+            heap_scores[child + 1], heap_rows[child + 1], heap_scores[child], heap_rows[child]
+        ):
             child += 1
         if not _worse(heap_scores[child], heap_rows[child], score, row):
             break
@@ -94,8 +95,23 @@ def _postings(cols, main_indptr, delta_indptr):
 
 
 @nb.njit(**_OPTIONS)
-def top_k(main_indptr, main_rows, main_w, delta_indptr, delta_rows, delta_w, cols, all_idf,
-          allowed, use_allowed, n_rows, k, shift, local, min_idf):
+def top_k(
+    main_indptr,
+    main_rows,
+    main_w,
+    delta_indptr,
+    delta_rows,
+    delta_w,
+    cols,
+    all_idf,
+    allowed,
+    use_allowed,
+    n_rows,
+    k,
+    shift,
+    local,
+    min_idf,
+):
     """Best k rows (rows, scores, True), best first, ties to the lower row; (.., .., False)
     when some query token's idf is not above min_idf (the caller then takes the numpy path).
 

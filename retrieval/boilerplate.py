@@ -55,7 +55,5 @@ class BoilerplateFilter:
 def candidate_keys(lines: Iterable[str]) -> set[str]:
     """Keys of the short lines of one document, counted across documents to find repeats."""
     return {
-        line_key(line)
-        for line in lines
-        if line.strip() and len(line.strip()) <= MAX_REPEATED_LINE
+        line_key(line) for line in lines if line.strip() and len(line.strip()) <= MAX_REPEATED_LINE
     }

@@ -12,7 +12,9 @@ HARD_LIMIT = 800
 MIN_BEFORE_POINT = 80
 SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
 CLAUSE = re.compile(r"[^，、,：:]*(?:[，、,：:]+|$)")
-POINT_START = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}(?:是|要|个是)|另一个是|[（(]?\d{1,2}[）).．、])")
+POINT_START = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}(?:是|要|个是)|另一个是|[（(]?\d{1,2}[）).．、])"
+)
 
 
 def chunk_sections(sections: Iterable[Section]) -> list[Chunk]:
@@ -27,8 +29,16 @@ def chunk_sections(sections: Iterable[Section]) -> list[Chunk]:
         for passage in split_passages(section.text):
             found = section.text.find(passage[:40], start)
             start = found if found >= 0 else start
-            chunks.append(Chunk(section=number, path=section.path, kind=section.kind,
-                                text=passage, page=_page_at(section, start), year=section.year))
+            chunks.append(
+                Chunk(
+                    section=number,
+                    path=section.path,
+                    kind=section.kind,
+                    text=passage,
+                    page=_page_at(section, start),
+                    year=section.year,
+                )
+            )
     return chunks
 
 

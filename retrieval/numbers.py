@@ -15,7 +15,9 @@ MEASURE_WORDS = "次回遍场期名位人个份项件篇条家所批支本元万
 SAME_MEASURE = {"回": "次", "遍": "次", "位": "名", "人": "名"}
 CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万"
 COUNT = re.compile(rf"(\d+|[{CHINESE_DIGITS}]+)(?:余|多)?([{MEASURE_WORDS}])")
-LARGE_NUMERAL = re.compile(r"[零〇一二两三四五六七八九]*[十百千万][零〇一二两三四五六七八九十百千万]*")
+LARGE_NUMERAL = re.compile(
+    r"[零〇一二两三四五六七八九]*[十百千万][零〇一二两三四五六七八九十百千万]*"
+)
 
 
 def number_tokens(text: str) -> list[str]:

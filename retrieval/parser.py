@@ -89,8 +89,14 @@ def parse_report(
     walk = _Walk(levels, source, year, _plan_year(title, year))
     sections, path_only, parts = walk.walk(body)
     if signature:
-        sections.append(Section(("落款",), "other", "\n".join(line for _, line in signature),
-                                _pages(source, signature)))
+        sections.append(
+            Section(
+                ("落款",),
+                "other",
+                "\n".join(line for _, line in signature),
+                _pages(source, signature),
+            )
+        )
     return ParsedReport(
         title=title,
         year=year,
@@ -234,8 +240,9 @@ class _Walk:
     paths of the sections below it, and is returned separately.
     """
 
-    def __init__(self, levels: dict[int, int], source: SourceText, year: int | None,
-                 plan_year: int | None) -> None:
+    def __init__(
+        self, levels: dict[int, int], source: SourceText, year: int | None, plan_year: int | None
+    ) -> None:
         self.levels, self.source = levels, source
         self.year, self.plan_year = year, plan_year
         self.sections: list[Section] = []
@@ -294,8 +301,15 @@ class _Walk:
                 self.tail = (current.level, current.path[:1])
 
     def _add(self, path: tuple[str, ...], kind: str, lines) -> None:
-        self.sections.append(Section(path, kind, "\n".join(line for _, line in lines),
-                                     _pages(self.source, lines), self._section_year(kind)))
+        self.sections.append(
+            Section(
+                path,
+                kind,
+                "\n".join(line for _, line in lines),
+                _pages(self.source, lines),
+                self._section_year(kind),
+            )
+        )
 
     def _kind(self) -> str:
         """Kind from the part (一、) heading, else the 第X部分 above it; 附件 is other."""

@@ -102,30 +102,40 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
     floor = max(RELATED_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
     cues = _Cues(analysis)
     confident_question = analysis.coverage >= CONFIDENT_CORPUS_COVERAGE
-    scored = [(max(c.score, MIN_FUSED_SCORE) * coverage**COORD_POWER * cues.factor(c),
-               confident_question and coverage >= CONFIDENT_COVERAGE and cues.supplies(c), c)
-              for coverage, c in judged if coverage >= floor]
+    scored = [
+        (
+            max(c.score, MIN_FUSED_SCORE) * coverage**COORD_POWER * cues.factor(c),
+            confident_question and coverage >= CONFIDENT_COVERAGE and cues.supplies(c),
+            c,
+        )
+        for coverage, c in judged
+        if coverage >= floor
+    ]
     top = max((score for score, _, _ in scored), default=0.0)
     # A passage that answers goes before ones that only touch the question, unless it
     # scores far below the best (then the question is most likely about something else).
-    kept = sorted(scored, key=lambda item: (
-        -(item[1] and item[0] >= ANSWER_FIRST_SHARE * top), -item[0]))
+    kept = sorted(
+        scored, key=lambda item: (-(item[1] and item[0] >= ANSWER_FIRST_SHARE * top), -item[0])
+    )
     hits: list[Hit] = []
     shown: list[Candidate] = []
     for score, answers, candidate in kept:
-        twin = next((i for i, other in enumerate(shown) if _near_duplicate(candidate, other)),
-                    None)
+        twin = next((i for i, other in enumerate(shown) if _near_duplicate(candidate, other)), None)
         if twin is not None:
             if candidate.doc_id != shown[twin].doc_id:
-                hits[twin] = replace(hits[twin], also_in=(*hits[twin].also_in,
-                                                          candidate.doc_title))
+                hits[twin] = replace(hits[twin], also_in=(*hits[twin].also_in, candidate.doc_title))
             elif len(candidate.compact) > len(shown[twin].compact):
                 shown[twin] = candidate  # same report: the fuller passage holds the answer
-                hits[twin] = replace(hits[twin], chunk_id=candidate.chunk_id,
-                                     section_path=candidate.section_path, kind=candidate.kind,
-                                     text=candidate.text, page=candidate.page,
-                                     matched_terms=matched_terms(analysis, candidate),
-                                     confident=hits[twin].confident or answers)
+                hits[twin] = replace(
+                    hits[twin],
+                    chunk_id=candidate.chunk_id,
+                    section_path=candidate.section_path,
+                    kind=candidate.kind,
+                    text=candidate.text,
+                    page=candidate.page,
+                    matched_terms=matched_terms(analysis, candidate),
+                    confident=hits[twin].confident or answers,
+                )
             continue
         if len(hits) == k:
             continue
@@ -197,20 +207,26 @@ class _Cues:
         question = analysis.question
         words = [w for w in analysis.words if len(w.word) >= 2]
         self.proximity = [
-            (re.compile(f"{re.escape(a.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(b.word)}|"
-                        f"{re.escape(b.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(a.word)}"),
-             min(a.weight, b.weight))
+            (
+                re.compile(
+                    f"{re.escape(a.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(b.word)}|"
+                    f"{re.escape(b.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(a.word)}"
+                ),
+                min(a.weight, b.weight),
+            )
             for a, b in zip(analysis.words, analysis.words[1:], strict=False)
         ]
         self.asks_list = bool(ASKS_LIST.search(question))
         self.asks_definition = bool(ASKS_DEFINITION.search(question))
-        self.definition = (_definition_pattern(words)
-                           if self.asks_definition or self.asks_list else None)
+        self.definition = (
+            _definition_pattern(words) if self.asks_definition or self.asks_list else None
+        )
         self.words_by_weight = [w.word for w in sorted(analysis.words, key=lambda w: -w.weight)]
         self.count = bool(ASKS_COUNT.search(question))
         measure = _asked_measure(question)
-        self.measure = re.compile(NUMERAL + f"[{SAME_MEASURE.get(measure, measure)}]") \
-            if measure else None
+        self.measure = (
+            re.compile(NUMERAL + f"[{SAME_MEASURE.get(measure, measure)}]") if measure else None
+        )
         self.date = bool(ASKS_DATE.search(question))
         self.span = bool(ASKS_SPAN.search(question))
         self.plan = bool(ASKS_PLAN.search(question))
@@ -252,10 +268,13 @@ class _Cues:
             factor *= DEFINITION_BOOST
         if self.measure is not None and self.measure.search(text):
             factor *= ANSWER_TYPE_BOOST  # the count in the unit asked for
-        if ((self.count and HAS_COUNT.search(text)) or (self.date and HAS_DATE.search(text))
-                or (self.span and HAS_SPAN.search(text))
-                or (self.plan and candidate.kind == "plan")
-                or (self.problem and candidate.kind == "problem")):
+        if (
+            (self.count and HAS_COUNT.search(text))
+            or (self.date and HAS_DATE.search(text))
+            or (self.span and HAS_SPAN.search(text))
+            or (self.plan and candidate.kind == "plan")
+            or (self.problem and candidate.kind == "problem")
+        ):
             factor *= ANSWER_TYPE_BOOST
         if self.asks_fact and not self.plan and candidate.kind == "plan":
             factor *= PLAN_FOR_FACT_FACTOR  # plans hold intentions, not figures or dates
@@ -293,14 +312,17 @@ def _definition_pattern(words: Sequence[QueryWord]) -> re.Pattern | None:
     if not words:
         return None
     term = "(?:" + "|".join(re.escape(w.word) for w in words) + ")"
-    return re.compile(rf"、[^。；]{{1,40}}等[“\"「]?{term}|{term}[”\"」]?[^。；]{{0,8}}(，即|:|是指|包括)")
+    return re.compile(
+        rf"、[^。；]{{1,40}}等[“\"「]?{term}|{term}[”\"」]?[^。；]{{0,8}}(，即|:|是指|包括)"
+    )
 
 
 def _near_duplicate(candidate: Candidate, shown: Candidate) -> bool:
     """Most of the shorter passage's 4-character shingles recur in the other (checked only
     when their token sets already overlap that much, which is cheap to test)."""
-    tokens = len(candidate.tokens & shown.tokens) / max(1, min(len(candidate.tokens),
-                                                              len(shown.tokens)))
+    tokens = len(candidate.tokens & shown.tokens) / max(
+        1, min(len(candidate.tokens), len(shown.tokens))
+    )
     if tokens < DUPLICATE_SIMILARITY / 2:  # titles differ, so token overlap runs lower
         return False
     a, b = candidate.shingles, shown.shingles

@@ -66,12 +66,17 @@ class ReferenceIndex:
             scores[self._live] = self._bm25.get_scores(list(query))
         return scores
 
-    def top_k(self, query: Sequence[str], k: int,
-              mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def top_k(
+        self, query: Sequence[str], k: int, mask: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """Best k live rows sharing a token with the query (and allowed by the mask)."""
         terms = set(query)
-        allowed = [row for row in self._live if terms.intersection(self._rows[row])
-                   and (mask is None or (row < len(mask) and mask[row]))]
+        allowed = [
+            row
+            for row in self._live
+            if terms.intersection(self._rows[row])
+            and (mask is None or (row < len(mask) and mask[row]))
+        ]
         scores = self.scores(query)
         allowed.sort(key=lambda row: (-scores[row], row))
         return [(row, float(scores[row])) for row in allowed[:k]]

@@ -121,8 +121,14 @@ class Searcher:
     rows are tombstoned, and every update publishes new arrays in one assignment.
     """
 
-    def __init__(self, index: BM25Index, bigram_index: BM25Index, rows: Rows,
-                 phrases: Iterable[str] = (), thesaurus: Thesaurus | None = None) -> None:
+    def __init__(
+        self,
+        index: BM25Index,
+        bigram_index: BM25Index,
+        rows: Rows,
+        phrases: Iterable[str] = (),
+        thesaurus: Thesaurus | None = None,
+    ) -> None:
         self.index = index
         self.bigram_index = bigram_index
         self.rows = rows
@@ -132,13 +138,18 @@ class Searcher:
         self._sorted_vocabulary: list[str] = []
 
     @classmethod
-    def build(cls, records: Iterable[IndexRow], phrases: Iterable[str] = (),
-              engine: str = "bm25") -> Searcher:
+    def build(
+        cls, records: Iterable[IndexRow], phrases: Iterable[str] = (), engine: str = "bm25"
+    ) -> Searcher:
         """A searcher over (chunk id, doc id, kind, year, tokens, text) records."""
         records = list(records)
         kind = ENGINES[engine]
-        return cls(kind([r[4] for r in records]), kind([bigrams(r[5]) for r in records]),
-                   Rows.of(records), phrases)
+        return cls(
+            kind([r[4] for r in records]),
+            kind([bigrams(r[5]) for r in records]),
+            Rows.of(records),
+            phrases,
+        )
 
     def add(self, records: Iterable[IndexRow], phrases: Iterable[str] = ()) -> None:
         """Make more passages searchable (global BM25 statistics move with them)."""
@@ -162,8 +173,9 @@ class Searcher:
         """Split the question into content words, expand missing ones, measure coverage."""
         normalized = normalize(question)
         phrases = self._phrases_in(normalized)
-        words = [QueryWord(p, general_weight(p), _parts(p), 1.0, (), 1.0)
-                 for p in _longest(phrases)]
+        words = [
+            QueryWord(p, general_weight(p), _parts(p), 1.0, (), 1.0) for p in _longest(phrases)
+        ]
         for team_word in self.thesaurus.words_in(squeeze(normalized)):
             if not any(team_word in w.word for w in words):
                 words.append(self._judge(team_word))
@@ -180,8 +192,14 @@ class Searcher:
         char_tokens += [b for w in words for e in w.expansions for b in bigrams(e)]
         total = sum(w.weight for w in words)
         coverage = sum(w.weight * w.presence for w in words) / total if total else 0.0
-        return QueryAnalysis(question, tuple(dict.fromkeys(tokens + list(numbers))),
-                             tuple(words), coverage, tuple(dict.fromkeys(char_tokens)), numbers)
+        return QueryAnalysis(
+            question,
+            tuple(dict.fromkeys(tokens + list(numbers))),
+            tuple(words),
+            coverage,
+            tuple(dict.fromkeys(char_tokens)),
+            numbers,
+        )
 
     def _judge(self, word: str) -> QueryWord:
         """A question word with the credit the reports give it and its stand-ins."""
@@ -195,17 +213,20 @@ class Searcher:
                 expansions = self._prefix_expansions(word)
             share = sum(1 for p in parts if occurs(p)) / len(parts) if parts else 0.0
             grams = bigrams(word)
-            spread = (sum(1 for g in grams if self.bigram_index.doc_freq(g)) / len(grams)
-                      if len(grams) > 1 else 0.0)
-            presence = max(share, BIGRAM_CREDIT * spread,
-                           EXPANSION_CREDIT if expansions else 0.0)
+            spread = (
+                sum(1 for g in grams if self.bigram_index.doc_freq(g)) / len(grams)
+                if len(grams) > 1
+                else 0.0
+            )
+            presence = max(share, BIGRAM_CREDIT * spread, EXPANSION_CREDIT if expansions else 0.0)
         topicality = self.topicality(word)
         if not topicality and expansions:
             topicality = EXPANSION_CREDIT * max(map(self.topicality, expansions))
         if not topicality and parts:
             topicality = sum(map(self.topicality, parts)) / len(parts)
-        weight = min(general_weight(word), CUE_WEIGHT) if is_cue_word(word) else \
-            general_weight(word)
+        weight = (
+            min(general_weight(word), CUE_WEIGHT) if is_cue_word(word) else general_weight(word)
+        )
         return QueryWord(word, weight, parts, presence, expansions, topicality)
 
     def topicality(self, term: str) -> float:
@@ -282,21 +303,23 @@ class Searcher:
         mask = _mask(rows, self.index.n_docs, doc_id, kind, year)
         depth = max(FUSION_DEPTH, k * CANDIDATE_FACTOR)
         fused: dict[int, float] = {}
-        for index, query, weight in ((self.index, analysis.tokens, WORD_FIELD_WEIGHT),
-                                     (self.bigram_index, analysis.bigrams,
-                                      1 - WORD_FIELD_WEIGHT)):
+        for index, query, weight in (
+            (self.index, analysis.tokens, WORD_FIELD_WEIGHT),
+            (self.bigram_index, analysis.bigrams, 1 - WORD_FIELD_WEIGHT),
+        ):
             found = index.top_k(query, depth, mask) if query else []
             best = max((score for _, score in found), default=0.0)
             for row, score in found:  # matched by a shared token, even where BM25 gives
                 # 0 or less (a term in half the rows or more; a corpus of one passage)
                 fused[row] = fused.get(row, 0.0) + (weight * score / best if best > 0 else 0.0)
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-        ranked = ranked[:k * CANDIDATE_FACTOR]
+        ranked = ranked[: k * CANDIDATE_FACTOR]
         return [(int(rows.chunk_ids[row]), score) for row, score in ranked]
 
 
-def _mask(rows: Rows, n: int, doc_id: int | None, kind: str | None,
-          year: int | None) -> np.ndarray | None:
+def _mask(
+    rows: Rows, n: int, doc_id: int | None, kind: str | None, year: int | None
+) -> np.ndarray | None:
     """Filters as a boolean row mask, applied before top-k rather than by over-fetching."""
     if doc_id is None and kind is None and year is None:
         return None

@@ -28,24 +28,25 @@ def copy_ready(text: str, headings: tuple[str, ...] = ()) -> str:
 
 
 def strip_numbering(line: str) -> str:
-    """"（一）加强学习" → "加强学习", "一是狠抓落实" → "狠抓落实"."""
+    """ "（一）加强学习" → "加强学习", "一是狠抓落实" → "狠抓落实"."""
     for pattern in NUMBERING:
         match = pattern.match(line)
         if match:
-            return line[match.end():].lstrip()
+            return line[match.end() :].lstrip()
     point = POINT.match(line)
-    return line[point.end():].lstrip() if point else line
+    return line[point.end() :].lstrip() if point else line
 
 
 def _split_heading(line: str, headings: tuple[str, ...], numbered: bool) -> list[str]:
-    """"（一）加强学习。全年组织…" → ["加强学习", "全年组织…"] when the first sentence is one of
+    """ "（一）加强学习。全年组织…" → ["加强学习", "全年组织…"] when the first sentence is one of
     the passage's headings, or a numbered line's short first sentence without a comma."""
     end = HEADING_END.search(line)
     if end is None or end.start() == 0:
         return [line]
-    head, body = line[: end.start()], line[end.end():].strip()
+    head, body = line[: end.start()], line[end.end() :].strip()
     known = {strip_numbering(h.strip()).rstrip("。：:") for h in headings}
-    if body and (head in known or (numbered and len(head) <= HEADING_CHARS
-                                   and not re.search("[，,]", head))):
+    if body and (
+        head in known or (numbered and len(head) <= HEADING_CHARS and not re.search("[，,]", head))
+    ):
         return [head, body]
     return [line]

@@ -96,16 +96,19 @@ class ReportStore(InboxTable):
 
     def _open(self) -> None:
         """Create or migrate a writable database; open a read-only one as it is."""
-        if self.path.exists() and not (os.access(self.path, os.W_OK)
-                                       and os.access(self.path.parent, os.W_OK)):
+        if self.path.exists() and not (
+            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        ):
             self._open_read_only()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._check_is_ours()
         if self.read_only:
             if migrations.pending(self.db):
-                raise ReadOnlyError(f"{self.path}: database is read-only and was made by an "
-                                    "older version; open it once with write access to upgrade")
+                raise ReadOnlyError(
+                    f"{self.path}: database is read-only and was made by an "
+                    "older version; open it once with write access to upgrade"
+                )
             return
         self.db.enable_wal()
         migrations.apply(self.db)
@@ -129,12 +132,15 @@ class ReportStore(InboxTable):
 
     def _check_is_ours(self) -> None:
         """Refuse to add tables to somebody else's SQLite file."""
-        tables = {name for (name,) in self.db.execute(
-            "select name from sqlite_master where type = 'table'")}
-        if tables and not (migrations.applied(self.db) if "_sqlite_migrations" in tables
-                           else []):
-            raise DamagedError(f"{self.path} is not a reportbot database (it holds other "
-                               f"tables); check --db, or {RESTORE_HINT}")
+        tables = {
+            name
+            for (name,) in self.db.execute("select name from sqlite_master where type = 'table'")
+        }
+        if tables and not (migrations.applied(self.db) if "_sqlite_migrations" in tables else []):
+            raise DamagedError(
+                f"{self.path} is not a reportbot database (it holds other "
+                f"tables); check --db, or {RESTORE_HINT}"
+            )
 
     @property
     def db(self) -> Database:
@@ -142,11 +148,13 @@ class ReportStore(InboxTable):
         db = getattr(self._local, "db", None)
         if db is None:
             if self._uri is not None:
-                conn = sqlite3.connect(self._uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(
+                    self._uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+                )
             else:
-                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(
+                    self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+                )
             db = Database(conn)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA foreign_keys = ON")
@@ -196,8 +204,9 @@ class ReportStore(InboxTable):
 
     # documents ---------------------------------------------------------------
 
-    def find_document(self, *, source: str | None = None, content_hash: str | None = None
-                      ) -> DocumentInfo | None:
+    def find_document(
+        self, *, source: str | None = None, content_hash: str | None = None
+    ) -> DocumentInfo | None:
         """The document stored from this source path, or with this content."""
         column, value = ("source", source) if source is not None else ("content_hash", content_hash)
         docs = self._documents(f"d.{column} = ?", [value])
@@ -219,10 +228,17 @@ class ReportStore(InboxTable):
         """
         return [
             DocumentInfo(
-                doc_id=row["id"], title=row["title"], year=row["year"], source=row["source"],
-                format=row["format"], parts=row["parts"], sections=row["sections"],
-                chunks=row["chunks"], sample=bool(row["sample"]),
-                ingested_at=row["ingested_at"], content_hash=row["content_hash"],
+                doc_id=row["id"],
+                title=row["title"],
+                year=row["year"],
+                source=row["source"],
+                format=row["format"],
+                parts=row["parts"],
+                sections=row["sections"],
+                chunks=row["chunks"],
+                sample=bool(row["sample"]),
+                ingested_at=row["ingested_at"],
+                content_hash=row["content_hash"],
             )
             for row in self.db.query(sql, params)
         ]
@@ -254,8 +270,10 @@ class ReportStore(InboxTable):
         become one document.
         """
         with self.writing():
-            stale = {row[0] for row in self.db.execute(
-                "select id from documents where source = ?", [source])}
+            stale = {
+                row[0]
+                for row in self.db.execute("select id from documents where source = ?", [source])
+            }
             if replaces is not None:
                 stale.add(replaces)
             same = self.db.execute(
@@ -272,17 +290,30 @@ class ReportStore(InboxTable):
             first_chunk = self._next_id("next_chunk_id", len(chunks))
             self.db["documents"].insert(
                 {
-                    "id": doc_id, "title": title, "source": source, "content_hash": content_hash,
-                    "format": format, "year": year, "parts": parts, "sections": sections,
-                    "sample": int(sample), "ingested_at": now(),
+                    "id": doc_id,
+                    "title": title,
+                    "source": source,
+                    "content_hash": content_hash,
+                    "format": format,
+                    "year": year,
+                    "parts": parts,
+                    "sections": sections,
+                    "sample": int(sample),
+                    "ingested_at": now(),
                 }
             )
             self.db["chunks"].insert_all(
                 {
-                    "id": first_chunk + position, "doc_id": doc_id, "position": position,
-                    "section": chunk.section, "path": json.dumps(chunk.path, ensure_ascii=False),
-                    "kind": chunk.kind, "text": chunk.text, "tokens": " ".join(chunk.tokens),
-                    "page": chunk.page, "year": chunk.year,
+                    "id": first_chunk + position,
+                    "doc_id": doc_id,
+                    "position": position,
+                    "section": chunk.section,
+                    "path": json.dumps(chunk.path, ensure_ascii=False),
+                    "kind": chunk.kind,
+                    "text": chunk.text,
+                    "tokens": " ".join(chunk.tokens),
+                    "page": chunk.page,
+                    "year": chunk.year,
                 }
                 for position, chunk in enumerate(chunks)
             )
@@ -322,8 +353,10 @@ class ReportStore(InboxTable):
     def _record(self, op: str, doc_id: int) -> None:
         """Bump the generation, note what changed, and mint a new state token."""
         generation = self._bump_generation()
-        self.db.execute("insert into changes (generation, op, doc_id) values (?, ?, ?)",
-                        [generation, op, doc_id])
+        self.db.execute(
+            "insert into changes (generation, op, doc_id) values (?, ?, ?)",
+            [generation, op, doc_id],
+        )
         self.db.execute("update meta set value = ? where key = 'state'", [secrets.token_hex(8)])
 
     def _bump_generation(self) -> int:
@@ -342,15 +375,22 @@ class ReportStore(InboxTable):
         A restored backup carries the token of the state it was taken in, so an index file
         saved for another history never matches by accident.
         """
-        rows = dict(self.db.execute(
-            "select key, value from meta where key in ('generation', 'state')").fetchall())
+        rows = dict(
+            self.db.execute(
+                "select key, value from meta where key in ('generation', 'state')"
+            ).fetchall()
+        )
         return f"{rows['generation']}:{rows['state']}"
 
     def changes_since(self, generation: int) -> list[tuple[int, str, int]]:
         """(generation, op, doc_id) of every change after `generation`, oldest first."""
-        return [tuple(row) for row in self.db.execute(
-            "select generation, op, doc_id from changes where generation > ? order by id",
-            [generation])]
+        return [
+            tuple(row)
+            for row in self.db.execute(
+                "select generation, op, doc_id from changes where generation > ? order by id",
+                [generation],
+            )
+        ]
 
     # ingest evidence -----------------------------------------------------------
 
@@ -371,21 +411,23 @@ class ReportStore(InboxTable):
         """Quoted terms harvested at ingest, from all documents or one."""
         if doc_id is None:
             return {row[0] for row in self.db.execute("select distinct phrase from doc_phrases")}
-        return {row[0] for row in self.db.execute(
-            "select phrase from doc_phrases where doc_id = ?", [doc_id])}
+        return {
+            row[0]
+            for row in self.db.execute("select phrase from doc_phrases where doc_id = ?", [doc_id])
+        }
 
     # chunks --------------------------------------------------------------------
 
-    def iter_index_rows(self, doc_id: int | None = None
-                        ) -> Iterator[tuple[int, int, str, int | None, list[str], str]]:
+    def iter_index_rows(
+        self, doc_id: int | None = None
+    ) -> Iterator[tuple[int, int, str, int | None, list[str], str]]:
         """(chunk id, doc id, kind, year, tokens, headings and text) of every chunk (or one
         document's), by id."""
         where, params = ("where c.doc_id = ?", [doc_id]) if doc_id is not None else ("", [])
         sql = f"""select c.id, c.doc_id, c.kind, coalesce(c.year, d.year), c.tokens, c.path, c.text
                   from chunks c join documents d on d.id = c.doc_id {where} order by c.id"""
         for chunk_id, doc, kind, year, tokens, path, text in self.db.execute(sql, params):
-            yield (chunk_id, doc, kind, year, tokens.split(),
-                   "\n".join((*json.loads(path), text)))
+            yield (chunk_id, doc, kind, year, tokens.split(), "\n".join((*json.loads(path), text)))
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
         """Passages by id with their document titles (missing ids are left out)."""
@@ -396,7 +438,9 @@ class ReportStore(InboxTable):
 
     def section_chunks(self, chunk_id: int) -> list[ChunkRecord]:
         """All passages of the section a passage belongs to, in order."""
-        row = self.db.execute("select doc_id, section from chunks where id = ?", [chunk_id]).fetchone()
+        row = self.db.execute(
+            "select doc_id, section from chunks where id = ?", [chunk_id]
+        ).fetchone()
         if row is None:
             raise NotFoundError(f"no passage with id {chunk_id}")
         return self._chunk_records("c.doc_id = ? and c.section = ?", list(row))
@@ -410,10 +454,21 @@ class ReportStore(InboxTable):
                   from chunks c join documents d on d.id = c.doc_id
                   where {where} order by c.doc_id, c.position"""
         return [
-            ChunkRecord(chunk_id, doc_id, title, position, section, tuple(json.loads(path)),
-                        kind, text, tuple(tokens.split()), page)
-            for chunk_id, doc_id, title, position, section, path, kind, text, tokens, page
-            in self.db.execute(sql, params)
+            ChunkRecord(
+                chunk_id,
+                doc_id,
+                title,
+                position,
+                section,
+                tuple(json.loads(path)),
+                kind,
+                text,
+                tuple(tokens.split()),
+                page,
+            )
+            for chunk_id, doc_id, title, position, section, path, kind, text, tokens, page in self.db.execute(
+                sql, params
+            )
         ]
 
     # query log and feedback -----------------------------------------------------
@@ -438,18 +493,28 @@ class ReportStore(InboxTable):
         its own row, never another question's.
         """
         row = {
-            "time": now(), "source": source, "user_id": user_id, "chat_id": chat_id,
-            "query": query, "filters": json.dumps(filters or {}, ensure_ascii=False),
+            "time": now(),
+            "source": source,
+            "user_id": user_id,
+            "chat_id": chat_id,
+            "query": query,
+            "filters": json.dumps(filters or {}, ensure_ascii=False),
             "result_ids": json.dumps(list(result_ids)),
             "scores": json.dumps([round(s, 4) for s in scores]),
-            "results": len(result_ids), "latency_ms": round(latency_ms, 3), "event_id": event_id,
+            "results": len(result_ids),
+            "latency_ms": round(latency_ms, 3),
+            "event_id": event_id,
             "confident": None if confident is None else int(confident),
         }
         if self.read_only:
             return 0  # answered, not logged: nothing can be written
         with self.writing():
-            existing = event_id is not None and self.db.execute(
-                "select id from query_log where event_id = ?", [event_id]).fetchone()
+            existing = (
+                event_id is not None
+                and self.db.execute(
+                    "select id from query_log where event_id = ?", [event_id]
+                ).fetchone()
+            )
             if existing:
                 self.db["query_log"].update(existing[0], row)
                 return existing[0]
@@ -461,8 +526,11 @@ class ReportStore(InboxTable):
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no logged query {query_log_id}")
-        return {"query": row[0], "filters": json.loads(row[1] or "{}"),
-                "result_ids": json.loads(row[2])}
+        return {
+            "query": row[0],
+            "filters": json.loads(row[1] or "{}"),
+            "result_ids": json.loads(row[2]),
+        }
 
     def add_feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
         """Store a 👍 (+1) or 👎 (-1); a user's second vote on the same answer replaces the first."""
@@ -479,8 +547,10 @@ class ReportStore(InboxTable):
 
     def synonyms(self) -> list[tuple[str, str]]:
         """The team's (word, synonym) pairs, in the order they were added."""
-        return [tuple(r) for r in self.db.execute(
-            "select word, synonym from synonyms order by added_at, rowid")]
+        return [
+            tuple(r)
+            for r in self.db.execute("select word, synonym from synonyms order by added_at, rowid")
+        ]
 
     def synonyms_version(self) -> int:
         """Bumped by every change to the pairs, so other processes know to reload them."""
@@ -492,7 +562,9 @@ class ReportStore(InboxTable):
         with self.writing():
             inserted = self.db.execute(
                 "insert or ignore into synonyms (word, synonym, added_by, added_at) "
-                "values (?, ?, ?, ?)", [word, synonym, added_by, now()]).rowcount
+                "values (?, ?, ?, ?)",
+                [word, synonym, added_by, now()],
+            ).rowcount
             self._bump_synonyms()
         return bool(inserted)
 
@@ -500,18 +572,22 @@ class ReportStore(InboxTable):
         """Forget a pair (or every pair of a word, either way round); returns how many."""
         with self.writing():
             if synonym is None:
-                removed = self.db.execute("delete from synonyms where word = ? or synonym = ?",
-                                          [word, word]).rowcount
+                removed = self.db.execute(
+                    "delete from synonyms where word = ? or synonym = ?", [word, word]
+                ).rowcount
             else:
                 removed = self.db.execute(
                     "delete from synonyms where (word = ? and synonym = ?) "
-                    "or (word = ? and synonym = ?)", [word, synonym, synonym, word]).rowcount
+                    "or (word = ? and synonym = ?)",
+                    [word, synonym, synonym, word],
+                ).rowcount
             self._bump_synonyms()
         return removed
 
     def _bump_synonyms(self) -> None:
-        self.db.execute("update meta set value = cast(value as integer) + 1 "
-                        "where key = 'synonyms_version'")
+        self.db.execute(
+            "update meta set value = cast(value as integer) + 1 where key = 'synonyms_version'"
+        )
 
     # backups and exports -------------------------------------------------------------
 
@@ -558,8 +634,9 @@ class ReportStore(InboxTable):
                order by n desc, query limit 5""",
             [since],
         ).fetchall()
-        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*")
-                   if p.is_file())
+        size = sum(
+            p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file()
+        )
         return {
             "database": str(self.path),
             "size_bytes": size,
@@ -567,9 +644,10 @@ class ReportStore(InboxTable):
             "sample_documents": one("select count(*) from documents where sample = 1"),
             "chunks": one("select count(*) from chunks"),
             "queries": one("select count(*) from query_log"),
-            f"queries_last_{days}_days": one("select count(*) from query_log where time >= ?", since),
-            "unanswered": one("select count(*) from query_log where results = 0 "
-                              "or confident = 0"),
+            f"queries_last_{days}_days": one(
+                "select count(*) from query_log where time >= ?", since
+            ),
+            "unanswered": one("select count(*) from query_log where results = 0 or confident = 0"),
             "upvotes": one("select count(*) from feedback where vote > 0"),
             "downvotes": one("select count(*) from feedback where vote < 0"),
             "last_ingest": one("select max(ingested_at) from documents"),

@@ -78,23 +78,29 @@ def translated(path: Path) -> Iterator[None]:
 def _translating(method: Callable) -> Callable:
     """Raise a StorageError with a one-line reason, never a raw sqlite3 or OSError."""
     if inspect.isgeneratorfunction(method):
+
         @functools.wraps(method)
         def generator(self, *args, **kwargs):
             with translated(self.path):
                 yield from method(self, *args, **kwargs)
+
         return generator
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         with translated(self.path):
             return method(self, *args, **kwargs)
+
     return wrapper
 
 
 def translate_public_methods(cls: type) -> type:
     """Class decorator: every public method raises StorageErrors only (see `translated`)."""
     for name, value in list(vars(cls).items()):
-        if not name.startswith("_") and inspect.isfunction(value) and name not in (
-                "writing", "now"):
+        if (
+            not name.startswith("_")
+            and inspect.isfunction(value)
+            and name not in ("writing", "now")
+        ):
             setattr(cls, name, _translating(value))
     return cls

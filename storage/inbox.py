@@ -17,8 +17,9 @@ from .errors import ReadOnlyError, translate_public_methods
 
 def payload_digest(payload: str) -> str:
     """Fingerprint of an update's JSON, independent of key order and spacing."""
-    canonical = json.dumps(json.loads(payload), ensure_ascii=False, sort_keys=True,
-                           separators=(",", ":"))
+    canonical = json.dumps(
+        json.loads(payload), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
@@ -46,21 +47,27 @@ class InboxTable:
         with self.writing():
             for update_id, payload in updates:
                 digest = payload_digest(payload)
-                row = self.db.execute(
-                    "insert into inbox (bot_id, update_id, digest, payload, received_at) "
-                    "values (?, ?, ?, ?, ?) on conflict do nothing returning id, done_at",
-                    [bot_id, update_id, digest, payload, self.now()]).fetchone() or \
-                    self.db.execute("select id, done_at from inbox where bot_id = ? and "
-                                    "update_id = ? and digest = ?",
-                                    [bot_id, update_id, digest]).fetchone()
+                row = (
+                    self.db.execute(
+                        "insert into inbox (bot_id, update_id, digest, payload, received_at) "
+                        "values (?, ?, ?, ?, ?) on conflict do nothing returning id, done_at",
+                        [bot_id, update_id, digest, payload, self.now()],
+                    ).fetchone()
+                    or self.db.execute(
+                        "select id, done_at from inbox where bot_id = ? and "
+                        "update_id = ? and digest = ?",
+                        [bot_id, update_id, digest],
+                    ).fetchone()
+                )
                 entries.append(InboxEntry(row[0], update_id, row[1] is not None))
         return entries
 
     def inbox_done(self, entry_id: int) -> None:
         if self.read_only:
             raise ReadOnlyError(f"{self.path}: database is read-only")
-        self.db.execute("update inbox set done_at = ? where id = ? and done_at is null",
-                        [self.now(), entry_id])  # one statement: its own transaction
+        self.db.execute(
+            "update inbox set done_at = ? where id = ? and done_at is null", [self.now(), entry_id]
+        )  # one statement: its own transaction
 
     def inbox_pending(self, bot_id: int, max_attempts: int = 3) -> list[tuple[int, str]]:
         """Entries fetched but not finished (a crash came in between), oldest first.
@@ -71,19 +78,29 @@ class InboxTable:
         with self.writing():
             # entries stored before the bot id was recorded (0) belong to whoever serves now
             self.db.execute("update or ignore inbox set bot_id = ? where bot_id = 0", [bot_id])
-            self.db.execute("update inbox set attempts = attempts + 1 where done_at is null "
-                            "and bot_id = ?", [bot_id])
-            self.db.execute("update inbox set done_at = ? where done_at is null and "
-                            "bot_id = ? and attempts > ?", [self.now(), bot_id, max_attempts])
-            return [tuple(r) for r in self.db.execute(
-                "select id, payload from inbox where done_at is null and bot_id = ? "
-                "order by id", [bot_id])]
+            self.db.execute(
+                "update inbox set attempts = attempts + 1 where done_at is null and bot_id = ?",
+                [bot_id],
+            )
+            self.db.execute(
+                "update inbox set done_at = ? where done_at is null and "
+                "bot_id = ? and attempts > ?",
+                [self.now(), bot_id, max_attempts],
+            )
+            return [
+                tuple(r)
+                for r in self.db.execute(
+                    "select id, payload from inbox where done_at is null and bot_id = ? "
+                    "order by id",
+                    [bot_id],
+                )
+            ]
 
     def inbox_prune(self, keep_days: float = 7) -> int:
         """Forget finished updates older than `keep_days` (Telegram re-sends none after a
         day); returns how many rows went. Freed pages are reused, so the file stays bounded."""
         since = (self.clock() - timedelta(days=keep_days)).isoformat(timespec="seconds")
         with self.writing():
-            return self.db.execute("delete from inbox where done_at is not null and done_at < ?",
-                                   [since]).rowcount
-
+            return self.db.execute(
+                "delete from inbox where done_at is not null and done_at < ?", [since]
+            ).rowcount

@@ -59,8 +59,9 @@ class ReportIndex:
             if generation == self._generation or self._searcher is None:
                 return
             changes = self.store.changes_since(self._generation)
-            if len(changes) > MAX_INCREMENTAL_CHANGES or not _complete(changes, self._generation,
-                                                                         generation):
+            if len(changes) > MAX_INCREMENTAL_CHANGES or not _complete(
+                changes, self._generation, generation
+            ):
                 self._rebuild_in_background()
                 return
             self._apply(changes)
@@ -88,8 +89,9 @@ class ReportIndex:
 
         def rebuild() -> None:
             state = self.store.state()
-            searcher = Searcher.build(self.store.iter_index_rows(), self.store.phrases(),
-                                      self.engine)
+            searcher = Searcher.build(
+                self.store.iter_index_rows(), self.store.phrases(), self.engine
+            )
             with self._lock:
                 self._searcher = searcher
                 self._generation, self._state = _generation_of(state), state
@@ -133,8 +135,7 @@ class ReportIndex:
         state = self.store.state()
         try:
             index = BM25Index.load(_bm25_path(self.store.path), expected_generation=state)
-            bigram_index = BM25Index.load(_bigram_path(self.store.path),
-                                          expected_generation=state)
+            bigram_index = BM25Index.load(_bigram_path(self.store.path), expected_generation=state)
             rows, phrases = _load_rows(_rows_path(self.store.path), state, index.n_docs)
             if bigram_index.n_docs != index.n_docs:
                 raise IndexFileError("the word and bigram index files do not match")
@@ -172,8 +173,12 @@ def _save_rows(path: Path, searcher: Searcher, state: str) -> None:
     phrases = "\n".join(sorted(searcher.phrases)).encode()
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
         try:
-            np.savez(f, header=np.frombuffer(header, np.uint8),
-                     phrases=np.frombuffer(phrases, np.uint8), **rows._asdict())
+            np.savez(
+                f,
+                header=np.frombuffer(header, np.uint8),
+                phrases=np.frombuffer(phrases, np.uint8),
+                **rows._asdict(),
+            )
         except BaseException:
             os.unlink(f.name)
             raise

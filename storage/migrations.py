@@ -49,12 +49,14 @@ def m0001_initial(db: Database) -> None:
     )
     db["chunks"].create_index(["doc_id", "position"], unique=True)
     db["doc_lines"].create(
-        {"doc_id": int, "key": str}, pk=("doc_id", "key"),
+        {"doc_id": int, "key": str},
+        pk=("doc_id", "key"),
         foreign_keys=[("doc_id", "documents", "id")],
     )
     db["doc_lines"].create_index(["key"])
     db["doc_phrases"].create(
-        {"doc_id": int, "phrase": str}, pk=("doc_id", "phrase"),
+        {"doc_id": int, "phrase": str},
+        pk=("doc_id", "phrase"),
         foreign_keys=[("doc_id", "documents", "id")],
     )
     db["query_log"].create(
@@ -94,16 +96,19 @@ def m0002_change_log(db: Database) -> None:
     names a deleted passage must not silently point at a new one.
     """
     db["changes"].create(
-        {"id": int, "generation": int, "op": str, "doc_id": int}, pk="id",
+        {"id": int, "generation": int, "op": str, "doc_id": int},
+        pk="id",
         not_null={"generation", "op", "doc_id"},
     )
     db["changes"].create_index(["generation"])
     next_doc = db.execute("select coalesce(max(id), 0) + 1 from documents").fetchone()[0]
     next_chunk = db.execute("select coalesce(max(id), 0) + 1 from chunks").fetchone()[0]
     db["meta"].insert_all(
-        [{"key": "next_doc_id", "value": str(next_doc)},
-         {"key": "next_chunk_id", "value": str(next_chunk)},
-         {"key": "state", "value": secrets.token_hex(8)}],
+        [
+            {"key": "next_doc_id", "value": str(next_doc)},
+            {"key": "next_chunk_id", "value": str(next_chunk)},
+            {"key": "state", "value": secrets.token_hex(8)},
+        ],
     )
 
 
@@ -112,7 +117,8 @@ def m0003_inbox(db: Database) -> None:
     """Telegram updates stored before they are confirmed, so a crash loses no question."""
     db["inbox"].create(
         {"update_id": int, "payload": str, "received_at": str, "done_at": str},
-        pk="update_id", not_null={"payload", "received_at"},
+        pk="update_id",
+        not_null={"payload", "received_at"},
     )
     db["inbox"].create_index(["done_at"])
 
@@ -121,8 +127,10 @@ def m0003_inbox(db: Database) -> None:
 def m0004_query_log_update_id(db: Database) -> None:
     """Tie a logged question to its Telegram update, so a retried update logs it once."""
     db["query_log"].add_column("update_id", int)
-    db.execute("create unique index query_log_update_id on query_log (update_id) "
-               "where update_id is not null")
+    db.execute(
+        "create unique index query_log_update_id on query_log (update_id) "
+        "where update_id is not null"
+    )
 
 
 @migrations(name="0005_tiers_and_synonyms")
@@ -132,9 +140,12 @@ def m0005_tiers_and_synonyms(db: Database) -> None:
     db["query_log"].add_column("confident", int)
     db["synonyms"].create(
         {"word": str, "synonym": str, "added_by": str, "added_at": str},
-        pk=("word", "synonym"), not_null={"added_at"},
+        pk=("word", "synonym"),
+        not_null={"added_at"},
     )
     db["meta"].insert({"key": "synonyms_version", "value": "0"})
+
+
 @migrations(name="0006_chunk_page_year")
 def m0006_chunk_page_year(db: Database) -> None:
     """A passage's page (PDF, for "第3页" citations) and its own year (a 2021 plan section
@@ -161,18 +172,23 @@ def m0007_inbox_entries(db: Database) -> None:
         digest text not null, payload text not null, received_at text not null, done_at text,
         attempts integer not null default 0)""")
     for update_id, payload, received, done in db.execute(
-            "select update_id, payload, received_at, done_at from inbox order by update_id"
+        "select update_id, payload, received_at, done_at from inbox order by update_id"
     ).fetchall():
-        db.execute("insert into inbox_entries (bot_id, update_id, digest, payload, received_at, "
-                   "done_at) values (0, ?, ?, ?, ?, ?)",
-                   [update_id, payload_digest(payload), payload, received, done])
+        db.execute(
+            "insert into inbox_entries (bot_id, update_id, digest, payload, received_at, "
+            "done_at) values (0, ?, ?, ?, ?, ?)",
+            [update_id, payload_digest(payload), payload, received, done],
+        )
     db.execute("drop table inbox")
     db.execute("alter table inbox_entries rename to inbox")
     db.execute("create unique index inbox_delivery on inbox (bot_id, update_id, digest)")
     db.execute("create index inbox_done_at on inbox (done_at)")
     db["query_log"].add_column("event_id", int)
-    db.execute("update query_log set event_id = (select i.id from inbox i where i.update_id = "
-               "query_log.update_id) where update_id is not null")
+    db.execute(
+        "update query_log set event_id = (select i.id from inbox i where i.update_id = "
+        "query_log.update_id) where update_id is not null"
+    )
     db.execute("drop index query_log_update_id")
-    db.execute("create unique index query_log_event_id on query_log (event_id) "
-               "where event_id is not null")
+    db.execute(
+        "create unique index query_log_event_id on query_log (event_id) where event_id is not null"
+    )

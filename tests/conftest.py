@@ -91,8 +91,9 @@ def tmpfs(tmp_path):
             pytest.skip("disk-full tests mount a small tmpfs and need root")
         point = tmp_path / f"tmpfs{len(mounted)}"
         point.mkdir()
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
-                          capture_output=True).returncode:
+        if subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True
+        ).returncode:
             pytest.skip("cannot mount a tmpfs here (needs CAP_SYS_ADMIN)")
         mounted.append(point)
         return Tmpfs(point)

@@ -80,8 +80,12 @@ def config(fake: FakeBotAPI, db: Path, **sections: dict) -> dict:
     """A bot config pointed at the fake, with the test users' access lists."""
     data: dict[str, dict] = {
         "storage": {"db": str(db)},
-        "telegram": {"base_url": fake.base_url, "base_file_url": fake.base_file_url,
-                     "poll_timeout": POLL_TIMEOUT, "max_retries": 2},
+        "telegram": {
+            "base_url": fake.base_url,
+            "base_file_url": fake.base_file_url,
+            "poll_timeout": POLL_TIMEOUT,
+            "max_retries": 2,
+        },
         "access": {"allowed_users": [ALICE], "admins": [ADMIN], "allowed_chats": [GROUP]},
         "ingest": {"upload_dir": str(db.parent / "uploads")},
     }
@@ -102,8 +106,9 @@ class BotHarness:
 
     def _start(self) -> None:
         self.service = ReportService.open(self.db)
-        self.app: Application = build_application(self.settings, self.service, self.fake.token,
-                                                  clock=self.clock)
+        self.app: Application = build_application(
+            self.settings, self.service, self.fake.token, clock=self.clock
+        )
         self._handled = 0
         self._injected = 0
         self.last: object = None
@@ -119,8 +124,9 @@ class BotHarness:
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)
-        await self.app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT,
-                                             allowed_updates=ALLOWED_UPDATES)
+        await self.app.updater.start_polling(
+            poll_interval=0, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+        )
         await self.app.start()
 
     async def _end(self) -> None:

@@ -39,16 +39,18 @@ def matched(corpus: list[list[str]], query: list[str]) -> np.ndarray:
     return np.array([bool(set(query) & set(row)) for row in corpus])
 
 
-def assert_top_k_exact(found: list[tuple[int, float]], scores: np.ndarray, allowed: np.ndarray,
-                       k: int) -> None:
+def assert_top_k_exact(
+    found: list[tuple[int, float]], scores: np.ndarray, allowed: np.ndarray, k: int
+) -> None:
     """Exactly the best k allowed rows by (score desc, row asc), with their scores."""
     rows = np.flatnonzero(allowed)
     order = np.lexsort((rows, -scores[rows]))[:k]
     assert found == [(int(rows[i]), float(scores[rows[i]])) for i in order]
 
 
-def assert_top_k_tie_aware(found: list[tuple[int, float]], reference: np.ndarray,
-                           allowed: np.ndarray, k: int) -> None:
+def assert_top_k_tie_aware(
+    found: list[tuple[int, float]], reference: np.ndarray, allowed: np.ndarray, k: int
+) -> None:
     """float32: as many rows as possible, each scoring at least rank-bm25's k-th best."""
     candidates = reference[allowed]
     want = min(k, len(candidates))

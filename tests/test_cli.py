@@ -130,8 +130,9 @@ def test_console_script_runs_as_a_subprocess(db_path, seeds):
 def test_backup_is_a_working_copy_and_never_overwrites(run, ingested, tmp_path):
     target = tmp_path / "backups" / "copy.db"
     assert "backed up" in run("backup", str(target)).output
-    copy = CliRunner().invoke(cli, ["--db", str(target), "search", "一述一评", "--json"],
-                              catch_exceptions=False)
+    copy = CliRunner().invoke(
+        cli, ["--db", str(target), "search", "一述一评", "--json"], catch_exceptions=False
+    )
     assert json.loads(copy.output)[0]["doc_title"] == "局党组书记党建工作述职报告"
     assert "already exists" in run("backup", str(target), expect=1).output
 
@@ -165,13 +166,16 @@ def test_looking_at_a_database_that_does_not_exist_creates_nothing(tmp_path):
     assert not typo.parent.exists()
 
 
-@pytest.mark.parametrize("setting, message", [
-    ("[search]\nresults = 0", "search.results must be 1–100"),
-    ("[bot]\ndigest_weekday = 7", "bot.digest_weekday must be 0"),
-    ("[bot]\ndigest_time = '25:00'", "bot.digest_time must be HH:MM"),
-    ("[bot]\ntimezone = 'Mars/Olympus'", "bot.timezone must be a time zone name"),
-    ("[telegram]\nwebhook_port = 0", "telegram.webhook_port must be 1–65535"),
-])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("[search]\nresults = 0", "search.results must be 1–100"),
+        ("[bot]\ndigest_weekday = 7", "bot.digest_weekday must be 0"),
+        ("[bot]\ndigest_time = '25:00'", "bot.digest_time must be HH:MM"),
+        ("[bot]\ntimezone = 'Mars/Olympus'", "bot.timezone must be a time zone name"),
+        ("[telegram]\nwebhook_port = 0", "telegram.webhook_port must be 1–65535"),
+    ],
+)
 def test_out_of_range_settings_are_one_line_for_every_command(tmp_path, setting, message):
     config = tmp_path / "config.toml"
     config.write_text(setting, encoding="utf-8")
@@ -182,8 +186,13 @@ def test_out_of_range_settings_are_one_line_for_every_command(tmp_path, setting,
 
 
 def test_stats_and_outline_as_json_and_log_levels(seeded, db_path):
-    run = lambda *args: CliRunner().invoke(cli, ["--db", str(db_path), *args],  # noqa: E731
-                                           catch_exceptions=False)
+    def run(*args):
+        return CliRunner().invoke(
+            cli,
+            ["--db", str(db_path), *args],
+            catch_exceptions=False,
+        )
+
     figures = json.loads(run("stats", "--json").output)
     assert figures["documents"] == 5 and figures["chunks"] > 100
     doc_id = seeded.documents()[0].doc_id

@@ -125,18 +125,27 @@ def test_related_answers_are_logged_as_unanswered(reports):
 
 
 def test_search_json_marks_confidence(reports, db_path):
-    result = CliRunner().invoke(cli, ["--db", str(db_path), "search", "主题党日一次要搞多长时间",
-                                      "--json"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(db_path), "search", "主题党日一次要搞多长时间", "--json"],
+        catch_exceptions=False,
+    )
     hits = json.loads(result.output)
     assert hits and all(hit["confident"] is False for hit in hits)
-    result = CliRunner().invoke(cli, ["--db", str(db_path), "ask", "主题党日一次要搞多长时间"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--db", str(db_path), "ask", "主题党日一次要搞多长时间"], catch_exceptions=False
+    )
     assert result.output.startswith("没有找到直接回答这个问题的内容")
 
 
 def test_synonyms_command(reports, db_path):
-    run = lambda *args: CliRunner().invoke(cli, ["--db", str(db_path), "synonyms", *args],  # noqa: E731
-                                           catch_exceptions=False)
+    def run(*args):
+        return CliRunner().invoke(
+            cli,
+            ["--db", str(db_path), "synonyms", *args],
+            catch_exceptions=False,
+        )
+
     assert run("add", "一把手", "第一责任人").output.startswith("added")
     assert json.loads(run("list", "--json").output) == [["一把手", "第一责任人"]]
     assert run("add", "a b", "x").exit_code == 1

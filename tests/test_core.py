@@ -48,15 +48,22 @@ def conversation(reports: ReportService, secret: bytes = b"test", **sections: di
     return Conversation(reports, settings, secret=secret)
 
 
-def say(conv: Conversation, text: str | None, user: int = ALICE, chat: int | None = None,
-        chat_type: str = "private", **fields) -> list:
+def say(
+    conv: Conversation,
+    text: str | None,
+    user: int = ALICE,
+    chat: int | None = None,
+    chat_type: str = "private",
+    **fields,
+) -> list:
     chat = user if chat is None else chat
     return conv.handle(Event(user, chat, chat_type, text=text, bot_username=BOT, **fields))
 
 
 def press(conv: Conversation, data: str, user: int = ALICE, chat: int | None = None) -> list:
-    return conv.handle(Event(user, user if chat is None else chat, callback_data=data,
-                             bot_username=BOT))
+    return conv.handle(
+        Event(user, user if chat is None else chat, callback_data=data, bot_username=BOT)
+    )
 
 
 def payloads(reply: Reply) -> list[str]:
@@ -67,8 +74,10 @@ def test_answer_is_numbered_cited_highlighted_and_valid_html(reports):
     [reply] = say(conversation(reports), "支部书记签了几份责任书？")
     plain, entities = parse_html(reply.text)  # raises like Telegram on broken markup
     assert "[1]" in plain and " › " in plain
-    assert any(e["type"] == "bold" and "责任书" in plain[e["offset"]:e["offset"] + e["length"]]
-               for e in entities)
+    assert any(
+        e["type"] == "bold" and "责任书" in plain[e["offset"] : e["offset"] + e["length"]]
+        for e in entities
+    )
 
 
 def test_not_found_says_so_without_buttons(reports):
@@ -80,8 +89,12 @@ def test_not_found_says_so_without_buttons(reports):
 def test_every_button_payload_fits_and_verifies(reports):
     conv = conversation(reports)
     doc_id = reports.documents()[-1].doc_id
-    replies = [*say(conv, "作风建设"), *say(conv, "/wording 党员发展"), *say(conv, "/docs"),
-               *say(conv, f"/doc {doc_id}")]
+    replies = [
+        *say(conv, "作风建设"),
+        *say(conv, "/wording 党员发展"),
+        *say(conv, "/docs"),
+        *say(conv, f"/doc {doc_id}"),
+    ]
     data = [d for reply in replies for d in payloads(reply)]
     assert len(data) > 20
     assert all(len(d.encode()) <= 64 and conv.codec.decode(d) for d in data)
@@ -98,7 +111,9 @@ def test_next_page_is_rebuilt_from_the_query_log_after_a_restart(reports):
 
 @pytest.mark.parametrize("data", ["a:1:0~00000000", "garbage", "", "s:1" + "~" * 70])
 def test_tampered_payloads_are_refused(reports, data):
-    assert press(conversation(reports), data) == [Notice("这个按钮已失效，请重新提问。", alert=True)]
+    assert press(conversation(reports), data) == [
+        Notice("这个按钮已失效，请重新提问。", alert=True)
+    ]
 
 
 def test_payloads_signed_with_another_key_are_refused(reports):
@@ -156,31 +171,43 @@ def test_denied_user_gets_only_their_id_on_every_path(reports):
 
 def test_strangers_are_told_once_a_day_within_a_small_budget_for_all(reports):
     now = [0.0]
-    conv = Conversation(reports, parse_settings({"access": {"allowed_users": [ALICE]}}),
-                        secret=b"k", denials=DenialBudget(per_second=1, burst=3,
-                                                          clock=lambda: now[0]))
+    conv = Conversation(
+        reports,
+        parse_settings({"access": {"allowed_users": [ALICE]}}),
+        secret=b"k",
+        denials=DenialBudget(per_second=1, burst=3, clock=lambda: now[0]),
+    )
     told = [bool(say(conv, "作风建设", user=5000 + n)) for n in range(100)]
     assert told == [True] * 3 + [False] * 97  # a crowd gets a burst, not 100 messages
     assert "[1]" in say(conv, "作风建设")[0].text  # members are not held up
     now[0] += 2.0
-    assert [bool(say(conv, "你好", user=5000 + n)) for n in (0, 50, 51, 52)] == \
-        [False, True, True, False]  # 2 s refill 2 denials; user 5000 was told already
+    assert [bool(say(conv, "你好", user=5000 + n)) for n in (0, 50, 51, 52)] == [
+        False,
+        True,
+        True,
+        False,
+    ]  # 2 s refill 2 denials; user 5000 was told already
     now[0] += 86_400
     assert say(conv, "你好", user=5000)  # a day later they are told again
 
 
 def test_members_of_allowed_groups_may_ask_there_only(reports):
     conv = conversation(reports)
-    assert "[1]" in say(conv, f"@{BOT} 作风建设", user=MALLORY, chat=GROUP, chat_type="group")[0].text
-    assert "没有使用权限" in say(conv, f"@{BOT} 作风建设", user=MALLORY, chat=-5,
-                               chat_type="group")[0].text
+    assert (
+        "[1]" in say(conv, f"@{BOT} 作风建设", user=MALLORY, chat=GROUP, chat_type="group")[0].text
+    )
+    assert (
+        "没有使用权限"
+        in say(conv, f"@{BOT} 作风建设", user=MALLORY, chat=-5, chat_type="group")[0].text
+    )
 
 
 def test_rate_limit_tells_once_then_stays_quiet(reports):
     now = [0.0]
     settings = parse_settings({"access": {"public": True}})
-    conv = Conversation(reports, settings, secret=b"k",
-                        limiter=RateLimiter(2, clock=lambda: now[0]))
+    conv = Conversation(
+        reports, settings, secret=b"k", limiter=RateLimiter(2, clock=lambda: now[0])
+    )
     assert "[1]" in say(conv, "作风建设")[0].text
     assert "[1]" in say(conv, "党员发展")[0].text
     [slow] = say(conv, "党员发展")
@@ -191,8 +218,9 @@ def test_rate_limit_tells_once_then_stays_quiet(reports):
 
 
 def test_denied_users_who_keep_trying_are_throttled_too(reports):
-    settings = parse_settings({"access": {"allowed_users": [ALICE]},
-                               "bot": {"rate_limit_per_minute": 2}})
+    settings = parse_settings(
+        {"access": {"allowed_users": [ALICE]}, "bot": {"rate_limit_per_minute": 2}}
+    )
     conv = Conversation(reports, settings, secret=b"k")
     replies = [say(conv, "作风建设", user=MALLORY) for _ in range(4)]
     assert [len(r) for r in replies] == [1, 0, 0, 0]  # told once a day, whatever the limit
@@ -277,9 +305,17 @@ def test_admin_commands_need_an_admin(reports):
 
 @pytest.mark.parametrize(
     ("name", "safe"),
-    [("../../x.txt", "x.txt"), ("..\\..\\x.txt", "x.txt"), ("/etc/passwd", "passwd"),
-     (".bashrc.md", "bashrc.md"), ("a b/../c.md", "c.md"), ("", "upload"), ("..", "upload"),
-     ("2023年 总结.docx", "2023年_总结.docx"), ("x\x00.txt", "x_.txt")],
+    [
+        ("../../x.txt", "x.txt"),
+        ("..\\..\\x.txt", "x.txt"),
+        ("/etc/passwd", "passwd"),
+        (".bashrc.md", "bashrc.md"),
+        ("a b/../c.md", "c.md"),
+        ("", "upload"),
+        ("..", "upload"),
+        ("2023年 总结.docx", "2023年_总结.docx"),
+        ("x\x00.txt", "x_.txt"),
+    ],
 )
 def test_upload_names_cannot_leave_the_upload_folder(name, safe):
     assert safe_file_name(name) == safe
@@ -296,17 +332,25 @@ def test_upload_target_is_inside_the_upload_folder(reports):
     assert conv.upload_target(Event(ALICE, ALICE, document=Upload("x.txt", 100))) is None
 
 
-@given(st.lists(st.tuples(st.text(max_size=30), st.sampled_from(["", "b", "i", "code",
-                                                                  "blockquote expandable"])),
-                max_size=40),
-       st.integers(min_value=8, max_value=120))
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=30), st.sampled_from(["", "b", "i", "code", "blockquote expandable"])
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=8, max_value=120),
+)
 def test_split_markup_keeps_tags_balanced_and_pieces_short(segments, limit):
-    markup = "".join(f"<{tag}>{escape(text)}</{tag.split()[0]}>" if tag else escape(text)
-                     for text, tag in segments)
+    markup = "".join(
+        f"<{tag}>{escape(text)}</{tag.split()[0]}>" if tag else escape(text)
+        for text, tag in segments
+    )
     pieces = split_markup(markup, limit)
     for piece in pieces:
         plain, _ = parse_html(piece)
         assert utf16_len(plain) <= limit
+
     def squeezed(text: str) -> str:
         return "".join(text.split())
 
@@ -332,8 +376,10 @@ def test_long_sections_fold_and_page_into_valid_messages():
 
 
 def test_highlight_escapes_and_joins_touching_terms():
-    assert highlight("支部书记签订<责任书>&", ["支部书记", "签订", "责任书"]) == \
-        "<b>支部书记签订</b>&lt;<b>责任书</b>&gt;&amp;"
+    assert (
+        highlight("支部书记签订<责任书>&", ["支部书记", "签订", "责任书"])
+        == "<b>支部书记签订</b>&lt;<b>责任书</b>&gt;&amp;"
+    )
 
 
 def test_key_sentences_are_short_and_keep_placeholders():
@@ -359,10 +405,15 @@ def test_core_modules_know_nothing_about_telegram():
     folder = Path(__file__).resolve().parents[1] / "bot"
     for name in ("core", "views", "render", "replies", "callbacks", "access", "terminal"):
         tree = ast.parse((folder / f"{name}.py").read_text("utf-8"))
-        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-                    for alias in node.names}
-        imported |= {node.module or "" for node in ast.walk(tree)
-                     if isinstance(node, ast.ImportFrom)}
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        imported |= {
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        }
         assert not {m for m in imported if m.split(".")[0] in ("telegram", "click")}, name
 
 

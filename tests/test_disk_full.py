@@ -12,8 +12,28 @@ import pytest
 from telegram_harness import BotHarness, FakeClock, only
 
 SCRIPT = Path(sys.executable).parent / "reportbot"
-WORDS = ["党建", "工作", "学习", "组织", "基层", "群众", "作风", "建设", "制度", "落实", "责任",
-         "监督", "服务", "发展", "创新", "队伍", "教育", "培训", "宣传", "实践"]
+WORDS = [
+    "党建",
+    "工作",
+    "学习",
+    "组织",
+    "基层",
+    "群众",
+    "作风",
+    "建设",
+    "制度",
+    "落实",
+    "责任",
+    "监督",
+    "服务",
+    "发展",
+    "创新",
+    "队伍",
+    "教育",
+    "培训",
+    "宣传",
+    "实践",
+]
 
 
 def write_reports(folder: Path, count: int) -> list[str]:
@@ -26,15 +46,22 @@ def write_reports(folder: Path, count: int) -> list[str]:
             lines.append(heading)
             for section in "一二三四五六":
                 lines.append(f"（{section}）" + "".join(rng.choice(WORDS) for _ in range(4)) + "。")
-                lines += ["".join(rng.choice(WORDS) for _ in range(40)) + f"，编号{rng.randrange(10**6)}。"
-                          for _ in range(8)]
+                lines += [
+                    "".join(rng.choice(WORDS) for _ in range(40))
+                    + f"，编号{rng.randrange(10**6)}。"
+                    for _ in range(8)
+                ]
         (folder / f"report_{n:02d}.txt").write_text("\n".join(lines), "utf-8")
     return sorted(p.name for p in folder.iterdir())
 
 
 def ingest(db: Path, folder: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SCRIPT), "--db", str(db), "ingest", str(folder)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(SCRIPT), "--db", str(db), "ingest", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("files", [14, 20])  # parsed in this process / in a process pool
@@ -88,5 +115,8 @@ def test_disk_full_while_serving_backs_off_tells_once_and_recovers(tmpfs, caplog
     warnings = [r for r in caplog.records if "cannot store" in r.getMessage()]
     assert 2 <= len(warnings) <= 1 + sum(clock.sleeps) / 60
     with sqlite3.connect(tg.db) as conn:
-        assert [q for (q,) in conn.execute("select query from query_log")] == ["作风建设", "党员发展"]
+        assert [q for (q,) in conn.execute("select query from query_log")] == [
+            "作风建设",
+            "党员发展",
+        ]
         assert conn.execute("select count(*) from inbox where done_at is null").fetchone() == (0,)

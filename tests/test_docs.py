@@ -29,19 +29,27 @@ def commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str
 
 def render_cli_reference() -> str:
     runner = CliRunner()
-    parts = ["# Command-line reference", "",
-             "Generated from `reportbot … --help` (see tests/test_docs.py); do not edit by hand.",
-             "", "```", runner.invoke(cli, ["--help"], prog_name="reportbot", terminal_width=80).output.rstrip(),
-             "```"]
+    parts = [
+        "# Command-line reference",
+        "",
+        "Generated from `reportbot … --help` (see tests/test_docs.py); do not edit by hand.",
+        "",
+        "```",
+        runner.invoke(cli, ["--help"], prog_name="reportbot", terminal_width=80).output.rstrip(),
+        "```",
+    ]
     for path in commands(cli):
-        help_text = runner.invoke(cli, [*path, "--help"], prog_name="reportbot", terminal_width=80).output
+        help_text = runner.invoke(
+            cli, [*path, "--help"], prog_name="reportbot", terminal_width=80
+        ).output
         parts += ["", f"## reportbot {' '.join(path)}", "", "```", help_text.rstrip(), "```"]
     return "\n".join(parts) + "\n"
 
 
 def test_cli_reference_is_up_to_date():
     assert CLI_MD.read_text("utf-8") == render_cli_reference(), (
-        "docs/cli.md is stale: run python tests/test_docs.py")
+        "docs/cli.md is stale: run python tests/test_docs.py"
+    )
 
 
 def test_every_command_has_help_with_an_example():

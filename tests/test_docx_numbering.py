@@ -24,46 +24,62 @@ W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 def level(ilvl: int, fmt: str, text: str, start: int = 1, restart: int | None = None) -> str:
     restart_xml = f'<w:lvlRestart w:val="{restart}"/>' if restart is not None else ""
-    return (f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/>'
-            f'{restart_xml}<w:lvlText w:val="{text}"/><w:suff w:val="nothing"/></w:lvl>')
+    return (
+        f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/>'
+        f'{restart_xml}<w:lvlText w:val="{text}"/><w:suff w:val="nothing"/></w:lvl>'
+    )
 
 
 # abstractNum 0: the report's outline (一、 › （一） › 1. › （1）); 1: letters and digits.
 NUMBERING = (
     f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:numbering {W_NS}>'
     '<w:abstractNum w:abstractNumId="0">'
-    + level(0, "chineseCounting", "%1、") + level(1, "chineseCountingThousand", "（%2）")
-    + level(2, "decimal", "%3.") + level(3, "decimal", "（%4）", restart=0)
+    + level(0, "chineseCounting", "%1、")
+    + level(1, "chineseCountingThousand", "（%2）")
+    + level(2, "decimal", "%3.")
+    + level(3, "decimal", "（%4）", restart=0)
     + '</w:abstractNum><w:abstractNum w:abstractNumId="1">'
-    + level(0, "upperLetter", "%1.") + level(1, "ideographDigital", "%1-%2")
-    + '</w:abstractNum>'
+    + level(0, "upperLetter", "%1.")
+    + level(1, "ideographDigital", "%1-%2")
+    + "</w:abstractNum>"
     '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>'
     # numId 2 restarts the outline's second level at （五）; it shares numId 1's counters.
     '<w:num w:numId="2"><w:abstractNumId w:val="0"/>'
     '<w:lvlOverride w:ilvl="1"><w:startOverride w:val="5"/></w:lvlOverride></w:num>'
     '<w:num w:numId="3"><w:abstractNumId w:val="1"/></w:num>'
-    '</w:numbering>'
+    "</w:numbering>"
 ).encode()
 
 
 def numbered(document, text: str, num_id: int, ilvl: int):
     paragraph = document.add_paragraph(text)
-    paragraph._p.get_or_add_pPr().append(parse_xml(
-        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+    paragraph._p.get_or_add_pPr().append(
+        parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'
+        )
+    )
     return paragraph
 
 
 def outline_level(paragraph, value: int) -> None:
-    paragraph._p.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="{value}"/>'))
+    paragraph._p.get_or_add_pPr().append(
+        parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="{value}"/>')
+    )
 
 
 def tracked(paragraph, inserted: str, deleted: str) -> None:
     """An inserted run (a reader sees it) and a deleted one (a reader does not)."""
-    paragraph._p.append(parse_xml(
-        f'<w:ins {nsdecls("w")} w:id="1" w:author="a"><w:r><w:t>{inserted}</w:t></w:r></w:ins>'))
-    paragraph._p.append(parse_xml(
-        f'<w:del {nsdecls("w")} w:id="2" w:author="a"><w:r><w:delText>{deleted}</w:delText>'
-        '</w:r></w:del>'))
+    paragraph._p.append(
+        parse_xml(
+            f'<w:ins {nsdecls("w")} w:id="1" w:author="a"><w:r><w:t>{inserted}</w:t></w:r></w:ins>'
+        )
+    )
+    paragraph._p.append(
+        parse_xml(
+            f'<w:del {nsdecls("w")} w:id="2" w:author="a"><w:r><w:delText>{deleted}</w:delText>'
+            "</w:r></w:del>"
+        )
+    )
 
 
 def with_numbering(data: bytes, numbering: bytes = NUMBERING) -> bytes:
@@ -108,8 +124,9 @@ def auto_numbered_report(path) -> None:
     numbered(document, "重点任务清单", 3, 0)
     numbered(document, "平台建设", 3, 1)
     table = document.add_table(rows=3, cols=3)
-    for r, row in enumerate([("岗位", "数量", "说明"), ("党员先锋岗", "26个", "覆盖所有所站"),
-                             ("", "3个", "新设")]):
+    for r, row in enumerate(
+        [("岗位", "数量", "说明"), ("党员先锋岗", "26个", "覆盖所有所站"), ("", "3个", "新设")]
+    ):
         for c, text in enumerate(row):
             table.cell(r, c).text = text
     table.cell(1, 0).merge(table.cell(2, 0))  # a vertically merged first column
@@ -132,7 +149,9 @@ def test_rendered_numbers_as_a_reader_sees_them(tmp_path):
     assert "二、存在的问题" in lines and "三、2023年工作打算" in lines
     assert "（一）推进智慧监管。建设监管平台一个。" in lines  # restarted under 三、
     assert "A.重点任务清单" in lines and "A-一平台建设" in lines
-    assert not any(word in line for line in lines for word in ("已被删除", "推广", "微信", "批注", "隐藏"))
+    assert not any(
+        word in line for line in lines for word in ("已被删除", "推广", "微信", "批注", "隐藏")
+    )
 
 
 def test_auto_numbered_docx_keeps_its_outline_kinds_and_years(service, tmp_path):
@@ -143,9 +162,11 @@ def test_auto_numbered_docx_keeps_its_outline_kinds_and_years(service, tmp_path)
     assert result.title == "某某区市场监管局2022年工作总结和2023年工作打算"
     assert result.parts == 3
     chunks = service.store.document_chunks(result.doc_id)
-    kinds = {c.path: (c.kind, ) for c in chunks}
+    kinds = {c.path: (c.kind,) for c in chunks}
     assert kinds[("一、强化市场监管", "（一）抓实食品安全")] == ("work",)
-    assert kinds[("一、强化市场监管", "（二）抓好特种设备安全", "1.开展电梯隐患排查XX台次")] == ("work",)
+    assert kinds[("一、强化市场监管", "（二）抓好特种设备安全", "1.开展电梯隐患排查XX台次")] == (
+        "work",
+    )
     assert kinds[("二、存在的问题",)] == ("problem",)
     assert kinds[("三、2023年工作打算", "（一）推进智慧监管")] == ("plan",)
     assert service.search("智慧监管平台", year=2023).hits
@@ -184,15 +205,27 @@ def test_outline_level_and_heading_styles_without_numbers(service, tmp_path):
     assert paths == {("主要成效", "理论学习"): "work", ("不足之处",): "problem"}
 
 
-@pytest.mark.parametrize("n,fmt,expected", [
-    (1, "chineseCounting", "一"), (10, "chineseCounting", "十"), (11, "chineseCounting", "十一"),
-    (20, "chineseCountingThousand", "二十"), (105, "chineseCountingThousand", "一百零五"),
-    (12, "japaneseCounting", "十二"), (10, "ideographDigital", "一〇"),
-    (3, "upperLetter", "C"), (28, "lowerLetter", "bb"), (4, "upperRoman", "IV"),
-    (14, "lowerRoman", "xiv"), (2, "decimalEnclosedCircle", "②"), (7, "decimalZero", "07"),
-    (3, "chineseLegalSimplified", "叁"), (2, "ideographTraditional", "乙"),
-    (5, "unknownFormat", "5"),
-])
+@pytest.mark.parametrize(
+    "n,fmt,expected",
+    [
+        (1, "chineseCounting", "一"),
+        (10, "chineseCounting", "十"),
+        (11, "chineseCounting", "十一"),
+        (20, "chineseCountingThousand", "二十"),
+        (105, "chineseCountingThousand", "一百零五"),
+        (12, "japaneseCounting", "十二"),
+        (10, "ideographDigital", "一〇"),
+        (3, "upperLetter", "C"),
+        (28, "lowerLetter", "bb"),
+        (4, "upperRoman", "IV"),
+        (14, "lowerRoman", "xiv"),
+        (2, "decimalEnclosedCircle", "②"),
+        (7, "decimalZero", "07"),
+        (3, "chineseLegalSimplified", "叁"),
+        (2, "ideographTraditional", "乙"),
+        (5, "unknownFormat", "5"),
+    ],
+)
 def test_number_formats(n, fmt, expected):
     assert format_number(n, fmt) == expected
 
@@ -205,7 +238,9 @@ def test_chinese_counting_round_trips_below_ten_thousand():
 def test_large_docx_reads_faster_than_a_megabyte_a_second(tmp_path):
     document = docx.Document()
     for i in range(3000):
-        numbered(document, f"第{i}条工作。全年开展活动X次，覆盖党员XX人，群众满意度持续提升。", 1, i % 3)
+        numbered(
+            document, f"第{i}条工作。全年开展活动X次，覆盖党员XX人，群众满意度持续提升。", 1, i % 3
+        )
     path = tmp_path / "big.docx"
     save(document, path)
     size = len(zipfile.ZipFile(path).read("word/document.xml"))
@@ -219,8 +254,9 @@ def test_large_docx_reads_faster_than_a_megabyte_a_second(tmp_path):
 def test_style_numbering_follows_the_paragraph_style(tmp_path):
     document = docx.Document()
     style = document.styles["Heading 1"]
-    style.element.get_or_add_pPr().append(parse_xml(
-        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr>'))
+    style.element.get_or_add_pPr().append(
+        parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr>')
+    )
     document.add_paragraph("某某局2023年工作总结", style="Title")
     document.add_paragraph("主要工作", style="Heading 1")
     document.add_paragraph("正文。")
@@ -241,7 +277,8 @@ def test_custom_number_format_inside_alternate_content(tmp_path):
         '<w:numFmt w:val="custom" w:format="一, 二, 三, ..."/></mc:Choice>'
         '<mc:Fallback><w:numFmt w:val="decimal"/></mc:Fallback></mc:AlternateContent>'
         '<w:lvlText w:val="%1、"/></w:lvl></w:abstractNum>'
-        '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>').encode()
+        '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>'
+    ).encode()
     document = docx.Document()
     numbered(document, "主要工作", 1, 0)
     numbered(document, "存在问题", 1, 0)

@@ -8,8 +8,9 @@ BOB = ALICE + 50
 
 
 def test_first_questions_go_before_second_ones_from_the_same_user(tmp_path):
-    tg = BotHarness(tmp_path, telegram={"concurrent_updates": 1},
-                    access={"allowed_users": [ALICE, BOB]})
+    tg = BotHarness(
+        tmp_path, telegram={"concurrent_updates": 1}, access={"allowed_users": [ALICE, BOB]}
+    )
     try:
         with tg.fake.batch():  # one getUpdates batch, in this order
             for question in ("作风建设", "党员发展", "微党课", "道德讲堂"):

@@ -61,8 +61,9 @@ def assert_report_structure(service, result, db_path) -> None:
 
 
 @pytest.mark.parametrize("name", ["report.pdf", "report-two-columns.pdf"])
-def test_text_pdf_keeps_structure_and_drops_headers_and_page_numbers(service, db_path,
-                                                                     tmp_path, name):
+def test_text_pdf_keeps_structure_and_drops_headers_and_page_numbers(
+    service, db_path, tmp_path, name
+):
     [result] = service.ingest([copy(name, tmp_path)])
     assert_report_structure(service, result, db_path)
 
@@ -70,10 +71,12 @@ def test_text_pdf_keeps_structure_and_drops_headers_and_page_numbers(service, db
 def test_pdf_lines_broken_by_the_page_width_are_one_paragraph(service, tmp_path):
     service.ingest([copy("report-two-columns.pdf", tmp_path)])
     hit = service.search("理论学习 调研报告", 1).hits[0]
-    assert hit.text == ("（一）抓实理论学习。局党组全年开展中心组集中学习12次，围绕交通强国建设、"
-                        "安全生产等专题开展研讨6次，班子成员撰写调研报告XX篇。各支部结合“三会一课”"
-                        "开展集中学习，做到学习有计划、有记录、有交流，干部职工的政治判断力和执行力"
-                        "进一步提升。")
+    assert hit.text == (
+        "（一）抓实理论学习。局党组全年开展中心组集中学习12次，围绕交通强国建设、"
+        "安全生产等专题开展研讨6次，班子成员撰写调研报告XX篇。各支部结合“三会一课”"
+        "开展集中学习，做到学习有计划、有记录、有交流，干部职工的政治判断力和执行力"
+        "进一步提升。"
+    )
 
 
 def test_pdf_passages_cite_their_page(service, tmp_path):
@@ -86,10 +89,14 @@ def test_pdf_passages_cite_their_page(service, tmp_path):
 
 def test_pdf_citation_page_on_the_command_line(tmp_path, db_path):
     runner = CliRunner()
-    runner.invoke(cli, ["--db", str(db_path), "ingest", str(copy("report.pdf", tmp_path))],
-                  catch_exceptions=False)
-    result = runner.invoke(cli, ["--db", str(db_path), "search", "城乡公交线路", "-k", "1"],
-                           catch_exceptions=False)
+    runner.invoke(
+        cli,
+        ["--db", str(db_path), "ingest", str(copy("report.pdf", tmp_path))],
+        catch_exceptions=False,
+    )
+    result = runner.invoke(
+        cli, ["--db", str(db_path), "search", "城乡公交线路", "-k", "1"], catch_exceptions=False
+    )
     assert "第3页" in result.output
 
 
@@ -109,11 +116,13 @@ def test_doc_renamed_docx_is_read_for_what_it_is(service, db_path, tmp_path):
 
 def test_doc_that_is_really_html_is_read_as_html(service, tmp_path):
     path = tmp_path / "网页格式.doc"
-    page = ("<html xmlns:o='urn:schemas-microsoft-com:office:office'><head>"
-            "<meta charset='gb2312'><style>p.MsoNormal{margin:0}</style></head><body>"
-            "<p class=MsoNormal>某某街道2023年工作总结</p><p>一、主要工作</p>"
-            "<p>全年走访群众XX户，化解矛盾纠纷X起。<o:p></o:p></p>"
-            "<p>二、存在的问题</p><p>网格员队伍不稳定。</p></body></html>")
+    page = (
+        "<html xmlns:o='urn:schemas-microsoft-com:office:office'><head>"
+        "<meta charset='gb2312'><style>p.MsoNormal{margin:0}</style></head><body>"
+        "<p class=MsoNormal>某某街道2023年工作总结</p><p>一、主要工作</p>"
+        "<p>全年走访群众XX户，化解矛盾纠纷X起。<o:p></o:p></p>"
+        "<p>二、存在的问题</p><p>网格员队伍不稳定。</p></body></html>"
+    )
     path.write_bytes(page.encode("gb18030"))
     [result] = service.ingest([path])
     assert result.status == "added", result.reason
@@ -205,8 +214,9 @@ def test_ingest_warns_about_a_file_of_mostly_tables_on_the_command_line(db_path,
             table.cell(r, c).text = f"项目{r}-{c}"
     path = tmp_path / "tables.docx"
     document.save(path)
-    result = CliRunner().invoke(cli, ["--db", str(db_path), "ingest", str(path)],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--db", str(db_path), "ingest", str(path)], catch_exceptions=False
+    )
     assert "warning: tables.docx: mostly tables (12 of 12 lines are table rows)" in result.output
 
 
@@ -215,8 +225,9 @@ def test_chat_upload_of_a_pdf_and_a_table_file_with_the_same_warnings(tmp_path):
 
     harness = BotHarness(tmp_path)
     try:
-        text = harness.upload("report.pdf", (DATA / "report.pdf").read_bytes(),
-                              user_id=ADMIN)[-1].params["text"]
+        text = harness.upload("report.pdf", (DATA / "report.pdf").read_bytes(), user_id=ADMIN)[
+            -1
+        ].params["text"]
         assert "已导入" in text and "第一部分" in text and "注意" not in text
         document = docx.Document()
         document.add_paragraph("某某局2023年工作情况统计")
@@ -236,7 +247,9 @@ def test_doc_with_word_list_numbers_and_a_tracked_deletion(service, db_path, tmp
     assert result.status == "added", result.reason
     assert result.parts == 3
     paths = outline(service, result.doc_id)
-    assert paths[("一、强化市场监管", "（二）抓好特种设备安全", "1.开展电梯隐患排查XX台次")] == "work"
+    assert (
+        paths[("一、强化市场监管", "（二）抓好特种设备安全", "1.开展电梯隐患排查XX台次")] == "work"
+    )
     assert paths[("二、存在的问题",)] == "problem"
     assert paths[("三、2023年工作打算", "（一）推进智慧监管")] == "plan"
     texts = stored_texts(db_path)

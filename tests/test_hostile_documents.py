@@ -42,7 +42,9 @@ REPORT = (
 # Tags with ASCII attributes only: "a<b 且 c>d" in prose is not markup.
 MARKUP = re.compile(
     r"</?(?:a|b|br|body|div|h1|head|html|img|p|script|span|style|title)(?:\s[ -~]*?)?/?>"
-    r"|&(?:[a-zA-Z]+|#\d+);", re.IGNORECASE)
+    r"|&(?:[a-zA-Z]+|#\d+);",
+    re.IGNORECASE,
+)
 # A 1×1 transparent PNG, for a .docx that holds an image and nothing else.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -52,8 +54,9 @@ PNG = bytes.fromhex(
 
 def counts(db_path: Path) -> tuple[int, int]:
     with sqlite3.connect(db_path) as conn:
-        return tuple(conn.execute(f"select count(*) from {t}").fetchone()[0]
-                     for t in ("documents", "chunks"))
+        return tuple(
+            conn.execute(f"select count(*) from {t}").fetchone()[0] for t in ("documents", "chunks")
+        )
 
 
 def ingest(service: ReportService, path: Path) -> tuple[IngestResult, float]:
@@ -117,8 +120,10 @@ def document_xml(data: bytes) -> bytes:
 def with_document_xml(data: bytes, xml: bytes) -> bytes:
     """The same .docx with word/document.xml replaced."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for name in source.namelist():
             target.writestr(name, xml if name == "word/document.xml" else source.read(name))
     return buffer.getvalue()
@@ -126,8 +131,10 @@ def with_document_xml(data: bytes, xml: bytes) -> bytes:
 
 def write_zip_bomb(path: Path, unpacked: int) -> None:
     """A .docx whose document.xml is `unpacked` bytes of spaces, streamed: ~1 KB per MB."""
-    with zipfile.ZipFile(io.BytesIO(docx_bytes("正文"))) as source, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+    with (
+        zipfile.ZipFile(io.BytesIO(docx_bytes("正文"))) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb,
+    ):
         for name in source.namelist():
             if name != "word/document.xml":
                 bomb.writestr(name, source.read(name))
@@ -140,12 +147,14 @@ def write_zip_bomb(path: Path, unpacked: int) -> None:
 def understate_size(data: bytes, member: str, size: int) -> bytes:
     """Make a zip entry claim a smaller unpacked size, in its local and central headers."""
     data, name = bytearray(data), member.encode()
-    for signature, name_length, name_start, size_field in ((b"PK\x03\x04", 26, 30, 22),
-                                                           (b"PK\x01\x02", 28, 46, 24)):
+    for signature, name_length, name_start, size_field in (
+        (b"PK\x03\x04", 26, 30, 22),
+        (b"PK\x01\x02", 28, 46, 24),
+    ):
         at = data.find(signature)
         while at != -1:
             length = struct.unpack_from("<H", data, at + name_length)[0]
-            if data[at + name_start: at + name_start + length] == name:
+            if data[at + name_start : at + name_start + length] == name:
                 struct.pack_into("<I", data, at + size_field, size)
             at = data.find(signature, at + 4)
     return bytes(data)
@@ -154,20 +163,29 @@ def understate_size(data: bytes, member: str, size: int) -> bytes:
 # refused -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name,content,words", [
-    ("empty.txt", b"", ["file is empty"]),
-    ("empty.md", b"", ["file is empty"]),
-    ("empty.docx", b"", ["file is empty"]),
-    ("blank.md", b"\n \n\t\n", ["no text"]),
-    ("image.txt", PNG * 50, ["not text"]),
-    ("mostly-nul.txt", REPORT.encode() + b"\x00" * 64 + REPORT.encode(), ["binary"]),
-    ("utf16-bom-binary.txt", codecs.BOM_UTF16_LE + bytes(range(256)) * 8 + b"\x01",
-     ["binary or wrong encoding"]),
-    ("markup-only.md", b"<div><img src='a.png'></div>\n![](b.png)\n<script>x()</script>\n",
-     ["no text"]),
-    ("not-a-zip.docx", REPORT.encode(), ["not a readable .docx", "not a zip"]),
-    ("报告 草稿.docx", b"PK\x03\x04" + b"\x00" * 100, ["not a readable .docx"]),
-])
+@pytest.mark.parametrize(
+    "name,content,words",
+    [
+        ("empty.txt", b"", ["file is empty"]),
+        ("empty.md", b"", ["file is empty"]),
+        ("empty.docx", b"", ["file is empty"]),
+        ("blank.md", b"\n \n\t\n", ["no text"]),
+        ("image.txt", PNG * 50, ["not text"]),
+        ("mostly-nul.txt", REPORT.encode() + b"\x00" * 64 + REPORT.encode(), ["binary"]),
+        (
+            "utf16-bom-binary.txt",
+            codecs.BOM_UTF16_LE + bytes(range(256)) * 8 + b"\x01",
+            ["binary or wrong encoding"],
+        ),
+        (
+            "markup-only.md",
+            b"<div><img src='a.png'></div>\n![](b.png)\n<script>x()</script>\n",
+            ["no text"],
+        ),
+        ("not-a-zip.docx", REPORT.encode(), ["not a readable .docx", "not a zip"]),
+        ("报告 草稿.docx", b"PK\x03\x04" + b"\x00" * 100, ["not a readable .docx"]),
+    ],
+)
 def test_broken_files_are_refused_in_one_line(service, db_path, tmp_path, name, content, words):
     path = tmp_path / name
     path.write_bytes(content)
@@ -195,13 +213,15 @@ def test_docx_with_malformed_xml(service, db_path, tmp_path):
 
 
 def test_docx_with_entity_expansion_bomb(service, db_path, tmp_path):
-    entities = "".join(
-        f'<!ENTITY e{i} "{(f"&e{i - 1};" if i else "哈") * 10}">' for i in range(10)
-    )
+    entities = "".join(f'<!ENTITY e{i} "{(f"&e{i - 1};" if i else "哈") * 10}">' for i in range(10))
     data = docx_bytes("占位")
     declaration, rest = document_xml(data).split(b"?>", 1)
-    xml = declaration + b"?>" + f"<!DOCTYPE d [{entities}]>".encode() + rest.replace(
-        "占位".encode(), b"&e9;")
+    xml = (
+        declaration
+        + b"?>"
+        + f"<!DOCTYPE d [{entities}]>".encode()
+        + rest.replace("占位".encode(), b"&e9;")
+    )
     path = tmp_path / "laughs.docx"
     path.write_bytes(with_document_xml(data, xml))
     refused(service, db_path, path, "not a readable .docx")
@@ -247,16 +267,18 @@ def test_unpacked_docx_cap_follows_max_file_bytes(service, tmp_path):
     assert result.title == TITLE
 
 
-def test_file_over_the_size_cap_is_refused_without_being_read(service, db_path, tmp_path,
-                                                              monkeypatch):
+def test_file_over_the_size_cap_is_refused_without_being_read(
+    service, db_path, tmp_path, monkeypatch
+):
     path = tmp_path / "大报告.txt"
     with path.open("wb") as file:
         file.write(REPORT.encode())
         file.truncate(DEFAULT_MAX_BYTES + 1)  # sparse: 20 MB + 1 byte without writing them
     opened = []
     real_open = Path.open
-    monkeypatch.setattr(Path, "open", lambda self, *a, **k: opened.append(self)
-                        or real_open(self, *a, **k))
+    monkeypatch.setattr(
+        Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k)
+    )
     refused(service, db_path, path, "over the", "limit")
     assert path not in opened
 
@@ -266,8 +288,7 @@ def test_gb18030_with_many_invalid_bytes_names_the_first_bad_line(service, db_pa
     at = data.index("二、存在".encode("gb18030"))
     path = tmp_path / "damaged.txt"
     path.write_bytes(data[:at] + b"\xff" * 20 + data[at:])
-    refused(service, db_path, path, "20 byte sequences are not valid", "line 7",
-            "save it as UTF-8")
+    refused(service, db_path, path, "20 byte sequences are not valid", "line 7", "save it as UTF-8")
 
 
 def test_fifo_is_refused_without_blocking(service, db_path, tmp_path):
@@ -301,8 +322,9 @@ def test_read_error_after_the_size_check(service, db_path, tmp_path, monkeypatch
     refused(service, db_path, path, "cannot read (Permission denied)")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="root reads files whatever their permissions")
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0, reason="root reads files whatever their permissions"
+)
 def test_unreadable_file(service, db_path, tmp_path):
     path = tmp_path / "secret.txt"
     path.write_text(REPORT, encoding="utf-8")
@@ -321,8 +343,10 @@ def test_hostile_files_in_a_folder_each_get_their_own_line(service, tmp_path):
     results = {Path(r.path).name: r for r in service.ingest([folder])}
     assert results.pop("good.txt").status == "added"
     assert sorted(results) == ["binary.txt", "broken.docx", "empty.txt"]
-    assert all(r.status == "failed" and name in r.reason and "\n" not in r.reason
-               for name, r in results.items())
+    assert all(
+        r.status == "failed" and name in r.reason and "\n" not in r.reason
+        for name, r in results.items()
+    )
 
 
 def test_pipes_and_broken_links_in_a_folder_are_reported_not_dropped(service, tmp_path):
@@ -331,8 +355,10 @@ def test_pipes_and_broken_links_in_a_folder_are_reported_not_dropped(service, tm
     os.mkfifo(folder / "pipe.txt")
     (folder / "gone.txt").symlink_to(tmp_path / "missing.txt")
     results = {Path(r.path).name: r for r in service.ingest([folder])}
-    assert {name: r.status for name, r in results.items()} == {"gone.txt": "skipped",
-                                                               "pipe.txt": "skipped"}
+    assert {name: r.status for name, r in results.items()} == {
+        "gone.txt": "skipped",
+        "pipe.txt": "skipped",
+    }
     assert all("not a regular file" in r.reason for r in results.values())
 
 
@@ -359,8 +385,16 @@ def test_200_kb_line_without_punctuation(service, tmp_path):
 
 
 def test_long_runs_of_markup_lookalikes_stay_linear(service, tmp_path):
-    lines = ["[" * 50_000, "[a](" * 20_000, "## 标题" + " " * 50_000 + "正文", "<p " * 20_000,
-             "<a href=\"" * 10_000, "&#x" * 20_000, "<!-" * 20_000, " " * 50_000 + "- 条目"]
+    lines = [
+        "[" * 50_000,
+        "[a](" * 20_000,
+        "## 标题" + " " * 50_000 + "正文",
+        "<p " * 20_000,
+        '<a href="' * 10_000,
+        "&#x" * 20_000,
+        "<!-" * 20_000,
+        " " * 50_000 + "- 条目",
+    ]
     path = tmp_path / "lookalikes.md"
     path.write_text(f"# {TITLE}\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
     result, chunks = accepted(service, path)
@@ -386,17 +420,27 @@ def test_every_line_a_heading(service, tmp_path):
 
 def test_nested_headings_without_body_live_on_in_paths(service, tmp_path):
     path = tmp_path / "outline.txt"
-    path.write_text(f"{TITLE}\n一、主要工作\n（一）组织建设\n1.支部设置\n（1）规范设置\n一是按期换届\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"{TITLE}\n一、主要工作\n（一）组织建设\n1.支部设置\n（1）规范设置\n一是按期换届\n",
+        encoding="utf-8",
+    )
     _, [chunk] = accepted(service, path)
-    assert chunk.path == ("一、主要工作", "（一）组织建设", "1.支部设置", "（1）规范设置", "一是按期换届")
+    assert chunk.path == (
+        "一、主要工作",
+        "（一）组织建设",
+        "1.支部设置",
+        "（1）规范设置",
+        "一是按期换届",
+    )
 
 
 def chinese_number(n: int) -> str:
     """1 → 一, 10 → 十, 11 → 十一, 20 → 二十, 99 → 九十九."""
     tens, ones = divmod(n, 10)
     digits = "〇一二三四五六七八九"
-    return (digits[tens] if tens > 1 else "") + ("十" if tens else "") + (digits[ones] if ones else "")
+    return (
+        (digits[tens] if tens > 1 else "") + ("十" if tens else "") + (digits[ones] if ones else "")
+    )
 
 
 def test_numbering_up_to_ninety_nine(service, tmp_path):
@@ -447,8 +491,9 @@ def test_crlf_and_lone_cr_line_endings(service, tmp_path, newline):
 def test_mixed_utf8_and_gb18030_lines(service, tmp_path):
     first, second = REPORT.split("二、存在的问题\n")
     path = tmp_path / "pasted.txt"
-    path.write_bytes(first.encode("utf-8") + "二、存在的问题\n".encode("gb18030")
-                     + second.encode("gb18030"))
+    path.write_bytes(
+        first.encode("utf-8") + "二、存在的问题\n".encode("gb18030") + second.encode("gb18030")
+    )
     result, chunks = accepted(service, path)
     assert result.title == TITLE and result.parts == 3
     assert_report_kept(chunks)
@@ -462,7 +507,9 @@ def test_utf8_bom_followed_by_gb18030_text(service, tmp_path):
 
 
 def test_gb18030_with_a_few_invalid_bytes_keeps_the_rest(service, tmp_path):
-    text = REPORT + "".join(f"（{n}）第{n}项补充说明，按计划推进。\n" for n in "二三四五六七八九") * 20
+    text = (
+        REPORT + "".join(f"（{n}）第{n}项补充说明，按计划推进。\n" for n in "二三四五六七八九") * 20
+    )
     data = text.encode("gb18030")
     at = data.index("星级评定".encode("gb18030"))
     path = tmp_path / "scratched.txt"
@@ -523,9 +570,10 @@ def test_html_in_a_text_file(service, tmp_path):
 def test_html_and_markdown_in_a_markdown_file(service, tmp_path):
     path = tmp_path / "notes.md"
     path.write_text(
-        f"# {TITLE}\n\n## 一、主要工作\n\n<div class=\"note\">**全年**开展[志愿服务](http://x.cn)"
+        f'# {TITLE}\n\n## 一、主要工作\n\n<div class="note">**全年**开展[志愿服务](http://x.cn)'
         "<br/>20次</div>\n\n<script>\nalert('脚本')\n</script>\n\n- 继续开展志愿服务。\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result, chunks = accepted(service, path)
     text = "\n".join(c.text for c in chunks)
     assert result.title == TITLE

@@ -21,6 +21,7 @@ def write(tmp_path, name, org, body):
 def no_rebuild(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the index was rebuilt from the database")
+
     return lambda: monkeypatch.setattr(Searcher, "build", classmethod(refuse))
 
 
@@ -127,7 +128,9 @@ def test_reference_engine_ranks_like_the_fast_one(db_path, tmp_path, seeds):
     fast.delete(first)
     reference.remove_documents([first])
     analysis = reference.analyze("党建")
-    assert first not in {fast.store.chunks([c])[c].doc_id for c, _ in reference.candidates(analysis, 10)}
+    assert first not in {
+        fast.store.chunks([c])[c].doc_id for c, _ in reference.candidates(analysis, 10)
+    }
     fast.close()
 
 

@@ -28,7 +28,9 @@ def count(db_path, table: str) -> int:
         return conn.execute(f"select count(*) from {table}").fetchone()[0]
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-le"])
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-le"]
+)
 def test_text_encodings_are_detected(service, tmp_path, encoding):
     path = tmp_path / f"report-{encoding}.txt"
     path.write_bytes(REPORT.encode(encoding))
@@ -44,7 +46,9 @@ def test_markdown_headings_and_markup(service, tmp_path):
     path = tmp_path / "report.md"
     path.write_text(
         "# 某某局2023年工作总结\n\n## 一、主要工作\n\n**全年**开展[志愿服务](http://x)20次。\n\n"
-        "## 二、下一步打算\n\n- 继续开展志愿服务。\n", encoding="utf-8")
+        "## 二、下一步打算\n\n- 继续开展志愿服务。\n",
+        encoding="utf-8",
+    )
     [result] = service.ingest([path])
     assert result.title == "某某局2023年工作总结"
     hit = service.search("志愿服务", 5).hits[0]
@@ -71,13 +75,16 @@ def test_docx_with_heading_styles(service, tmp_path):
     assert service.search("培训教师", 5).hits
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("empty.txt", b"", "file is empty"),
-    ("binary.txt", bytes(range(256)) * 20, "binary"),
-    ("broken.docx", b"PK\x03\x04 not really a zip", "not a readable .docx"),
-    ("slides.pptx", b"whatever", "unsupported file type"),
-    ("blank.txt", b"   \n\n  ", "no text"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("empty.txt", b"", "file is empty"),
+        ("binary.txt", bytes(range(256)) * 20, "binary"),
+        ("broken.docx", b"PK\x03\x04 not really a zip", "not a readable .docx"),
+        ("slides.pptx", b"whatever", "unsupported file type"),
+        ("blank.txt", b"   \n\n  ", "no text"),
+    ],
+)
 def test_bad_files_get_a_one_line_error_naming_the_file(service, tmp_path, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -177,8 +184,10 @@ def test_every_search_is_logged(service, db_path):
     service.search("志愿服务", user_id=7, chat_id=8, source="telegram")
     service.search("怎样做红烧肉")
     with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("select source, user_id, chat_id, results, result_ids, latency_ms "
-                            "from query_log order by id").fetchall()
+        rows = conn.execute(
+            "select source, user_id, chat_id, results, result_ids, latency_ms "
+            "from query_log order by id"
+        ).fetchall()
     assert rows[0][:3] == ("telegram", 7, 8) and rows[0][3] > 0
     assert rows[1][3] == 0 and rows[1][4] == "[]"
     assert all(row[5] >= 0 for row in rows)

@@ -16,6 +16,9 @@ ADAPTERS = ["core.py", "cli.py", "terminal.py", "views.py", "render.py"]
 @pytest.mark.parametrize("name", ADAPTERS)
 def test_adapters_do_not_reach_past_the_service(name):
     tree = ast.parse((BOT / name).read_text("utf-8"))
-    reaching = [node.lineno for node in ast.walk(tree)
-                if isinstance(node, ast.Attribute) and node.attr in ("store", "searcher")]
+    reaching = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in ("store", "searcher")
+    ]
     assert reaching == [], f"bot/{name} lines {reaching} reach below ReportService"

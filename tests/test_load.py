@@ -17,8 +17,9 @@ from load_run import POLL_FAULTS, SEND_FAULTS, Options, run
 
 def test_burst_under_429_502_and_dropped_connections_is_answered_exactly_once(tmp_path):
     template = seeded_db(tmp_path / "template" / "seed.db")
-    options = Options("faults", users=20, questions=3, concurrency=8, faults=2,
-                      poll_timeout=1.0, timeout=60.0)
+    options = Options(
+        "faults", users=20, questions=3, concurrency=8, faults=2, poll_timeout=1.0, timeout=60.0
+    )
     result = run(template, tmp_path, options)
     # exactly one accepted reply per question, one query_log row each, no unfinished
     # inbox entry, integrity_check ok, a clean exit on SIGTERM

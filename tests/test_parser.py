@@ -110,7 +110,9 @@ def test_long_body_line_with_contact_words_is_not_boilerplate():
 
 
 def test_sign_off_lines_are_not_part_of_the_last_section():
-    report = parse_text("某街道党工委书记2023年述职报告\n一、工作\n做了很多工作。\n"
-                        "二、下步打算\n继续努力。\n述职人：XXX\n二〇二四年一月\n")
+    report = parse_text(
+        "某街道党工委书记2023年述职报告\n一、工作\n做了很多工作。\n"
+        "二、下步打算\n继续努力。\n述职人：XXX\n二〇二四年一月\n"
+    )
     assert report.sections[-2].text == "二、下步打算\n继续努力。"
     assert report.sections[-1].path == ("落款",) and "述职人：XXX" in report.sections[-1].text

@@ -11,11 +11,41 @@ from reportbot.retrieval.chunker import chunk_sections
 from reportbot.retrieval.formats import SourceText
 from reportbot.retrieval.parser import parse_report
 
-PIECES = st.sampled_from([
-    "一、", "二、", "（一）", "（二）", "1.", "（1）", "一是", "二是", "。", "，", "；", "\n", "\n\n",
-    "工作总结", "存在问题", "下一步打算", "加强学习", "X", "XX", " ", "QQ123456", "会员群", "责任 制",
-    "“三会一课”", "《条例》", "<b>", "&amp;", "🙂", "שלום", "\t", "2023年",
-])
+PIECES = st.sampled_from(
+    [
+        "一、",
+        "二、",
+        "（一）",
+        "（二）",
+        "1.",
+        "（1）",
+        "一是",
+        "二是",
+        "。",
+        "，",
+        "；",
+        "\n",
+        "\n\n",
+        "工作总结",
+        "存在问题",
+        "下一步打算",
+        "加强学习",
+        "X",
+        "XX",
+        " ",
+        "QQ123456",
+        "会员群",
+        "责任 制",
+        "“三会一课”",
+        "《条例》",
+        "<b>",
+        "&amp;",
+        "🙂",
+        "שלום",
+        "\t",
+        "2023年",
+    ]
+)
 TEXTS = st.one_of(
     st.lists(PIECES, max_size=80).map("".join),
     st.text(max_size=400),

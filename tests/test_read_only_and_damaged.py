@@ -113,17 +113,21 @@ def damage(db: Path, how: str) -> None:
             file.truncate(db.stat().st_size // 2)
 
 
-@pytest.mark.parametrize(("how", "says"), [
-    ("text file", "is not a reportbot database"),
-    ("other database", "is not a reportbot database"),
-    ("torn copy", "is damaged: restore a backup, see README"),
-])
+@pytest.mark.parametrize(
+    ("how", "says"),
+    [
+        ("text file", "is not a reportbot database"),
+        ("other database", "is not a reportbot database"),
+        ("torn copy", "is damaged: restore a backup, see README"),
+    ],
+)
 def test_a_damaged_file_gets_one_clear_line(tmp_path, how, says):
     db = tmp_path / "reports.db"
     damage(db, how)
     size = db.stat().st_size
-    result = subprocess.run([str(SCRIPT), "--db", str(db), "docs"], capture_output=True,
-                            text=True, timeout=60)  # the console script, as users run it
+    result = subprocess.run(
+        [str(SCRIPT), "--db", str(db), "docs"], capture_output=True, text=True, timeout=60
+    )  # the console script, as users run it
     assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert says in line and str(db) in line, line

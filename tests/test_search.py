@@ -13,25 +13,33 @@ SHARED = "全年开展“红色讲堂”宣讲活动XX场，覆盖党员群众XX
 
 def write(folder: Path, name: str, title: str, body: str) -> Path:
     path = folder / name
-    path.write_text(f"{title}\n一、主要工作\n（一）抓宣讲。{body}\n二、存在问题\n宣讲形式单一。\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"{title}\n一、主要工作\n（一）抓宣讲。{body}\n二、存在问题\n宣讲形式单一。\n",
+        encoding="utf-8",
+    )
     return path
 
 
 def test_near_duplicate_passages_collapse_into_one_hit(service, tmp_path):
-    service.ingest([
-        write(tmp_path, "a.txt", "甲局2023年工作总结", SHARED),
-        write(tmp_path, "b.txt", "乙局2023年工作总结", SHARED.replace("XX场", "X场")),
-        write(tmp_path, "c.txt", "丙局2023年工作总结", "开展读书活动。"),
-    ])
+    service.ingest(
+        [
+            write(tmp_path, "a.txt", "甲局2023年工作总结", SHARED),
+            write(tmp_path, "b.txt", "乙局2023年工作总结", SHARED.replace("XX场", "X场")),
+            write(tmp_path, "c.txt", "丙局2023年工作总结", "开展读书活动。"),
+        ]
+    )
     hits = service.search("红色讲堂宣讲活动").hits
     assert len(hits) == 1
     assert {hits[0].doc_title, *hits[0].also_in} == {"甲局2023年工作总结", "乙局2023年工作总结"}
 
 
 def test_filters_by_document_and_kind(service, tmp_path):
-    service.ingest([write(tmp_path, "a.txt", "甲局2023年工作总结", SHARED),
-                    write(tmp_path, "b.txt", "乙局2022年工作总结", SHARED + "另外")])
+    service.ingest(
+        [
+            write(tmp_path, "a.txt", "甲局2023年工作总结", SHARED),
+            write(tmp_path, "b.txt", "乙局2022年工作总结", SHARED + "另外"),
+        ]
+    )
     docs = {d.title: d.doc_id for d in service.documents()}
     only_b = service.search("宣讲", doc_id=docs["乙局2022年工作总结"]).hits
     assert only_b and {h.doc_id for h in only_b} == {docs["乙局2022年工作总结"]}
@@ -55,7 +63,10 @@ def test_query_drops_question_words_but_keeps_content_words():
 
 
 def test_quoted_terms_and_titles_become_phrases():
-    assert harvest_phrases("推行“三联四共”工作机制，学习《条例汇编》，X“X”") == {"三联四共", "条例汇编"}
+    assert harvest_phrases("推行“三联四共”工作机制，学习《条例汇编》，X“X”") == {
+        "三联四共",
+        "条例汇编",
+    }
 
 
 def imports(package: str) -> set[str]:
@@ -78,4 +89,6 @@ def test_layers_depend_in_one_direction():
     assert not {m for m in retrieval if m.split(".")[0] in {"telegram", "click", "sqlite_utils"}}
     assert not {m for m in retrieval if m.startswith("..")}
     storage = imports("storage")
-    assert not {m for m in storage if m.startswith("..bot") or m.split(".")[0] in {"telegram", "click"}}
+    assert not {
+        m for m in storage if m.startswith("..bot") or m.split(".")[0] in {"telegram", "click"}
+    }

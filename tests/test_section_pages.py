@@ -1,4 +1,4 @@
-""""📄 full section" on a huge section: one message per press, pages that cover it all."""
+""" "📄 full section" on a huge section: one message per press, pages that cover it all."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from telegram_harness import ALICE, BotHarness, button, methods, only
 
 
 def test_a_600_passage_section_pages_instead_of_flooding(tmp_path):
-    paragraphs = [f"第{i}项：深化“长廊夜话”机制，" + "推动党建工作与业务工作深度融合，" * 12 + "取得实效。"
-                  for i in range(600)]
+    paragraphs = [
+        f"第{i}项：深化“长廊夜话”机制，" + "推动党建工作与业务工作深度融合，" * 12 + "取得实效。"
+        for i in range(600)
+    ]
     report = tmp_path / "long.txt"
     report.write_text("某局2024年工作总结\n一、主要工作\n" + "\n".join(paragraphs) + "\n", "utf-8")
     tg = BotHarness(tmp_path, bot={"rate_limit_per_minute": 0})
@@ -22,8 +24,12 @@ def test_a_600_passage_section_pages_instead_of_flooding(tmp_path):
         while True:
             plain = parse_html(current.params["text"])[0]
             pages.append(plain.split("\n", 1)[1])
-            if not [b for row in current.params["reply_markup"]["inline_keyboard"] for b in row
-                    if "下一页" in b["text"]]:
+            if not [
+                b
+                for row in current.params["reply_markup"]["inline_keyboard"]
+                for b in row
+                if "下一页" in b["text"]
+            ]:
                 break
             calls = tg.press(button(current, "下一页")["callback_data"])
             assert methods(calls) == ["answerCallbackQuery", "editMessageText"]

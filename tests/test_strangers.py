@@ -14,8 +14,10 @@ def test_300_strangers_get_five_denials_and_alice_her_answer(tmp_path):
         for n in range(300):
             tg.fake.inject_message("作风建设", user_id=50_000 + n)
         tg.fake.inject_message("作风建设")
-        tg.fake.wait_for(lambda: any(c.params["chat_id"] == ALICE
-                                     for c in tg.fake.calls("sendMessage")), timeout=60)
+        tg.fake.wait_for(
+            lambda: any(c.params["chat_id"] == ALICE for c in tg.fake.calls("sendMessage")),
+            timeout=60,
+        )
         tg.fake.wait_for(lambda: pending(tg.db) == 0, timeout=60)
         clock.advance(86_400)  # a day later a stranger is told again
         tg.fake.inject_message("你好", user_id=50_000)

@@ -48,14 +48,20 @@ def test_closing_shortcomings_paragraph_and_its_points_are_problems():
     assert (("第一部分 2022年工作总结",), "problem", "但也存在以下不足：") in kinds
     assert ((chapter, "一是培训针对性不强"), "problem", "一是培训针对性不强。") in kinds
     assert ((chapter, "二是管理制度落实不够"), "problem", "二是管理制度落实不够。") in kinds
-    assert ((chapter,), "problem", "但是，工作中还存在项目进度不均衡的问题，个别项目滞后。") in kinds
+    assert (
+        (chapter,),
+        "problem",
+        "但是，工作中还存在项目进度不均衡的问题，个别项目滞后。",
+    ) in kinds
     progress = next(s for s in report.sections if s.path[-1:] == ("二、推进重点项目",))
     assert progress.kind == "work" and "滞后" not in progress.text
 
 
 def test_a_shortcoming_mid_section_is_left_where_it_is():
-    report = parse("某局2023年工作总结\n一、主要工作\n（一）抓宣传。同时也存在群众参与不高的问题。\n"
-                   "针对这一问题，我们开展了入户宣传XX次。\n")
+    report = parse(
+        "某局2023年工作总结\n一、主要工作\n（一）抓宣传。同时也存在群众参与不高的问题。\n"
+        "针对这一问题，我们开展了入户宣传XX次。\n"
+    )
     [section] = [s for s in report.sections if s.path]
     assert section.kind == "work" and "入户宣传" in section.text
 

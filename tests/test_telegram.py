@@ -16,7 +16,7 @@ def tg(tmp_path):
 
 def entities_text(call, kind: str) -> list[str]:
     plain, entities = parse_html(call.params["text"])
-    return [plain[e["offset"]:e["offset"] + e["length"]] for e in entities if e["type"] == kind]
+    return [plain[e["offset"] : e["offset"] + e["length"]] for e in entities if e["type"] == kind]
 
 
 def test_question_gets_numbered_cited_passages_with_buttons(tg):
@@ -27,7 +27,9 @@ def test_question_gets_numbered_cited_passages_with_buttons(tg):
     assert "责任书" in entities_text(reply, "bold")
     labels = [b["text"] for b in buttons(reply)]
     assert {"📄 1", "👍", "👎"} <= set(labels)
-    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons(reply) if "callback_data" in b)
+    assert all(
+        len(b["callback_data"].encode()) <= 64 for b in buttons(reply) if "callback_data" in b
+    )
 
 
 def test_every_question_is_logged_with_user_chat_latency_and_results(tg):
@@ -128,8 +130,9 @@ def test_buttons_survive_a_restart(tg):
     assert methods(calls) == ["answerCallbackQuery", "editMessageText"]
     page2 = calls[1]
     assert page2.error is None and "[4]" in page2.params["text"]
-    assert tg.press(button(page2, "上一页")["callback_data"])[1].params["text"] == \
-        first.params["text"]
+    assert (
+        tg.press(button(page2, "上一页")["callback_data"])[1].params["text"] == first.params["text"]
+    )
     assert "👍" in tg.press(button(first, "👍")["callback_data"])[0].params["text"]
 
 

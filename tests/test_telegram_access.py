@@ -48,7 +48,9 @@ def test_denied_user_gets_one_short_message_on_every_path(tg):
         assert reply.params["text"] == DENIAL.replace("1003", str(stranger))
         assert "reply_markup" not in reply.params
     upload = tg.run(lambda: tg.fake.inject_document("r.txt", "一、总结".encode(), user_id=1007))
-    assert only(upload, "sendMessage").params["text"] == DENIAL.replace("1003", "1007")  # no getFile
+    assert only(upload, "sendMessage").params["text"] == DENIAL.replace(
+        "1003", "1007"
+    )  # no getFile
     assert tg.say("作风建设", user_id=MALLORY) == []  # told once a day
 
 
@@ -70,9 +72,12 @@ def test_rate_limit_replies_politely_once(tg):
     assert "请" in slow.params["text"] and "秒后再试" in slow.params["text"]
     assert tg.say("作风建设") == []  # told once: further messages are dropped quietly
     answer = tg.fake.messages(ALICE)[0]
-    calls = tg.run(lambda: tg.fake.inject_callback(
-        answer["reply_markup"]["inline_keyboard"][-1][0]["callback_data"],
-        message_id=answer["message_id"]))
+    calls = tg.run(
+        lambda: tg.fake.inject_callback(
+            answer["reply_markup"]["inline_keyboard"][-1][0]["callback_data"],
+            message_id=answer["message_id"],
+        )
+    )
     assert methods(calls) == ["answerCallbackQuery"] and "秒后再试" in calls[0].params["text"]
     assert "[1]" in only(tg.say("作风建设", user_id=1002), "sendMessage").params["text"]
 

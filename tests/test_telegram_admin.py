@@ -75,12 +75,20 @@ def test_bad_uploads_are_refused_politely(tg):
 
 
 def test_files_over_the_download_limit_are_not_fetched(tg):
-    huge = {"message": {
-        "message_id": 77, "date": 0, "from": {"id": ADMIN, "is_bot": False, "first_name": "A"},
-        "chat": {"id": ADMIN, "type": "private", "first_name": "A"},
-        "document": {"file_id": "BIG", "file_unique_id": "big", "file_name": "big.docx",
-                     "file_size": 25 * 2**20},
-    }}
+    huge = {
+        "message": {
+            "message_id": 77,
+            "date": 0,
+            "from": {"id": ADMIN, "is_bot": False, "first_name": "A"},
+            "chat": {"id": ADMIN, "type": "private", "first_name": "A"},
+            "document": {
+                "file_id": "BIG",
+                "file_unique_id": "big",
+                "file_name": "big.docx",
+                "file_size": 25 * 2**20,
+            },
+        }
+    }
     calls = tg.run(lambda: tg.fake.inject_raw(huge))
     assert "文件太大（25.0 MB），上限是 20.0 MB" in only(calls, "sendMessage").params["text"]
 
@@ -98,7 +106,9 @@ def test_delete_asks_then_deletes_and_old_buttons_say_gone(tg):
     assert len(tg.service.documents()) == 5
     gone = only(tg.press(button(answer, "📄 1")["callback_data"]), "answerCallbackQuery")
     assert gone.params["show_alert"] is True and "已被删除" in gone.params["text"]
-    assert "没有编号" in only(tg.say(f"/delete {doc_id}", user_id=ADMIN), "sendMessage").params["text"]
+    assert (
+        "没有编号" in only(tg.say(f"/delete {doc_id}", user_id=ADMIN), "sendMessage").params["text"]
+    )
 
 
 def test_delete_can_be_cancelled(tg):
@@ -133,17 +143,27 @@ def test_weekly_digest_is_sent_to_the_admin_chat(tg):
 def test_only_admins_can_press_the_buttons_of_an_admin_dialog_in_a_group(tg):
     doc_id = tg.service.documents()[0].doc_id
     tg.say("/docs", chat_id=GROUP, chat_type="supergroup")  # the fake learns the group
-    confirm = only(tg.say(f"/delete {doc_id}", user_id=ADMIN, chat_id=GROUP,
-                          chat_type="supergroup"), "sendMessage")
+    confirm = only(
+        tg.say(f"/delete {doc_id}", user_id=ADMIN, chat_id=GROUP, chat_type="supergroup"),
+        "sendMessage",
+    )
     message_id = tg.fake.messages(GROUP)[-1]["message_id"]
     for label in ("取消", "确认删除"):  # a member of the allowed group, not an admin
-        calls = tg.press(button(confirm, label)["callback_data"], user_id=MALLORY, chat_id=GROUP,
-                         message_id=message_id)
+        calls = tg.press(
+            button(confirm, label)["callback_data"],
+            user_id=MALLORY,
+            chat_id=GROUP,
+            message_id=message_id,
+        )
         notice = only(calls, "answerCallbackQuery")
         assert notice.params["show_alert"] is True and "只有管理员" in notice.params["text"]
     assert "确定删除" in tg.fake.messages(GROUP)[-1]["text"] and len(tg.service.documents()) == 5
-    calls = tg.press(button(confirm, "取消")["callback_data"], user_id=ADMIN, chat_id=GROUP,
-                     message_id=message_id)
+    calls = tg.press(
+        button(confirm, "取消")["callback_data"],
+        user_id=ADMIN,
+        chat_id=GROUP,
+        message_id=message_id,
+    )
     assert calls[1].params["text"] == "已取消。"
 
 

@@ -33,7 +33,9 @@ def test_ordinary_group_chatter_is_ignored(tg):
     assert tg.run(lambda: tg.fake.inject_sticker(chat_id=GROUP)) == []
 
 
-@pytest.mark.parametrize("text", [f"@{BOT_NAME} 作风建设", "/ask 作风建设", f"/ask@{BOT_NAME} 作风建设"])
+@pytest.mark.parametrize(
+    "text", [f"@{BOT_NAME} 作风建设", "/ask 作风建设", f"/ask@{BOT_NAME} 作风建设"]
+)
 def test_mentions_and_commands_get_a_short_quoted_answer(tg, text):
     reply = only(ask_in_group(tg, text), "sendMessage")
     assert reply.params["chat_id"] == GROUP
@@ -55,8 +57,12 @@ def test_replies_to_the_bot_are_answered(tg):
 
 def test_full_section_deep_link_opens_in_private(tg):
     reply = only(ask_in_group(tg, f"@{BOT_NAME} 作风建设"), "sendMessage")
-    url = next(b["url"] for row in reply.params["reply_markup"]["inline_keyboard"] for b in row
-               if "url" in b)
+    url = next(
+        b["url"]
+        for row in reply.params["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "url" in b
+    )
     payload = url.split("start=")[1]
     section = only(tg.say(f"/start {payload}"), "sendMessage")  # what the client sends
     assert section.params["chat_id"] == ALICE and " › " in section.params["text"]
@@ -65,8 +71,10 @@ def test_full_section_deep_link_opens_in_private(tg):
 def test_any_member_of_an_allowed_group_may_ask_there(tg):
     reply = only(ask_in_group(tg, f"@{BOT_NAME} 作风建设", user_id=MALLORY), "sendMessage")
     assert "[1]" in reply.params["text"]
-    denied = only(tg.say(f"@{BOT_NAME} 作风建设", user_id=MALLORY, chat_id=OTHER_GROUP,
-                         chat_type="group"), "sendMessage")
+    denied = only(
+        tg.say(f"@{BOT_NAME} 作风建设", user_id=MALLORY, chat_id=OTHER_GROUP, chat_type="group"),
+        "sendMessage",
+    )
     assert "没有使用权限" in denied.params["text"] and str(MALLORY) in denied.params["text"]
 
 
@@ -77,8 +85,12 @@ def test_uploads_in_groups_are_ignored(tg):
 
 
 def deep_link_payload(reply) -> str:
-    url = next(b["url"] for row in reply.params["reply_markup"]["inline_keyboard"] for b in row
-               if "url" in b)
+    url = next(
+        b["url"]
+        for row in reply.params["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "url" in b
+    )
     return url.split("start=")[1]
 
 
@@ -98,7 +110,10 @@ def test_a_member_allowed_only_through_the_group_may_follow_its_deep_link(tg):
 
 def test_an_admins_upload_in_a_group_gets_the_one_line_reason(tg):
     ask_in_group(tg, "/docs")  # the fake now knows the group
-    calls = tg.run(lambda: tg.fake.inject_document("r.txt", "一、总结".encode(), user_id=ADMIN,
-                                                   chat_id=GROUP, chat_type="supergroup"))
+    calls = tg.run(
+        lambda: tg.fake.inject_document(
+            "r.txt", "一、总结".encode(), user_id=ADMIN, chat_id=GROUP, chat_type="supergroup"
+        )
+    )
     reply = only(calls, "sendMessage")  # and no getFile
     assert reply.params["text"] == "请在与我的私聊中发送文件。" and reply.params["chat_id"] == GROUP

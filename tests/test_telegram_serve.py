@@ -40,8 +40,13 @@ def configured(path: Path, **values: str) -> Path:
 
 def serve_config(path: Path, fake: FakeBotAPI, db: Path, **values: str) -> Path:
     """The example config pointed at a database and at the fake Bot API."""
-    return configured(path, db=json.dumps(str(db)), base_url=json.dumps(fake.base_url),
-                      base_file_url=json.dumps(fake.base_file_url), **values)
+    return configured(
+        path,
+        db=json.dumps(str(db)),
+        base_url=json.dumps(fake.base_url),
+        base_file_url=json.dumps(fake.base_file_url),
+        **values,
+    )
 
 
 def test_example_config_documents_every_key_with_a_comment(tmp_path):
@@ -62,8 +67,13 @@ def test_example_config_documents_every_key_with_a_comment(tmp_path):
 
 def start_serve(config: Path, fake: FakeBotAPI) -> subprocess.Popen:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([str(SCRIPT), "serve", "--config", str(config)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [str(SCRIPT), "serve", "--config", str(config)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def stop(process: subprocess.Popen) -> tuple[int, str]:
@@ -75,8 +85,9 @@ def stop(process: subprocess.Popen) -> tuple[int, str]:
 def test_serve_answers_over_long_polling_and_stops_cleanly(tmp_path):
     db = seeded_db(tmp_path / "serve.db")
     with FakeBotAPI() as fake:
-        config = serve_config(tmp_path / "config.toml", fake, db, allowed_users=f"[{ALICE}]",
-                              poll_timeout="1.0")
+        config = serve_config(
+            tmp_path / "config.toml", fake, db, allowed_users=f"[{ALICE}]", poll_timeout="1.0"
+        )
         process = start_serve(config, fake)
         try:
             fake.wait_for_calls("getUpdates", timeout=STARTUP)
@@ -128,17 +139,29 @@ def test_serve_uses_a_webhook_when_the_config_names_a_url(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}/reportbot"
     with FakeBotAPI() as fake:
-        config = serve_config(tmp_path / "config.toml", fake, db, allowed_users=f"[{ALICE}]",
-                              webhook_url=json.dumps(url), webhook_port=str(port))
+        config = serve_config(
+            tmp_path / "config.toml",
+            fake,
+            db,
+            allowed_users=f"[{ALICE}]",
+            webhook_url=json.dumps(url),
+            webhook_port=str(port),
+        )
         process = start_serve(config, fake)
         try:
             [hook] = fake.wait_for_calls("setWebhook", timeout=STARTUP)
             secret = hook.params["secret_token"]
             wait_listening(port)
-            update = {"update_id": 1, "message": {
-                "message_id": 1, "date": 0, "text": "作风建设",
-                "from": {"id": ALICE, "is_bot": False, "first_name": "Alice"},
-                "chat": {"id": ALICE, "type": "private", "first_name": "Alice"}}}
+            update = {
+                "update_id": 1,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "text": "作风建设",
+                    "from": {"id": ALICE, "is_bot": False, "first_name": "Alice"},
+                    "chat": {"id": ALICE, "type": "private", "first_name": "Alice"},
+                },
+            }
             assert post_update(url, update, "forged") == 403
             assert post_update(url, update, secret) == 200
             [reply] = fake.wait_for_calls("sendMessage")
@@ -151,8 +174,14 @@ def test_serve_uses_a_webhook_when_the_config_names_a_url(tmp_path):
 def test_chat_reads_stdin_and_prints_the_cores_answer(tmp_path):
     db = seeded_db(tmp_path / "chat.db")
     question = "支部书记签了几份责任书？"
-    result = subprocess.run([str(SCRIPT), "--db", str(db), "chat"], input=f"{question}\n#1\n",
-                            capture_output=True, text=True, timeout=STARTUP, check=True)
+    result = subprocess.run(
+        [str(SCRIPT), "--db", str(db), "chat"],
+        input=f"{question}\n#1\n",
+        capture_output=True,
+        text=True,
+        timeout=STARTUP,
+        check=True,
+    )
     service = ReportService.open(db)
     conversation = terminal_conversation(service, load_settings(None))
     [reply] = conversation.handle(Event(0, 0, text=question))

@@ -35,10 +35,10 @@ def test_restarted_update_ids_are_new_questions_and_old_rows_are_kept(tg):
     vote = only(tg.press(button(first[1], "👍")["callback_data"]), "answerCallbackQuery")
     assert "已记录" in vote.params["text"]
     with sqlite3.connect(tg.db) as conn:
-        [(voted,)] = conn.execute("select q.query from feedback f join query_log q "
-                                  "on q.id = f.query_log_id").fetchall()
+        [(voted,)] = conn.execute(
+            "select q.query from feedback f join query_log q on q.id = f.query_log_id"
+        ).fetchall()
     assert voted == "党员发展"
-
 
 
 def test_an_older_database_keeps_its_inbox_and_log_links(tmp_path):
@@ -50,18 +50,38 @@ def test_an_older_database_keeps_its_inbox_and_log_links(tmp_path):
     path = tmp_path / "old.db"
     old = Database(path)
     migrations.apply(old, stop_before="0007_inbox_entries")
-    old["inbox"].insert_all([
-        {"update_id": 7, "payload": '{"update_id": 7}', "received_at": "2026-01-01T00:00:00+00:00",
-         "done_at": "2026-01-01T00:00:01+00:00"},
-        {"update_id": 8, "payload": '{"update_id": 8}', "received_at": "2026-01-01T00:00:00+00:00"},
-    ])
-    old["query_log"].insert({"time": "2026-01-01", "source": "telegram", "query": "作风建设",
-                             "result_ids": "[]", "scores": "[]", "results": 0, "update_id": 7})
+    old["inbox"].insert_all(
+        [
+            {
+                "update_id": 7,
+                "payload": '{"update_id": 7}',
+                "received_at": "2026-01-01T00:00:00+00:00",
+                "done_at": "2026-01-01T00:00:01+00:00",
+            },
+            {
+                "update_id": 8,
+                "payload": '{"update_id": 8}',
+                "received_at": "2026-01-01T00:00:00+00:00",
+            },
+        ]
+    )
+    old["query_log"].insert(
+        {
+            "time": "2026-01-01",
+            "source": "telegram",
+            "query": "作风建设",
+            "result_ids": "[]",
+            "scores": "[]",
+            "results": 0,
+            "update_id": 7,
+        }
+    )
     old.close()
     store = ReportStore(path)
     [(event_id,)] = store.db.execute("select event_id from query_log").fetchall()
-    assert store.db.execute("select update_id from inbox where id = ?",
-                            [event_id]).fetchone() == (7,)
+    assert store.db.execute("select update_id from inbox where id = ?", [event_id]).fetchone() == (
+        7,
+    )
     assert [p for _, p in store.inbox_pending(bot_id=123)] == ['{"update_id": 8}']
     [redelivered] = store.inbox_put(123, [(8, '{"update_id":8}')])  # same payload, respaced
     assert not redelivered.done and redelivered.entry_id != event_id

@@ -30,8 +30,10 @@ def answer(tg, question: str) -> str:
 def stored(tg) -> list[tuple[str, str]]:
     """(title, content hash) of the uploaded documents (the seed reports left out)."""
     with sqlite3.connect(tg.db) as conn:
-        return conn.execute("select title, content_hash from documents where source like ? "
-                            "order by id", [f"{tg.db.parent / 'uploads'}%"]).fetchall()
+        return conn.execute(
+            "select title, content_hash from documents where source like ? order by id",
+            [f"{tg.db.parent / 'uploads'}%"],
+        ).fetchall()
 
 
 def test_same_name_with_another_reports_bytes_replaces_the_old_version(tg):
@@ -89,8 +91,9 @@ def test_download_stops_at_the_limit_when_the_size_is_missing_or_wrong(tmp_path,
     tg = BotHarness(tmp_path, bot={"max_upload_bytes": 2**20})
     try:
         content = (TEAM * 12_000).encode()  # about 1.6 MB
-        reply = only(tg.upload("big.txt", content, user_id=ADMIN, file_size=announced)[1:],
-                     "sendMessage").params["text"]
+        reply = only(
+            tg.upload("big.txt", content, user_id=ADMIN, file_size=announced)[1:], "sendMessage"
+        ).params["text"]
         assert reply == "文件太大，上限是 1.0 MB。"
         assert not [p for p in (tg.db.parent / "uploads").rglob("*") if p.is_file()]
         assert len(stored(tg)) == 0
@@ -102,7 +105,9 @@ def test_a_slow_file_is_stopped_at_the_time_limit_and_others_are_answered_meanwh
     tg = BotHarness(tmp_path, ingest={"upload_seconds": 2.0})
     try:
         lines = ["某单位工作总结", "一、主要工作"] + [
-            f"第{i}条：党建工作学习组织基层群众作风建设制度落实责任监督服务发展创新。" for i in range(100_000)]
+            f"第{i}条：党建工作学习组织基层群众作风建设制度落实责任监督服务发展创新。"
+            for i in range(100_000)
+        ]
         before = len(tg.fake.calls("sendMessage"))
         tg.fake.inject_document("slow.txt", "\n".join(lines).encode(), user_id=ADMIN)
         tg.fake.wait_for_calls("getFile")
@@ -142,8 +147,9 @@ def test_a_docx_with_too_many_paragraphs_is_refused_before_parsing(service, tmp_
         for entry in source.infolist():
             data = source.read(entry)
             if entry.filename == "word/document.xml":
-                data = data.replace(b"<w:body>", b"<w:body>" + b"<w:p><w:r><w:t>x</w:t></w:r></w:p>"
-                                    * 20_001)
+                data = data.replace(
+                    b"<w:body>", b"<w:body>" + b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 20_001
+                )
             out.writestr(entry, data)
     [result] = service.ingest([path])
     assert result.status == "failed" and "20,00" in result.reason and "paragraphs" in result.reason
@@ -156,4 +162,5 @@ def test_an_upload_kept_by_an_older_version_is_replaced_by_the_same_name(tg):
     [old] = tg.service.ingest([legacy])
     assert "已更新" in upload(tg, "team.txt", OTHER.encode())
     assert "没有找到" in answer(tg, "青蓝结对") and old.doc_id not in [
-        d.doc_id for d in tg.service.documents()]
+        d.doc_id for d in tg.service.documents()
+    ]

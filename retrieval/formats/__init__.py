@@ -31,13 +31,26 @@ DOCX_SUFFIXES = {".docx"}
 PDF_SUFFIXES = {".pdf"}
 WORD_BINARY_SUFFIXES = {".doc", ".wps"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
-SUPPORTED_SUFFIXES = (TEXT_SUFFIXES | MARKDOWN_SUFFIXES | DOCX_SUFFIXES | PDF_SUFFIXES
-                      | WORD_BINARY_SUFFIXES | IMAGE_SUFFIXES)
+SUPPORTED_SUFFIXES = (
+    TEXT_SUFFIXES
+    | MARKDOWN_SUFFIXES
+    | DOCX_SUFFIXES
+    | PDF_SUFFIXES
+    | WORD_BINARY_SUFFIXES
+    | IMAGE_SUFFIXES
+)
 OFFICE_SUFFIXES = DOCX_SUFFIXES | WORD_BINARY_SUFFIXES
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-HTML_STARTS = (b"<html", b"<!doctype html", b"<?xml", b"<head", b"<body", b"<meta",
-               b"mime-version:")
+HTML_STARTS = (
+    b"<html",
+    b"<!doctype html",
+    b"<?xml",
+    b"<head",
+    b"<body",
+    b"<meta",
+    b"mime-version:",
+)
 
 
 def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
@@ -48,10 +61,14 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         supported = " ".join(sorted(SUPPORTED_SUFFIXES))
-        raise DocumentError(f"{path.name}: unsupported file type '{suffix}' (supported: {supported})")
+        raise DocumentError(
+            f"{path.name}: unsupported file type '{suffix}' (supported: {supported})"
+        )
     size = regular_file_size(path)
     if size > max_bytes:
-        raise DocumentError(f"{path.name}: file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        raise DocumentError(
+            f"{path.name}: file is {size:,} bytes, over the {max_bytes:,}-byte limit"
+        )
     if size == 0:
         raise DocumentError(f"{path.name}: file is empty")
     source = _read(path, suffix, max_bytes)
@@ -76,8 +93,9 @@ def _read(path: Path, suffix: str, max_bytes: int) -> SourceText:
         from .pdf import read_pdf
 
         return read_pdf(path, max_bytes)
-    if head.startswith(ZIP_MAGIC) or (suffix in DOCX_SUFFIXES and not head.startswith(OLE_MAGIC)
-                                      and not _is_markup(head)):
+    if head.startswith(ZIP_MAGIC) or (
+        suffix in DOCX_SUFFIXES and not head.startswith(OLE_MAGIC) and not _is_markup(head)
+    ):
         return read_docx(path, max_bytes * DOCX_UNPACK_RATIO)
     if head.startswith(OLE_MAGIC):
         from .msdoc import read_ole
@@ -91,8 +109,10 @@ def _read(path: Path, suffix: str, max_bytes: int) -> SourceText:
         text = decode_bytes(read_bytes(path, max_bytes), path.name)
         return SourceText(tuple(plain_lines(text)), "html", {})
     kind = "Word" if suffix in OFFICE_SUFFIXES else "report"
-    raise DocumentError(f"{path.name}: not a {kind} file this program can read "
-                        "(neither Word 97-2003, .docx, RTF nor HTML inside)")
+    raise DocumentError(
+        f"{path.name}: not a {kind} file this program can read "
+        "(neither Word 97-2003, .docx, RTF nor HTML inside)"
+    )
 
 
 def _head(path: Path) -> bytes:

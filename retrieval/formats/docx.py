@@ -65,8 +65,10 @@ def _check_unpacked_size(path: Path, archive: zipfile.ZipFile, max_unpacked: int
     """
     unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > max_unpacked:
-        raise DocumentError(f"{path.name}: unpacks to {unpacked:,} bytes, over the "
-                            f"{max_unpacked:,}-byte limit (zip bomb?)")
+        raise DocumentError(
+            f"{path.name}: unpacks to {unpacked:,} bytes, over the "
+            f"{max_unpacked:,}-byte limit (zip bomb?)"
+        )
 
 
 def _word_parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None]:
@@ -96,8 +98,13 @@ def _word_parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None]:
 def _parser():
     from lxml import etree
 
-    return etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True,
-                           remove_pis=True, huge_tree=False)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=False,
+    )
 
 
 def _parse(archive: zipfile.ZipFile, name: str, etree):
@@ -159,8 +166,11 @@ class _Styles:
 
     def num_ids(self) -> dict[str, str]:
         """Numbering styles' own numId, for lists defined by w:numStyleLink."""
-        return {sid: num for sid, style in self.styles.items()
-                if (num := val(style.find(f"{W}pPr/{W}numPr"), "numId"))}
+        return {
+            sid: num
+            for sid, style in self.styles.items()
+            if (num := val(style.find(f"{W}pPr/{W}numPr"), "numId"))
+        }
 
 
 class _Reader:
@@ -185,16 +195,18 @@ class _Reader:
         style_id = val(ppr, "pStyle")
         text = self.number(ppr, style_id) + paragraph_text(p)
         level = int_val(ppr, "outlineLvl")
-        declared = (level + 1 if level < 9 else None) if level is not None else \
-            self.styles.level(style_id)
+        declared = (
+            (level + 1 if level < 9 else None) if level is not None else self.styles.level(style_id)
+        )
         if declared is not None and text.strip():
             self.levels[len(self.lines)] = declared
         self.lines.extend(text.splitlines() or [""])
 
     def number(self, ppr, style_id: str | None) -> str:
         num_pr = ppr.find(W + "numPr") if ppr is not None else None
-        num_id, ilvl = (val(num_pr, "numId"), int_val(num_pr, "ilvl")) if num_pr is not None \
-            else (None, None)
+        num_id, ilvl = (
+            (val(num_pr, "numId"), int_val(num_pr, "ilvl")) if num_pr is not None else (None, None)
+        )
         if num_id is None or ilvl is None:
             style_num, style_lvl = self.styles.num_pr(style_id)
             num_id = num_id or style_num
@@ -238,7 +250,9 @@ def paragraph_text(p) -> str:
             out.append("\t")
         elif tag == W + "noBreakHyphen":
             out.append("-")
-        elif (tag == W + "br" and node.get(W + "type") not in ("page", "column")) or tag == W + "cr":
+        elif (
+            tag == W + "br" and node.get(W + "type") not in ("page", "column")
+        ) or tag == W + "cr":
             out.append("\n")
     return INVISIBLE.sub("", "".join(out))
 

@@ -40,8 +40,10 @@ def read_ole(path: Path, max_bytes: int) -> SourceText:
     try:
         with olefile.OleFileIO(str(path)) as ole:
             if ole.exists("EncryptedPackage"):
-                raise DocumentError(f"{path.name}: password-protected (encrypted) Word file; "
-                                    "save a copy without the password and try again")
+                raise DocumentError(
+                    f"{path.name}: password-protected (encrypted) Word file; "
+                    "save a copy without the password and try again"
+                )
             if not ole.exists("WordDocument"):
                 return _converted(path, "an OLE file without a Word document inside")
             source = _word_text(path, ole)
@@ -58,8 +60,10 @@ def _word_text(path: Path, ole) -> SourceText:
     if ident != WORD_IDENT:
         return _converted(path, "not a Word 97-2003 document (an older WPS or Word format?)")
     if flags & 0x0100:
-        raise DocumentError(f"{path.name}: password-protected (encrypted) Word file; "
-                            "save a copy without the password and try again")
+        raise DocumentError(
+            f"{path.name}: password-protected (encrypted) Word file; "
+            "save a copy without the password and try again"
+        )
     table_name = "1Table" if flags & 0x0200 else "0Table"
     if not ole.exists(table_name):
         return _converted(path, f"damaged Word 97-2003 file (no {table_name} stream)")
@@ -178,24 +182,42 @@ def _converted(path: Path, reason: str) -> SourceText:
     """Convert with LibreOffice when it is installed, else refuse naming what to install."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise DocumentError(f"{path.name}: {reason}; install LibreOffice (soffice) to read it, "
-                            "or save it as .docx")
+        raise DocumentError(
+            f"{path.name}: {reason}; install LibreOffice (soffice) to read it, or save it as .docx"
+        )
     from .base import DEFAULT_MAX_BYTES
     from .docx import DOCX_UNPACK_RATIO, read_docx
 
     with tempfile.TemporaryDirectory(prefix="reportbot-soffice-") as folder:
         profile = Path(folder, "profile").as_uri()
-        command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-                   "--convert-to", "docx", "--outdir", folder, str(path)]
+        command = [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "docx",
+            "--outdir",
+            folder,
+            str(path),
+        ]
         try:
-            subprocess.run(command, capture_output=True, timeout=SOFFICE_SECONDS, check=True,
-                           stdin=subprocess.DEVNULL)
+            subprocess.run(
+                command,
+                capture_output=True,
+                timeout=SOFFICE_SECONDS,
+                check=True,
+                stdin=subprocess.DEVNULL,
+            )
         except (subprocess.SubprocessError, OSError) as error:
-            raise DocumentError(f"{path.name}: {reason}, and LibreOffice could not convert it "
-                                f"({type(error).__name__})") from error
+            raise DocumentError(
+                f"{path.name}: {reason}, and LibreOffice could not convert it "
+                f"({type(error).__name__})"
+            ) from error
         made = Path(folder, path.stem + ".docx")
         if not made.is_file():
             raise DocumentError(f"{path.name}: {reason}, and LibreOffice could not convert it")
         source = read_docx(made, DEFAULT_MAX_BYTES * DOCX_UNPACK_RATIO)
-    return SourceText(source.lines, path.suffix.lower().lstrip(".") or "doc", source.levels,
-                      tables=source.tables)
+    return SourceText(
+        source.lines, path.suffix.lower().lstrip(".") or "doc", source.levels, tables=source.tables
+    )

@@ -21,13 +21,31 @@ SPRM_IN_TABLE = 0x2416
 SPRM_DELETED = 0x0800  # sprmCFRMarkDel: text deleted with track changes on
 NO_LIST = 0x7FF
 # [MS-DOC] nfc → the ST_NumberFormat names format_number knows.
-NFC = {0: "decimal", 1: "upperRoman", 2: "lowerRoman", 3: "upperLetter", 4: "lowerLetter",
-       10: "japaneseCounting", 14: "decimalFullWidth", 18: "decimalEnclosedCircle",
-       19: "decimalFullWidth2", 22: "decimalZero", 23: "bullet", 26: "decimalEnclosedFullstop",
-       27: "decimalEnclosedParen", 28: "decimalEnclosedCircleChinese",
-       29: "ideographEnclosedCircle", 30: "ideographTraditional", 31: "ideographZodiac",
-       33: "taiwaneseCounting", 35: "taiwaneseCountingThousand", 37: "chineseCounting",
-       38: "chineseLegalSimplified", 39: "chineseCountingThousand", 255: "none"}
+NFC = {
+    0: "decimal",
+    1: "upperRoman",
+    2: "lowerRoman",
+    3: "upperLetter",
+    4: "lowerLetter",
+    10: "japaneseCounting",
+    14: "decimalFullWidth",
+    18: "decimalEnclosedCircle",
+    19: "decimalFullWidth2",
+    22: "decimalZero",
+    23: "bullet",
+    26: "decimalEnclosedFullstop",
+    27: "decimalEnclosedParen",
+    28: "decimalEnclosedCircleChinese",
+    29: "ideographEnclosedCircle",
+    30: "ideographTraditional",
+    31: "ideographZodiac",
+    33: "taiwaneseCounting",
+    35: "taiwaneseCountingThousand",
+    37: "chineseCounting",
+    38: "chineseLegalSimplified",
+    39: "chineseCountingThousand",
+    255: "none",
+}
 
 
 def _u16(data: bytes, at: int) -> int:
@@ -39,8 +57,9 @@ def _u32(data: bytes, at: int) -> int:
 
 
 class _Level:
-    def __init__(self, start: int, fmt: str, text: str, no_restart: bool, legal: bool,
-                 follow: int) -> None:
+    def __init__(
+        self, start: int, fmt: str, text: str, no_restart: bool, legal: bool, follow: int
+    ) -> None:
         self.start, self.fmt, self.text = start, fmt, text
         self.no_restart, self.legal, self.follow = no_restart, legal, follow
 
@@ -54,8 +73,9 @@ def _read_lvl(table: bytes, at: int) -> tuple[_Level, int]:
     position = at + 28 + papx + chpx
     cch = _u16(table, position)
     text = table[position + 2 : position + 2 + 2 * cch].decode("utf-16-le", errors="replace")
-    level = _Level(start, NFC.get(nfc, "decimal"), text, bool(flags & 0x08), bool(flags & 0x04),
-                   follow)
+    level = _Level(
+        start, NFC.get(nfc, "decimal"), text, bool(flags & 0x08), bool(flags & 0x04), follow
+    )
     return level, position + 2 + 2 * cch
 
 
@@ -189,8 +209,9 @@ def _sprms(grpprl: bytes):
         at += width
 
 
-def list_at(starts: list[int], values: list[tuple[int, int, bool]], fc: int
-            ) -> tuple[int, int, bool]:
+def list_at(
+    starts: list[int], values: list[tuple[int, int, bool]], fc: int
+) -> tuple[int, int, bool]:
     """The (ilfo, ilvl, in table) of the paragraph run holding file offset `fc`."""
     index = bisect.bisect_right(starts, fc) - 1
     return values[index] if index >= 0 else (0, 0, False)
@@ -214,7 +235,9 @@ def deleted_ranges(word: bytes, table: bytes) -> list[tuple[int, int]]:
             if not offset:
                 continue
             grpprl = fkp[offset + 1 : offset + 1 + fkp[offset]]
-            if any(sprm == SPRM_DELETED and at < len(grpprl) and grpprl[at] & 1
-                   for sprm, at in _sprms(grpprl)):
+            if any(
+                sprm == SPRM_DELETED and at < len(grpprl) and grpprl[at] & 1
+                for sprm, at in _sprms(grpprl)
+            ):
                 ranges.append((_u32(fkp, 4 * run), _u32(fkp, 4 * (run + 1))))
     return sorted(ranges)

@@ -19,8 +19,21 @@ DIZHI = "子丑寅卯辰巳午未申酉戌亥"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 PARENTHESIZED = "⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽⑾⑿⒀⒁⒂⒃⒄⒅⒆⒇"
 FULLSTOP = "⒈⒉⒊⒋⒌⒍⒎⒏⒐⒑⒒⒓⒔⒕⒖⒗⒘⒙⒚⒛"
-ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-         (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+ROMAN = (
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+)
 
 
 def val(element, name: str, default: str | None = None) -> str | None:
@@ -54,8 +67,14 @@ class Level:
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 # Word 2010+ writes some formats as w:numFmt w:val="custom" w:format="一, 二, 三, ..." inside
 # mc:AlternateContent, with a standard value in the fallback; the first sample decides.
-CUSTOM_FORMATS = {"一": "chineseCounting", "壹": "chineseLegalSimplified", "甲": "ideographTraditional",
-                  "①": "decimalEnclosedCircle", "01": "decimalZero", "1": "decimal"}
+CUSTOM_FORMATS = {
+    "一": "chineseCounting",
+    "壹": "chineseLegalSimplified",
+    "甲": "ideographTraditional",
+    "①": "decimalEnclosedCircle",
+    "01": "decimalZero",
+    "1": "decimal",
+}
 
 
 def _number_format(lvl) -> str:
@@ -90,8 +109,11 @@ def _level(lvl) -> Level:
 
 
 def _levels(parent) -> dict[int, Level]:
-    return {int(lvl.get(W + "ilvl", "0")): _level(lvl) for lvl in parent.iterfind(W + "lvl")
-            if lvl.get(W + "ilvl", "0").isdigit()}
+    return {
+        int(lvl.get(W + "ilvl", "0")): _level(lvl)
+        for lvl in parent.iterfind(W + "lvl")
+        if lvl.get(W + "ilvl", "0").isdigit()
+    }
 
 
 class Numbering:
@@ -175,13 +197,23 @@ class Numbering:
 
 def format_number(n: int, fmt: str) -> str:
     """A list number in one of Word's formats (ST_NumberFormat); unknown ones are decimal."""
-    if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting",
-               "taiwaneseCounting", "taiwaneseCountingThousand", "koreanCounting"):
+    if fmt in (
+        "chineseCounting",
+        "chineseCountingThousand",
+        "japaneseCounting",
+        "taiwaneseCounting",
+        "taiwaneseCountingThousand",
+        "koreanCounting",
+    ):
         return chinese_count(n)
     if fmt == "chineseLegalSimplified":
         return chinese_count(n, CN_LEGAL, "拾佰仟")
-    if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand",
-               "koreanDigital"):
+    if fmt in (
+        "ideographDigital",
+        "taiwaneseDigital",
+        "japaneseDigitalTenThousand",
+        "koreanDigital",
+    ):
         return "".join(CN_DIGITS[int(d)] for d in str(n))
     if fmt == "ideographTraditional" and 1 <= n <= len(TIANGAN):
         return TIANGAN[n - 1]

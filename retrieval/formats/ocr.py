@@ -53,10 +53,13 @@ def ocr_pages(path: Path, document, numbers: list[int]) -> dict[int, list]:
     if not ocr_available():
         raise DocumentError(
             f"{path.name}: {_pages_phrase(numbers, len(document))} no usable text layer (a scan?); "
-            f"OCR is not installed: {INSTALL_HINT}")
+            f"OCR is not installed: {INSTALL_HINT}"
+        )
     if len(numbers) > MAX_OCR_PAGES:
-        raise DocumentError(f"{path.name}: {len(numbers)} scanned pages, over the "
-                            f"{MAX_OCR_PAGES}-page OCR limit; split it and try again")
+        raise DocumentError(
+            f"{path.name}: {len(numbers)} scanned pages, over the "
+            f"{MAX_OCR_PAGES}-page OCR limit; split it and try again"
+        )
     return {number: _page(document[number]) for number in numbers}
 
 
@@ -113,8 +116,9 @@ def _merge_same_line(lines: list) -> list:
 def read_image(path: Path) -> SourceText:
     """A scanned page saved as an image (PNG, JPEG, TIFF, BMP; each TIFF frame a page)."""
     if not ocr_available():
-        raise DocumentError(f"{path.name}: an image needs OCR, which is not installed: "
-                            f"{INSTALL_HINT}")
+        raise DocumentError(
+            f"{path.name}: an image needs OCR, which is not installed: {INSTALL_HINT}"
+        )
     import numpy as np
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
@@ -124,20 +128,30 @@ def read_image(path: Path) -> SourceText:
     try:
         with Image.open(path) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise DocumentError(f"{path.name}: image is {image.width}×{image.height} pixels, "
-                                    f"over the {MAX_IMAGE_PIXELS:,}-pixel limit")
+                raise DocumentError(
+                    f"{path.name}: image is {image.width}×{image.height} pixels, "
+                    f"over the {MAX_IMAGE_PIXELS:,}-pixel limit"
+                )
             for number, frame in enumerate(ImageSequence.Iterator(image)):
                 if number >= MAX_OCR_PAGES:
-                    raise DocumentError(f"{path.name}: more than {MAX_OCR_PAGES} pages, over "
-                                        "the OCR limit; split it and try again")
+                    raise DocumentError(
+                        f"{path.name}: more than {MAX_OCR_PAGES} pages, over "
+                        "the OCR limit; split it and try again"
+                    )
                 page = frame.convert("L")
                 page.thumbnail((MAX_RENDER_PIXELS, MAX_RENDER_PIXELS))
                 height = float(page.height)
-                pages.append((_recognise(np.asarray(page), 1.0, height), float(page.width),
-                              height))
+                pages.append((_recognise(np.asarray(page), 1.0, height), float(page.width), height))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise DocumentError(f"{path.name}: not a readable image ({type(error).__name__})"
-                            ) from error
+        raise DocumentError(
+            f"{path.name}: not a readable image ({type(error).__name__})"
+        ) from error
     source = flow(pages, len(pages))
-    return SourceText(source.lines, "image", source.levels, pages=source.pages,
-                      tables=source.tables, ocr_pages=source.ocr_pages)
+    return SourceText(
+        source.lines,
+        "image",
+        source.levels,
+        pages=source.pages,
+        tables=source.tables,
+        ocr_pages=source.ocr_pages,
+    )

@@ -37,15 +37,19 @@ PAGE_NUMBER = re.compile(
 )
 # PDFium turns the gap a layout engine leaves between Chinese and digits into a space
 # ("2023 年"); a space after 第X部分/章/篇 is the author's and stays.
-_WIDE_ASCII_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])(?<!部分)(?<![章篇])"
-                             r" (?=[0-9A-Za-z%])"
-                             r"|(?<=[0-9A-Za-z%]) (?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+_WIDE_ASCII_GAP = re.compile(
+    r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])(?<!部分)(?<![章篇])"
+    r" (?=[0-9A-Za-z%])"
+    r"|(?<=[0-9A-Za-z%]) (?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])"
+)
 _WIDE_PUNCT = "、，。；：！？（）“”‘’《》【】 "
 _GAP = "\t"
 _CELL_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-_HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]"
-                            r"|\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十]{1,3}(?:部分|章|篇)"
-                            r"|[一二三四五六七八九十]{1,3}是|附件)")
+_HEADING_START = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]"
+    r"|\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十]{1,3}(?:部分|章|篇)"
+    r"|[一二三四五六七八九十]{1,3}是|附件)"
+)
 
 
 @dataclass
@@ -74,8 +78,10 @@ def read_pdf(path: Path, max_bytes: int) -> SourceText:
     try:
         pages = len(document)
         if pages > MAX_PDF_PAGES:
-            raise DocumentError(f"{path.name}: PDF has {pages:,} pages, over the "
-                                f"{MAX_PDF_PAGES:,}-page limit; split it and try again")
+            raise DocumentError(
+                f"{path.name}: PDF has {pages:,} pages, over the "
+                f"{MAX_PDF_PAGES:,}-page limit; split it and try again"
+            )
         if pages == 0:
             raise DocumentError(f"{path.name}: PDF has no pages")
         page_lines, scanned = [], []
@@ -169,8 +175,13 @@ def flow(page_lines: list[tuple[list[_Line], float, float]], ocr_pages: int) -> 
             same_page = layout is page_layout
             if line.gaps >= 2:
                 tables.add(len(out))
-            if out and previous and not line.gaps and not previous.gaps and \
-                    _continues(previous, line, layout, out[-1], same_page):
+            if (
+                out
+                and previous
+                and not line.gaps
+                and not previous.gaps
+                and _continues(previous, line, layout, out[-1], same_page)
+            ):
                 out[-1] += text
             else:
                 out.append(text)
@@ -178,8 +189,9 @@ def flow(page_lines: list[tuple[list[_Line], float, float]], ocr_pages: int) -> 
             previous, layout = line, page_layout
         if not body:  # a blank page ends the paragraph before it
             previous = None
-    return SourceText(tuple(out), "pdf", {}, pages=tuple(pages), tables=frozenset(tables),
-                      ocr_pages=ocr_pages)
+    return SourceText(
+        tuple(out), "pdf", {}, pages=tuple(pages), tables=frozenset(tables), ocr_pages=ocr_pages
+    )
 
 
 def _line_text(line: _Line) -> str:
@@ -196,11 +208,18 @@ class _Layout:
         right = [line for line in lines if line.left >= self.middle - 5]
         left = [line for line in lines if line.left < self.middle - 5]
         two = len(right) >= max(3, len(lines) // 4) and len(left) >= 3
-        self.edges = [_p90([x.right for x in left if x.right <= self.middle + 5]) if two else
-                      _p90([x.right for x in left]), _p90([x.right for x in right])]
+        self.edges = [
+            _p90([x.right for x in left if x.right <= self.middle + 5])
+            if two
+            else _p90([x.right for x in left]),
+            _p90([x.right for x in right]),
+        ]
         self.two = two
-        gaps = sorted(a.bottom - b.top for a, b in itertools.pairwise(lines)
-                      if 0 < a.bottom - b.top < 3 * a.height)
+        gaps = sorted(
+            a.bottom - b.top
+            for a, b in itertools.pairwise(lines)
+            if 0 < a.bottom - b.top < 3 * a.height
+        )
         self.gap = gaps[len(gaps) // 3] if gaps else None
 
     def edge(self, line: _Line) -> float:
@@ -226,11 +245,18 @@ def _continues(previous: _Line, line: _Line, layout: _Layout, text: str, same_pa
     """
     if not text:
         return False
-    if not (previous.ocr or line.ocr) and _has_wide(previous.text) and _has_wide(line.text) and \
-            abs(previous.height - line.height) > 0.15 * max(previous.height, line.height):
+    if (
+        not (previous.ocr or line.ocr)
+        and _has_wide(previous.text)
+        and _has_wide(line.text)
+        and abs(previous.height - line.height) > 0.15 * max(previous.height, line.height)
+    ):
         return False
-    if same_page and layout.gap is not None and \
-            previous.bottom - line.top > layout.gap + 0.4 * previous.height:
+    if (
+        same_page
+        and layout.gap is not None
+        and previous.bottom - line.top > layout.gap + 0.4 * previous.height
+    ):
         return False
     full = previous.right >= layout.edge(previous) - 2 * previous.height
     ends_clause = text[-1] in CLAUSE_END
@@ -253,8 +279,13 @@ def _running_lines(page_lines) -> set[str]:
     """Shapes of short lines in the page margins that recur on at least half the pages."""
     counts: Counter[str] = Counter()
     for lines, _, height in page_lines:
-        counts.update({_shape(line.text) for line in lines
-                       if _in_margin(line, height) and len(line.text) <= 60})
+        counts.update(
+            {
+                _shape(line.text)
+                for line in lines
+                if _in_margin(line, height) and len(line.text) <= 60
+            }
+        )
     needed = max(2, (len(page_lines) + 1) // 2)
     return {shape for shape, count in counts.items() if count >= needed}
 

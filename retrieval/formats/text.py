@@ -37,15 +37,19 @@ _TAG = (
     r"(?:\s+[a-zA-Z_:][-\w:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'=<>`]+))?)*\s*/?>"
 )
 _HTML_BLOCK = re.compile(
-    _TAG.format(names="address|article|aside|blockquote|body|br|caption|dd|div|dl|dt|figcaption"
-                "|figure|footer|form|h[1-6]|head|header|hr|html|li|main|nav|ol|p|pre|section"
-                "|table|tbody|td|tfoot|th|thead|title|tr|ul"),
+    _TAG.format(
+        names="address|article|aside|blockquote|body|br|caption|dd|div|dl|dt|figcaption"
+        "|figure|footer|form|h[1-6]|head|header|hr|html|li|main|nav|ol|p|pre|section"
+        "|table|tbody|td|tfoot|th|thead|title|tr|ul"
+    ),
     re.ASCII | re.IGNORECASE,
 )
 _HTML_INLINE = re.compile(
-    _TAG.format(names="a|abbr|b|big|button|center|cite|code|col|colgroup|del|em|font|i|img"
-                "|input|ins|kbd|label|link|mark|meta|nobr|option|q|s|samp|select|small|span"
-                "|strike|strong|sub|sup|textarea|time|u|var|wbr|[a-z][a-z0-9]*:[a-z][-a-z0-9]*"),
+    _TAG.format(
+        names="a|abbr|b|big|button|center|cite|code|col|colgroup|del|em|font|i|img"
+        "|input|ins|kbd|label|link|mark|meta|nobr|option|q|s|samp|select|small|span"
+        "|strike|strong|sub|sup|textarea|time|u|var|wbr|[a-z][a-z0-9]*:[a-z][-a-z0-9]*"
+    ),
     re.ASCII | re.IGNORECASE,
 )
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
@@ -145,8 +149,12 @@ def _plausible_share(text: str) -> float:
 def _plausible(ch: str) -> bool:
     code = ord(ch)
     return (
-        ch in "\n\r\t" or 0x20 <= code < 0x7F or 0x3000 <= code <= 0x303F
-        or 0x4E00 <= code <= 0x9FFF or 0xFF00 <= code <= 0xFFEF or 0x2010 <= code <= 0x2027
+        ch in "\n\r\t"
+        or 0x20 <= code < 0x7F
+        or 0x3000 <= code <= 0x303F
+        or 0x4E00 <= code <= 0x9FFF
+        or 0xFF00 <= code <= 0xFFEF
+        or 0x2010 <= code <= 0x2027
     )
 
 

@@ -33,8 +33,13 @@ def page_field(paragraph) -> None:
     """Footer "第 N 页" with a PAGE field, as offices number their pages."""
     paragraph.add_run("第 ")
     run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, "1"),
-                       ("end", None)):
+    for kind, text in (
+        ("begin", None),
+        (None, "PAGE"),
+        ("separate", None),
+        (None, "1"),
+        ("end", None),
+    ):
         if kind:
             element = OxmlElement("w:fldChar")
             element.set(qn("w:fldCharType"), kind)
@@ -81,8 +86,12 @@ def build_docx(path: Path, columns: int = 1, size: int = 16) -> None:
 
 def convert(source: Path, target_ext: str, out: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["soffice", "--headless", "--convert-to", target_ext, "--outdir", tmp,
-                        str(source)], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            ["soffice", "--headless", "--convert-to", target_ext, "--outdir", tmp, str(source)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         [made] = Path(tmp).iterdir()
         shutil.move(made, out)
     return out
