@@ -23,6 +23,7 @@ BUREAU = """市水务局机关党委2024年党建工作总结
 （三）抓好问题整改。针对去年巡察反馈的问题，逐项制定整改措施，所有问题已整改完毕。
 （四）加强作风建设。深入开展形式主义、官僚主义专项整治，精简会议文件，会议数量同比下降三成。
 （五）关心关爱群众。春节前走访慰问困难群众46户，送去米面油等慰问品。
+（六）选树先进典型。七一前夕表彰优秀共产党员15名、优秀党务工作者5名。
 二、存在问题
 一是理论学习深度不够，学用结合不紧。二是个别支部组织生活质量不高。
 三、下步打算
@@ -81,6 +82,13 @@ def test_bigrams_bridge_different_segmentation(reports):
 def test_everyday_words_reach_official_ones(reports):
     assert "第一责任人" in top(reports, "一把手咋履行责任的")
     assert "精简会议文件" in top(reports, "开会发文件太多的毛病咋整治的")
+
+
+def test_cilin_supplies_synonyms_the_reports_use(reports):
+    # 表扬 occurs nowhere; 同义词词林 puts it in one exact-synonym group with 表彰
+    [word] = [w for w in reports.analyze("表扬了多少优秀党员").words if w.word == "表扬"]
+    assert "表彰" in word.expansions
+    assert "表彰优秀共产党员15名" in top(reports, "表扬了多少优秀党员")
 
 
 def test_team_synonyms_are_live_at_once(reports):
