@@ -484,9 +484,9 @@ class ReportService:
         Asked for wording on a topic, problem sentences are left out unless the topic is
         itself a problem ("存在的不足"): nobody copies 学习不够深入 as a sample of 理论学习.
         """
-        started = time.perf_counter()
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
-        searcher = self.searcher()
+        searcher = self.searcher()  # loading the index at start-up is not the answer's time
+        started = time.perf_counter()
         analysis = searcher.analyze(query)
         ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
         candidates = self._candidates(ranked)
