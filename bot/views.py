@@ -313,7 +313,7 @@ class Views:
             why = (
                 self.text("why_down", count=row["downvotes"])
                 if row["downvotes"]
-                else self.text("why_empty")
+                else self.text("why_related" if row["results"] else "why_empty")
             )
             lines.append(
                 self.text(

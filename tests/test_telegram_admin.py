@@ -180,3 +180,9 @@ def test_synonym_command_teaches_search_live(tg):
 def test_members_cannot_edit_synonyms(tg):
     reply = only(tg.say("/synonym 一把手 第一责任人"), "sendMessage")
     assert "已添加" not in reply.params["text"] and tg.service.synonyms() == []
+
+
+def test_unanswered_says_when_only_related_passages_were_found(tg):
+    tg.say("中央八项规定是哪年出台的")
+    unanswered = only(tg.say("/unanswered", user_id=ADMIN), "sendMessage").params["text"]
+    assert "中央八项规定是哪年出台的（只有相关段落）" in unanswered
