@@ -41,7 +41,8 @@ def main() -> None:
     # the old code has no answer() that skips the log; its search() logs, which costs more
     answer = getattr(service, "answer", None) or (lambda q, k: service.search(q, k, source="eval"))
     rng = random.Random(args.seed)
-    chunks = service.stats()["chunks"]
+    figures = service.stats()  # a dict in older versions
+    chunks = figures["chunks"] if isinstance(figures, dict) else figures.chunks
     texts = [
         r.text
         for r in service.store.chunks(rng.sample(range(1, chunks + 1), min(2000, chunks))).values()

@@ -462,14 +462,15 @@ def stats(service: ReportService, settings: Settings, as_json: bool) -> None:
     Example:
         reportbot stats --json
     """
-    figures = service.stats()
+    figures = asdict(service.stats())
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False))
         return
+    days = figures.pop("recent_days")
     for key, value in figures.items():
         if key == "top_queries":
             value = "; ".join(f"{q['query']} ({q['count']})" for q in value) or "-"
-        click.echo(f"{key}: {value}")
+        click.echo(f"{f'queries_last_{days}_days' if key == 'recent_queries' else key}: {value}")
 
 
 @cli.command()

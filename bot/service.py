@@ -39,7 +39,7 @@ from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
-from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
+from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.index import ReportIndex
 from .errors import InvalidRequestError
@@ -620,7 +620,7 @@ class ReportService:
     def feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
         self.store.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
 
-    def stats(self) -> dict:
+    def stats(self) -> Stats:
         return self.store.stats()
 
     def document(self, doc_id: int) -> DocumentInfo:

@@ -310,8 +310,8 @@ async def start_up(app: Application) -> None:
     _LOG.info(
         "connected as @%s, %d reports, %d chunks",
         app.bot.username,
-        figures["documents"],
-        figures["chunks"],
+        figures.documents,
+        figures.chunks,
     )
     resumed = await resume(app, app.inbox)
     if resumed:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..retrieval.models import Hit
 from ..retrieval.wording import copy_ready
-from ..storage.db import ChunkRecord, DocumentInfo
+from ..storage.db import ChunkRecord, DocumentInfo, Stats
 from .callbacks import CallbackCodec
 from .messages import message
 from .render import (
@@ -289,20 +289,18 @@ class Views:
             ),
         )
 
-    def stats(self, figures: dict) -> str:
+    def stats(self, figures: Stats) -> str:
         text = self.text(
             "stats",
-            documents=figures["documents"],
-            chunks=figures["chunks"],
-            recent=figures["queries_last_7_days"],
-            queries=figures["queries"],
-            unanswered=figures["unanswered"],
-            upvotes=figures["upvotes"],
-            downvotes=figures["downvotes"],
+            documents=figures.documents,
+            chunks=figures.chunks,
+            recent=figures.recent_queries,
+            queries=figures.queries,
+            unanswered=figures.unanswered,
+            upvotes=figures.upvotes,
+            downvotes=figures.downvotes,
         )
-        top = "、".join(
-            f"{escape(shorten(q['query'], 30))}（{q['count']}）" for q in figures["top_queries"]
-        )
+        top = "、".join(f"{escape(shorten(q.query, 30))}（{q.count}）" for q in figures.top_queries)
         return text + ("\n" + self.text("top_queries", queries=top) if top else "")
 
     def unanswered(self, rows: Sequence[dict]) -> str:

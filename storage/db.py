@@ -66,6 +66,33 @@ class ChunkRecord:
     page: int | None = None
 
 
+@dataclass(frozen=True)
+class TopQuery:
+    """A question asked often lately, with how often."""
+
+    query: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Usage figures of one database (`recent_*` over the last `recent_days` days)."""
+
+    database: str
+    size_bytes: int
+    documents: int
+    sample_documents: int
+    chunks: int
+    queries: int
+    recent_days: int
+    recent_queries: int
+    unanswered: int
+    upvotes: int
+    downvotes: int
+    last_ingest: str | None
+    top_queries: tuple[TopQuery, ...]
+
+
 def now() -> str:
     """UTC timestamp as stored in every time column."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -626,7 +653,7 @@ class ReportStore(InboxTable):
                  order by q.id desc limit ?"""
         return [dict(row) for row in self.db.query(sql, [limit])]
 
-    def stats(self, days: int = 7) -> dict:
+    def stats(self, days: int = 7) -> Stats:
         since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
         one = lambda sql, *p: self.db.execute(sql, p).fetchone()[0]  # noqa: E731
         top = self.db.execute(
@@ -637,19 +664,18 @@ class ReportStore(InboxTable):
         size = sum(
             p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file()
         )
-        return {
-            "database": str(self.path),
-            "size_bytes": size,
-            "documents": one("select count(*) from documents where sample = 0"),
-            "sample_documents": one("select count(*) from documents where sample = 1"),
-            "chunks": one("select count(*) from chunks"),
-            "queries": one("select count(*) from query_log"),
-            f"queries_last_{days}_days": one(
-                "select count(*) from query_log where time >= ?", since
-            ),
-            "unanswered": one("select count(*) from query_log where results = 0 or confident = 0"),
-            "upvotes": one("select count(*) from feedback where vote > 0"),
-            "downvotes": one("select count(*) from feedback where vote < 0"),
-            "last_ingest": one("select max(ingested_at) from documents"),
-            "top_queries": [{"query": q, "count": n} for q, n in top],
-        }
+        return Stats(
+            database=str(self.path),
+            size_bytes=size,
+            documents=one("select count(*) from documents where sample = 0"),
+            sample_documents=one("select count(*) from documents where sample = 1"),
+            chunks=one("select count(*) from chunks"),
+            queries=one("select count(*) from query_log"),
+            recent_days=days,
+            recent_queries=one("select count(*) from query_log where time >= ?", since),
+            unanswered=one("select count(*) from query_log where results = 0 or confident = 0"),
+            upvotes=one("select count(*) from feedback where vote > 0"),
+            downvotes=one("select count(*) from feedback where vote < 0"),
+            last_ingest=one("select max(ingested_at) from documents"),
+            top_queries=tuple(TopQuery(q, n) for q, n in top),
+        )

@@ -264,11 +264,11 @@ def test_problems_and_plans_search_only_their_sections(reports):
 
 def test_over_long_and_empty_questions_are_not_searched(reports):
     conv = conversation(reports)
-    before = reports.stats()["queries"]
+    before = reports.stats().queries
     assert "太长" in say(conv, "党" * 600)[0].text
     assert "请直接写下问题" in say(conv, "   ")[0].text
     assert "请直接写下问题" in say(conv, f"@{BOT}", chat=GROUP, chat_type="group")[0].text
-    assert reports.stats()["queries"] == before
+    assert reports.stats().queries == before
 
 
 @pytest.mark.parametrize("argument", ["", "abc", "²", "９", "1" * 30, "-1", "1 2"])

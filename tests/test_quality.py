@@ -58,9 +58,9 @@ def test_in_domain_questions_are_not_rejected(with_samples):
 
 
 def test_evaluation_does_not_write_the_query_log(seeded, dev_set):
-    before = seeded.stats()["queries"]
+    before = seeded.stats().queries
     seeded.evaluate(load_questions(dev_set))
-    assert seeded.stats()["queries"] == before
+    assert seeded.stats().queries == before
 
 
 def test_results_are_not_padded_with_noise(seeded):

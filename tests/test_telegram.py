@@ -70,7 +70,7 @@ def test_feedback_is_stored(tg):
     assert methods(up) == ["answerCallbackQuery"] and "👍" in up[0].params["text"]
     tg.press(button(first, "👎")["callback_data"])  # a second vote replaces the first
     figures = tg.service.stats()
-    assert (figures["upvotes"], figures["downvotes"]) == (0, 1)
+    assert (figures.upvotes, figures.downvotes) == (0, 1)
 
 
 def test_wording_is_copy_ready(tg):

@@ -39,7 +39,7 @@ def test_html_and_markdown_in_questions_stay_literal(tg):
 def test_odd_messages_get_one_polite_answer(tg, inject, expected):
     reply = only(tg.run(lambda: inject(tg.fake)), "sendMessage")
     assert expected in reply.params["text"]
-    assert tg.service.stats()["queries"] == 0
+    assert tg.service.stats().queries == 0
 
 
 def test_edited_messages_are_not_answered_twice(tg):
@@ -54,7 +54,7 @@ def test_tampered_callback_data_gets_an_alert_and_nothing_else(tg, data):
     only(tg.say("作风建设"), "sendMessage")
     notice = only(tg.press(data), "answerCallbackQuery")
     assert notice.params["show_alert"] is True and "失效" in notice.params["text"]
-    assert tg.service.stats()["upvotes"] == 0
+    assert tg.service.stats().upvotes == 0
 
 
 def test_flood_control_in_the_middle_of_a_reply_is_waited_out(tg):
