@@ -28,26 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from fakebot import FakeBotAPI  # noqa: E402
 from telegram_harness import seeded_db  # noqa: E402
+from test_crash import QUESTIONS as CRASH_QUESTIONS  # noqa: E402
 from test_telegram_serve import serve_config, start_serve, stop  # noqa: E402
 
-QUESTIONS = [
-    "支部书记签了几份责任书",
-    "党员春训",
-    "一述一评",
-    "党建带群团",
-    "微党课",
-    "道德讲堂",
-    "选派驻村第一书记",
-    "双进双服务",
-    "以文辅政",
-    "党员积分制管理",
-    "打铁必须自身硬",
-    "明天会下雨吗",
-    "作风建设",
-    "党员发展",
-    "三会一课",
-    "主题党日",
-]
+QUESTIONS = [*CRASH_QUESTIONS, "作风建设", "党员发展", "三会一课", "主题党日"]
 FIRST_USER = 20_000
 STARTUP_S = 60.0
 

@@ -250,15 +250,7 @@ class ReportService:
             return IngestResult(str(item.path), "failed", reason=item.error)
         same = self.store.find_document(content_hash=item.content_hash)
         if same is not None and not same.sample:
-            return IngestResult(
-                str(item.path),
-                "unchanged",
-                doc_id=same.doc_id,
-                title=same.title,
-                parts=same.parts,
-                sections=same.sections,
-                chunks=same.chunks,
-            )
+            return self._unchanged(item.path, same)
         return None
 
     def _analyse(
