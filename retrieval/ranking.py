@@ -126,36 +126,35 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
                 hits[twin] = replace(hits[twin], also_in=(*hits[twin].also_in, candidate.doc_title))
             elif len(candidate.compact) > len(shown[twin].compact):
                 shown[twin] = candidate  # same report: the fuller passage holds the answer
+                old = hits[twin]
                 hits[twin] = replace(
-                    hits[twin],
-                    chunk_id=candidate.chunk_id,
-                    section_path=candidate.section_path,
-                    kind=candidate.kind,
-                    text=candidate.text,
-                    page=candidate.page,
-                    matched_terms=matched_terms(analysis, candidate),
-                    confident=hits[twin].confident or answers,
+                    _hit(analysis, candidate, old.rank, old.score, old.confident or answers),
+                    also_in=old.also_in,
                 )
             continue
         if len(hits) == k:
             continue
         shown.append(candidate)
-        hits.append(
-            Hit(
-                rank=len(hits) + 1,
-                score=round(score, 4),
-                chunk_id=candidate.chunk_id,
-                doc_id=candidate.doc_id,
-                doc_title=candidate.doc_title,
-                section_path=candidate.section_path,
-                kind=candidate.kind,
-                text=candidate.text,
-                matched_terms=matched_terms(analysis, candidate),
-                confident=answers,
-                page=candidate.page,
-            )
-        )
+        hits.append(_hit(analysis, candidate, len(hits) + 1, round(score, 4), answers))
     return hits
+
+
+def _hit(
+    analysis: QueryAnalysis, candidate: Candidate, rank: int, score: float, confident: bool
+) -> Hit:
+    return Hit(
+        rank=rank,
+        score=score,
+        chunk_id=candidate.chunk_id,
+        doc_id=candidate.doc_id,
+        doc_title=candidate.doc_title,
+        section_path=candidate.section_path,
+        kind=candidate.kind,
+        text=candidate.text,
+        matched_terms=matched_terms(analysis, candidate),
+        confident=confident,
+        page=candidate.page,
+    )
 
 
 def answer_tier(hits: Sequence[Hit]) -> str:
