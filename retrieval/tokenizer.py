@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import resources
 
 import jieba
@@ -347,8 +348,15 @@ def query_words(question: str) -> list[str]:
     such a "word" is absent from the reports, looks maximally rare and would dominate the
     question. Without it unknown runs fall apart into dictionary words and characters.
     """
+    return [w for w in _segments(normalize(question)) if is_question_term(w)]
+
+
+@lru_cache(maxsize=256)
+def _segments(normalized: str) -> tuple[str, ...]:
+    """HMM-free precise tokens of a question, cached: content words and bigram spans are
+    both read from the same segmentation."""
     _ensure_jieba()
-    return [w for w in jieba.lcut(normalize(question), HMM=False) if is_question_term(w.strip())]
+    return tuple(t.strip() for t in jieba.lcut(normalized, HMM=False) if t.strip())
 
 
 def query_tokens(text: str) -> list[str]:
@@ -382,12 +390,11 @@ def question_bigrams(words: Iterable[str], question: str) -> list[str]:
     Spans are maximal runs of consecutive content words in the question, so 改完 of
     "毛病都改完没" is kept while bigrams bridging a dropped filler word (都改) are not.
     """
-    _ensure_jieba()
     content = set(words)
     spans, current = [], []
-    for token in jieba.lcut(normalize(question), HMM=False):
-        if token.strip() in content:
-            current.append(token.strip())
+    for token in _segments(normalize(question)):
+        if token in content:
+            current.append(token)
         elif current:
             spans.append("".join(current))
             current = []
