@@ -266,14 +266,19 @@ def test_concurrent_searches_agree_with_sequential():
     index = BM25Index(corpus)
     qs = queries(rng, 400, 60)
     expected = [index.top_k(q, 10) for q in qs]
+    assert all(found == expected for found in searched_in_threads(index, qs))
+
+
+def searched_in_threads(index: BM25Index, qs: list, threads: int = 4) -> list[list]:
+    """Every query's top 10 as each of `threads` threads, searching at once, saw it."""
     results: dict[int, list] = {}
 
     def search(worker: int) -> None:
         results[worker] = [index.top_k(q, 10) for q in qs]
 
-    threads = [threading.Thread(target=search, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(found == expected for found in results.values())
+    workers = [threading.Thread(target=search, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return list(results.values())

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
-from test_bm25 import matched, queries, zipf_corpus
+from test_bm25 import matched, queries, searched_in_threads, zipf_corpus
 
 from reportbot.retrieval import bm25
 from reportbot.retrieval.bm25 import BM25Index
@@ -149,17 +149,7 @@ def test_concurrent_compiled_searches_agree_with_sequential(compiled):
     index = BM25Index(zipf_corpus(rng, 3000, 400))
     qs = queries(rng, 400, 60)
     expected = [numpy_top_k(index, q, 10) for q in qs]
-    results: dict[int, list] = {}
-
-    def search(worker: int) -> None:
-        results[worker] = [index.top_k(q, 10) for q in qs]
-
-    threads = [threading.Thread(target=search, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(found == expected for found in results.values())
+    assert all(found == expected for found in searched_in_threads(index, qs))
 
 
 def test_an_index_class_can_keep_to_the_numpy_path(compiled):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import struct
+from collections.abc import Iterator
 
 from .numbering import MAX_LEVELS, format_number
 
@@ -152,16 +153,9 @@ class DocLists:
 def paragraph_lists(word: bytes, table: bytes) -> tuple[list[int], list[tuple[int, int, bool]]]:
     """Sorted FC starts of paragraph runs and each run's (ilfo, ilvl, in a table cell),
     from the PAPX FKPs."""
-    fc_plc, lcb_plc = struct.unpack_from("<II", word, 0x102)
-    plc = table[fc_plc : fc_plc + lcb_plc]
-    count = (len(plc) - 4) // 8
     starts: list[int] = []
     values: list[tuple[int, int]] = []
-    for index in range(count):
-        page = (_u32(plc, 4 * (count + 1) + 4 * index) & 0x3FFFFF) * 512
-        fkp = word[page : page + 512]
-        if len(fkp) < 512:
-            continue
+    for fkp in _fkp_pages(word, table, 0x102):
         runs = fkp[511]
         for run in range(runs):
             fc = _u32(fkp, 4 * run)
@@ -170,6 +164,19 @@ def paragraph_lists(word: bytes, table: bytes) -> tuple[list[int], list[tuple[in
             starts.append(fc)
     order = sorted(range(len(starts)), key=starts.__getitem__)
     return [starts[i] for i in order], [values[i] for i in order]
+
+
+def _fkp_pages(word: bytes, table: bytes, fib_offset: int) -> Iterator[bytes]:
+    """The 512-byte FKP pages a PlcBte lists (its fc/lcb pair at `fib_offset` in the FIB:
+    0x102 for paragraph properties, 0xFA for character properties); truncated pages skipped."""
+    fc_plc, lcb_plc = struct.unpack_from("<II", word, fib_offset)
+    plc = table[fc_plc : fc_plc + lcb_plc]
+    count = (len(plc) - 4) // 8
+    for index in range(count):
+        page = (_u32(plc, 4 * (count + 1) + 4 * index) & 0x3FFFFF) * 512
+        fkp = word[page : page + 512]
+        if len(fkp) == 512:
+            yield fkp
 
 
 def _list_sprms(fkp: bytes, offset: int) -> tuple[int, int, bool]:
@@ -220,15 +227,8 @@ def list_at(
 def deleted_ranges(word: bytes, table: bytes) -> list[tuple[int, int]]:
     """File-offset ranges of character runs marked deleted (tracked changes), from the CHPX
     FKPs listed by PlcBteChpx."""
-    fc_plc, lcb_plc = struct.unpack_from("<II", word, 0xFA)
-    plc = table[fc_plc : fc_plc + lcb_plc]
-    count = (len(plc) - 4) // 8
     ranges = []
-    for index in range(count):
-        page = (_u32(plc, 4 * (count + 1) + 4 * index) & 0x3FFFFF) * 512
-        fkp = word[page : page + 512]
-        if len(fkp) < 512:
-            continue
+    for fkp in _fkp_pages(word, table, 0xFA):
         runs = fkp[511]
         for run in range(runs):
             offset = fkp[4 * (runs + 1) + run] * 2
