@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from .. import __version__
 from ..retrieval.errors import RetrievalError
 from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
@@ -75,7 +76,7 @@ def _with_service(command: Callable, existing: bool) -> Callable:
 
 
 @click.group()
-@click.version_option(package_name="reportbot")
+@click.version_option(__version__, prog_name="reportbot")
 @click.option(
     "--db",
     type=click.Path(dir_okay=False),

@@ -147,7 +147,14 @@ class ReportService:
 
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:
+        """The service over the database at `db_path`; also `with ReportService.open(p) as rb:`."""
         return cls(ReportStore(db_path), **options)
+
+    def __enter__(self) -> ReportService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def warm_up(self) -> None:
         """Load in the background what the first question would otherwise wait for: the
