@@ -20,11 +20,10 @@ from ..retrieval.errors import RetrievalError
 from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
-from ..storage.errors import StorageError
 from .config import DB_ENV, LOG_FORMAT, ConfigError, Settings, load_settings
 from .errors import BotError
 from .render import answer_text, to_plain
-from .service import IngestResult, ReportService
+from .service import IngestResult, ReportService, StorageError
 
 PROGRESS_MIN_FILES = 20
 
