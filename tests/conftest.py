@@ -23,6 +23,7 @@ def isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home" / ".cache"))  # sample database
 
 
 @pytest.fixture
