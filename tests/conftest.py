@@ -27,6 +27,18 @@ def isolated_env(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def tg(request, tmp_path):
+    """The real bot over a copy of the seeded database, polling the fake Bot API
+    (tests/telegram_harness.py); `@pytest.mark.bot_config(bot={...})` changes settings."""
+    from telegram_harness import BotHarness
+
+    marker = request.node.get_closest_marker("bot_config")
+    harness = BotHarness(tmp_path, **(marker.kwargs if marker else {}))
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
 def seeds() -> Path:
     if not SEEDS.is_dir():
         pytest.skip(f"seed reports not found at {SEEDS} (they live in ../shared/seeds)")
