@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
 from ..retrieval.formats import SUPPORTED_SUFFIXES
+from . import callbacks
 from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
@@ -115,10 +116,10 @@ class Conversation:
             "help": self._help,
             "ask": self._ask,
             "docs": self._docs,
-            "wording": functools.partial(self._topic, "usage_wording", None, "w"),
-            "提法": functools.partial(self._topic, "usage_wording", None, "w"),
-            "problems": functools.partial(self._topic, "usage_problems", "problem", "a"),
-            "plans": functools.partial(self._topic, "usage_plans", "plan", "a"),
+            "wording": functools.partial(self._topic, "usage_wording", None, True),
+            "提法": functools.partial(self._topic, "usage_wording", None, True),
+            "problems": functools.partial(self._topic, "usage_problems", "problem", False),
+            "plans": functools.partial(self._topic, "usage_plans", "plan", False),
             "doc": self._doc,
             "delete": self._delete,
             "stats": self._stats,
@@ -126,16 +127,16 @@ class Conversation:
             "synonym": self._synonym,
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
-            "a": (2, functools.partial(self._page, "a")),
-            "w": (2, functools.partial(self._page, "w")),
-            "s": (1, self._open_section),
-            "p": (2, self._section_page),
-            "q": (3, self._group_section_page),
-            "v": (2, self._vote),
-            "d": (2, self._outline_page),
-            "l": (1, self._docs_page),
-            "x": (1, self._confirm_delete),
-            "c": (0, self._cancel),
+            callbacks.ANSWER: (2, functools.partial(self._page, False)),
+            callbacks.WORDING: (2, functools.partial(self._page, True)),
+            callbacks.SECTION: (1, self._open_section),
+            callbacks.SECTION_PAGE: (2, self._section_page),
+            callbacks.GROUP_SECTION_PAGE: (3, self._group_section_page),
+            callbacks.VOTE: (2, self._vote),
+            callbacks.OUTLINE: (2, self._outline_page),
+            callbacks.DOCS: (1, self._docs_page),
+            callbacks.DELETE: (1, self._confirm_delete),
+            callbacks.CANCEL: (0, self._cancel),
         }
 
     def commands(self) -> list[tuple[str, str]]:
@@ -276,7 +277,7 @@ class Conversation:
         return handler(event, command[3].strip())
 
     def _ask(
-        self, event: Event, question: str, kind: str | None = None, mode: str = "a"
+        self, event: Event, question: str, kind: str | None = None, wording: bool = False
     ) -> list[Output]:
         """Search and show the first page; empty and over-long questions get a hint."""
         question = " ".join(question.split())
@@ -292,11 +293,11 @@ class Conversation:
             user_id=event.user_id,
             chat_id=event.chat_id,
             request_id=event.event_id,
-            wording=mode == "w",
+            wording=wording,
         )
         return [
             self.views.results(
-                mode,
+                wording,
                 question,
                 response.hits,
                 response.query_log_id,
@@ -308,12 +309,12 @@ class Conversation:
         ]
 
     def _topic(
-        self, usage: str, kind: str | None, mode: str, event: Event, topic: str
+        self, usage: str, kind: str | None, wording: bool, event: Event, topic: str
     ) -> list[Output]:
         """/wording, /problems and /plans: a search that needs a topic."""
         if not topic.strip():
             return [self._say(event, "usage", usage=self.views.text(usage))]
-        return self._ask(event, topic, kind, mode)
+        return self._ask(event, topic, kind, wording)
 
     def _start(self, event: Event, argument: str) -> list[Output]:
         """Help, or the section a group's deep link points to."""
@@ -436,7 +437,7 @@ class Conversation:
         decoded = self.codec.decode(event.callback_data or "")
         via_group = bool(
             decoded
-            and decoded[0] == "q"
+            and decoded[0] == callbacks.GROUP_SECTION_PAGE
             and len(decoded[1]) == 3
             and -decoded[1][1] in self.access.chats
         )
@@ -451,14 +452,14 @@ class Conversation:
         except NotFoundError:
             return [Notice(self.views.text("gone"), alert=True)]
 
-    def _page(self, mode: str, event: Event, log_id: int, page: int) -> list[Output]:
+    def _page(self, wording: bool, event: Event, log_id: int, page: int) -> list[Output]:
         """A page of a logged answer, selected again as it was: buttons work after a restart."""
         response = self.service.page(log_id, self.settings.search.results)
         if not response.hits:
             raise NotFoundError(f"all passages of logged query {log_id} are gone")
         return [
             self.views.results(
-                mode,
+                wording,
                 response.query,
                 response.hits,
                 log_id,

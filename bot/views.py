@@ -7,7 +7,19 @@ from collections.abc import Sequence
 
 from ..retrieval.models import Hit
 from ..retrieval.wording import copy_ready
-from .callbacks import CallbackCodec
+from .callbacks import (
+    ANSWER,
+    CANCEL,
+    DELETE,
+    DOCS,
+    GROUP_SECTION_PAGE,
+    OUTLINE,
+    SECTION,
+    SECTION_PAGE,
+    VOTE,
+    WORDING,
+    CallbackCodec,
+)
 from .messages import message
 from .render import (
     EXCERPT_CHARS,
@@ -52,7 +64,7 @@ class Views:
 
     def results(
         self,
-        mode: str,
+        wording: bool,
         query: str,
         hits: Sequence[Hit],
         log_id: int,
@@ -64,7 +76,7 @@ class Views:
         tier: str = "confident",
         edit: bool = False,
     ) -> Reply:
-        """One page of an answer (mode "a") or of copy-ready wording (mode "w")."""
+        """One page of an answer, or of copy-ready wording."""
         if not hits:
             return Reply(self.text("not_found", query=escape(shorten(query, 60))), quote=group)
         pages = 1 if group else math.ceil(len(hits) / self.per_page)
@@ -73,7 +85,7 @@ class Views:
         notes = [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
         notes += [self.text("page", page=page + 1, pages=pages)] if pages > 1 else []
         head = f"<i>{' · '.join(notes)}</i>\n" if notes else ""
-        if mode == "w":
+        if wording:
             body, copy_row = self._wording(query, shown, from_samples)
         else:
             body = answer_text(
@@ -89,8 +101,8 @@ class Views:
             copy_row,
             tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown),
         ]
-        rows.append(self._pager(mode, page, pages, log_id))
-        rows.append((self.button("👍", "v", log_id, 1), self.button("👎", "v", log_id, 0)))
+        rows.append(self._pager(WORDING if wording else ANSWER, page, pages, log_id))
+        rows.append((self.button("👍", VOTE, log_id, 1), self.button("👎", VOTE, log_id, 0)))
         return Reply(
             split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit, quote=group
         )
@@ -130,7 +142,7 @@ class Views:
         """Open a section here, or in a private chat when asked from a group."""
         if group:
             return Button(label, start=f"s{chunk_id}")
-        return self.button(label, "s", chunk_id)
+        return self.button(label, SECTION, chunk_id)
 
     def section(
         self,
@@ -153,9 +165,9 @@ class Views:
             else ""
         )
         rows = [
-            self._pager("q", page, len(pages), first.chunk_id, group)
+            self._pager(GROUP_SECTION_PAGE, page, len(pages), first.chunk_id, group)
             if group is not None
-            else self._pager("p", page, len(pages), first.chunk_id)
+            else self._pager(SECTION_PAGE, page, len(pages), first.chunk_id)
         ]
         if len(body) <= COPY_LIMIT:
             rows.append((Button(self.text("btn_copy_section"), copy_text=body),))
@@ -198,10 +210,10 @@ class Views:
             for d in shown
         ]
         rows = [
-            (self.button(shorten(f"[{d.doc_id}] {d.title}", LABEL_CHARS), "d", d.doc_id, 0),)
+            (self.button(shorten(f"[{d.doc_id}] {d.title}", LABEL_CHARS), OUTLINE, d.doc_id, 0),)
             for d in shown
         ]
-        rows.append(self._pager("l", page, pages))
+        rows.append(self._pager(DOCS, page, pages))
         return Reply(split_markup("\n".join(lines))[0], tuple(r for r in rows if r), edit=edit)
 
     def outline(
@@ -235,8 +247,8 @@ class Views:
             )
             for r in shown
         ]
-        rows.append(self._pager("d", page, pages, info.doc_id))
-        rows.append((self.button(self.text("btn_docs"), "l", 0),))
+        rows.append(self._pager(OUTLINE, page, pages, info.doc_id))
+        rows.append((self.button(self.text("btn_docs"), DOCS, 0),))
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
     def tree(self, firsts: Sequence[ChunkRecord]) -> str:
@@ -274,7 +286,9 @@ class Views:
         if result.removed is not None:
             text += "\n" + self.text("ingest_removed", doc_id=result.removed)
         pieces = split_markup(f"{text}\n\n{self.tree(firsts)}")
-        buttons = ((self.button(shorten(result.title or "", LABEL_CHARS), "d", result.doc_id, 0),),)
+        buttons = (
+            (self.button(shorten(result.title or "", LABEL_CHARS), OUTLINE, result.doc_id, 0),),
+        )
         return [Reply(p, buttons if i == len(pieces) - 1 else ()) for i, p in enumerate(pieces)]
 
     def delete_confirm(self, info: DocumentInfo) -> Reply:
@@ -282,8 +296,8 @@ class Views:
             self.text("delete_confirm", doc_id=info.doc_id, title=escape(info.title)),
             (
                 (
-                    self.button(self.text("btn_delete"), "x", info.doc_id),
-                    self.button(self.text("btn_cancel"), "c"),
+                    self.button(self.text("btn_delete"), DELETE, info.doc_id),
+                    self.button(self.text("btn_cancel"), CANCEL),
                 ),
             ),
         )
