@@ -11,8 +11,10 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -303,16 +305,18 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
 
 
 @cli.command()
+@click.argument("title", required=False)
 @click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
 @with_existing_service
-def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
-    """List stored documents with their ids.
+def docs(service: ReportService, settings: Settings, title: str | None, as_json: bool) -> None:
+    """List stored documents with their ids, newest first; TITLE keeps those whose title
+    contains it.
 
     \b
     Example:
-        reportbot docs --json
+        reportbot docs 述职 --json
     """
-    documents = service.documents()
+    documents = service.documents(title)
     if as_json:
         click.echo(
             json.dumps(
@@ -498,19 +502,26 @@ def backup(service: ReportService, settings: Settings, destination: str) -> None
 
 
 @cli.command(name="export-log")
-@click.option("--since", help="Only questions from this date on (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only questions from this date on (YYYY-MM-DD, in bot.timezone).",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @with_existing_service
-def export_log(service: ReportService, settings: Settings, since: str | None, fmt: str) -> None:
+def export_log(
+    service: ReportService, settings: Settings, since: datetime | None, fmt: str
+) -> None:
     """Print the query log with 👍/👎 counts, for your own analysis.
 
     \b
     Example:
         reportbot export-log --since 2026-11-01 --format csv > questions.csv
     """
-    rows = service.export_log(since)
+    zone = ZoneInfo(settings.bot.timezone)
+    rows = (asdict(r) for r in service.export_log(since and since.replace(tzinfo=zone)))
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))

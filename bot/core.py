@@ -12,7 +12,7 @@ import functools
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PureWindowsPath
 
 from ..retrieval.formats import SUPPORTED_SUFFIXES
@@ -105,7 +105,12 @@ class Conversation:
         self.denials = denials or DenialBudget()
         self.source = source
         self.codec = CallbackCodec(secret)
-        self.views = Views(settings.bot.language, self.codec, settings.bot.results_per_page)
+        self.views = Views(
+            settings.bot.language,
+            self.codec,
+            settings.bot.results_per_page,
+            settings.bot.timezone,
+        )
         self.upload_dir = (
             Path(settings.ingest.upload_dir).expanduser()
             if settings.ingest.upload_dir
@@ -137,6 +142,7 @@ class Conversation:
             callbacks.DOCS: (1, self._docs_page),
             callbacks.DELETE: (1, self._confirm_delete),
             callbacks.CANCEL: (0, self._cancel),
+            callbacks.UNANSWERED: (1, self._unanswered_page),
         }
 
     def commands(self) -> list[tuple[str, str]]:
@@ -335,6 +341,10 @@ class Conversation:
         return [Reply(text, ((inline,),), quote=event.in_group)]
 
     def _docs(self, event: Event, argument: str) -> list[Output]:
+        """The reports, newest first; `/docs 述职` only those whose title has the word (on one
+        page: page buttons carry no filter)."""
+        if argument:
+            return [self.views.documents(self.service.documents(argument), 0, pager=False)]
         return [self.views.documents(self.service.documents(), 0)]
 
     def _doc(self, event: Event, argument: str) -> list[Output]:
@@ -359,8 +369,19 @@ class Conversation:
         return [Reply(self.views.stats(self.service.stats()))]
 
     def _unanswered(self, event: Event, argument: str) -> list[Output]:
-        rows = self.service.unanswered(UNANSWERED_SHOWN)
-        return [Reply(piece) for piece in split_markup(self.views.unanswered(rows))]
+        return self._unanswered_page(event, 0)
+
+    def _unanswered_page(self, event: Event, page: int) -> list[Output]:
+        """A page of /unanswered; the "more" button under it shows the next one."""
+        if not self.access.is_admin(event.user_id):
+            return [Notice(self.views.text("admin_only"), alert=True)]
+        rows = self.service.unanswered(UNANSWERED_SHOWN + 1, page * UNANSWERED_SHOWN)
+        shown = rows[:UNANSWERED_SHOWN]
+        replies = [Reply(p) for p in split_markup(self.views.unanswered(shown, page == 0))]
+        if len(rows) > len(shown):
+            more = ((self.views.more_unanswered(page + 1),),)
+            replies[-1] = replace(replies[-1], buttons=more)
+        return replies
 
     def _synonym(self, event: Event, argument: str) -> list[Output]:
         """Add, remove or list the team's synonym pairs (admins only)."""

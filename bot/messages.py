@@ -21,7 +21,7 @@ MESSAGES = {
             "/wording 主题 — 可直接复制的参考提法（也可写 /提法 主题）\n"
             "/problems 主题 — 只查“存在问题”\n"
             "/plans 主题 — 只查“下步打算”\n"
-            "/docs — 报告列表，/doc 编号 — 某份报告的目录\n\n"
+            "/docs [标题中的词] — 报告列表（最新在前），/doc 编号 — 某份报告的目录\n\n"
             "答案下方的按钮可以翻页、查看整节原文、复制和评价。\n"
             "在任意聊天中输入 @{bot} 关键词，可以把原文连同出处插入对话。\n"
             "在群里请 @我、回复我的消息或使用命令（如 /ask 问题）。"
@@ -93,6 +93,8 @@ MESSAGES = {
         "why_empty": "无结果",
         "why_related": "只有相关段落",
         "why_down": "👎 {count}",
+        "asked_times": "问了 {count} 次，{why}",
+        "btn_more": "更多 ▼",
         "digest_header": "📊 <b>每周小结</b>",
         "error": "出了点问题，请稍后再试。",
         "unavailable": "暂时无法处理，请稍后再试。",
@@ -129,7 +131,7 @@ MESSAGES = {
             "/wording TOPIC — copy-ready example wording (or /提法 TOPIC)\n"
             "/problems TOPIC — only “problems” sections\n"
             "/plans TOPIC — only “next steps” sections\n"
-            "/docs — list of reports, /doc N — outline of one report\n\n"
+            "/docs [word] — list of reports (newest first), /doc N — outline of one report\n\n"
             "Buttons under an answer page, open the whole section, copy and rate.\n"
             "In any chat, type @{bot} and keywords to insert a passage with its source.\n"
             "In groups, mention me, reply to me or use a command (e.g. /ask QUESTION)."
@@ -204,6 +206,8 @@ MESSAGES = {
         "why_empty": "no results",
         "why_related": "related passages only",
         "why_down": "👎 {count}",
+        "asked_times": "asked {count} times, {why}",
+        "btn_more": "More ▼",
         "digest_header": "📊 <b>Weekly digest</b>",
         "error": "Something went wrong; please try again later.",
         "unavailable": "Cannot handle this right now; please try again later.",

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -39,7 +40,14 @@ from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
-from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
+from ..storage.db import (
+    ChunkRecord,
+    DocumentInfo,
+    ExportRow,
+    ReportStore,
+    Stats,
+    UnansweredQuestion,
+)
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
@@ -52,6 +60,7 @@ from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, ch
 __all__ = [
     "ChunkRecord",
     "DocumentInfo",
+    "ExportRow",
     "InboxEntry",
     "InboxStore",
     "IngestResult",
@@ -60,6 +69,7 @@ __all__ = [
     "SearchResponse",
     "Stats",
     "StorageError",
+    "UnansweredQuestion",
 ]
 
 MAX_QUERY_CHARS = 500
@@ -575,9 +585,9 @@ class ReportService:
     def page(self, query_log_id: int, k: int) -> SearchResponse:
         """A logged answer selected again, exactly as `search` selects it (for page buttons)."""
         logged = self.store.logged_query(query_log_id)
-        filters = logged["filters"]
+        filters = logged.filters
         response = self.answer(
-            logged["query"],
+            logged.query,
             k,
             doc_id=filters.get("doc"),
             kind=filters.get("kind"),
@@ -634,9 +644,13 @@ class ReportService:
 
     # browsing ----------------------------------------------------------------------
 
-    def documents(self) -> list[DocumentInfo]:
-        """The documents searches draw on: the user's, or the samples until the first one."""
-        return self._corpus()[0].documents()
+    def documents(self, title: str | None = None) -> list[DocumentInfo]:
+        """The documents searches draw on (the user's, or the samples until the first one),
+        newest first: latest year, then latest added; `title` keeps those whose title has it."""
+        docs = self._corpus()[0].documents()
+        if title:
+            docs = [d for d in docs if normalize(title) in normalize(d.title)]
+        return sorted(docs, key=lambda d: (d.year or 0, d.doc_id), reverse=True)
 
     def outline(self, doc_id: int) -> tuple[DocumentInfo, list[ChunkRecord]]:
         """A document and the first passage of each of its sections, in order."""
@@ -661,16 +675,17 @@ class ReportService:
     def document(self, doc_id: int) -> DocumentInfo:
         return self._corpus()[0].document(doc_id)
 
-    def unanswered(self, limit: int = 20) -> list[dict]:
-        """Recent questions with no result, only related passages, or a 👎."""
-        return self.store.unanswered(limit)
+    def unanswered(self, limit: int = 20, offset: int = 0) -> list[UnansweredQuestion]:
+        """Questions with no result, only related passages, or a 👎, repeats counted."""
+        return self.store.unanswered(limit, offset)
 
     def backup(self, destination: str | Path) -> Path:
         """An online copy of the database (safe while the bot serves)."""
         return self.store.backup(destination)
 
-    def export_log(self, since: str | None = None) -> Iterator[dict]:
-        return self.store.export_log(since)
+    def export_log(self, since: datetime | None = None) -> Iterator[ExportRow]:
+        """Logged questions from `since` on (a time with its zone), oldest first."""
+        return self.store.export_log(since and since.astimezone(timezone.utc).isoformat())
 
     def inbox(self) -> InboxStore:
         """The request inbox in this database (chat updates kept until they are handled)."""

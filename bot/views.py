@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from ..retrieval.models import Hit
 from ..retrieval.wording import copy_ready
@@ -16,6 +18,7 @@ from .callbacks import (
     OUTLINE,
     SECTION,
     SECTION_PAGE,
+    UNANSWERED,
     VOTE,
     WORDING,
     CallbackCodec,
@@ -33,7 +36,7 @@ from .render import (
     utf16_len,
 )
 from .replies import Article, Button, Reply
-from .service import ChunkRecord, DocumentInfo, IngestResult, Stats
+from .service import ChunkRecord, DocumentInfo, IngestResult, Stats, UnansweredQuestion
 
 GROUP_EXCERPT_CHARS = 120
 COPY_LIMIT = 256  # Telegram's CopyTextButton limit
@@ -49,8 +52,11 @@ INDENT = "　"
 class Views:
     """Reply builders in one language, signing every button with one codec."""
 
-    def __init__(self, lang: str, codec: CallbackCodec, per_page: int) -> None:
+    def __init__(
+        self, lang: str, codec: CallbackCodec, per_page: int, timezone: str = "UTC"
+    ) -> None:
         self.lang = lang
+        self.timezone = ZoneInfo(timezone)
         self.codec = codec
         self.per_page = max(1, per_page)
 
@@ -188,7 +194,9 @@ class Views:
 
     # documents ---------------------------------------------------------------------------
 
-    def documents(self, docs: Sequence[DocumentInfo], page: int, edit: bool = False) -> Reply:
+    def documents(
+        self, docs: Sequence[DocumentInfo], page: int, edit: bool = False, pager: bool = True
+    ) -> Reply:
         if not docs:
             return Reply(self.text("docs_empty"), edit=edit)
         pages = math.ceil(len(docs) / DOCS_PER_PAGE)
@@ -213,7 +221,8 @@ class Views:
             (self.button(shorten(f"[{d.doc_id}] {d.title}", LABEL_CHARS), OUTLINE, d.doc_id, 0),)
             for d in shown
         ]
-        rows.append(self._pager(DOCS, page, pages))
+        if pager:
+            rows.append(self._pager(DOCS, page, pages))
         return Reply(split_markup("\n".join(lines))[0], tuple(r for r in rows if r), edit=edit)
 
     def outline(
@@ -316,25 +325,31 @@ class Views:
         top = "、".join(f"{escape(shorten(q.query, 30))}（{q.count}）" for q in figures.top_queries)
         return text + ("\n" + self.text("top_queries", queries=top) if top else "")
 
-    def unanswered(self, rows: Sequence[dict]) -> str:
+    def unanswered(self, rows: Sequence[UnansweredQuestion], first: bool = True) -> str:
+        """Questions the reports lack, repeats once with a count, times in bot.timezone."""
         if not rows:
             return self.text("unanswered_none")
-        lines = [self.text("unanswered_header")]
+        lines = [self.text("unanswered_header")] if first else []
         for row in rows:
             why = (
-                self.text("why_down", count=row["downvotes"])
-                if row["downvotes"]
-                else self.text("why_related" if row["results"] else "why_empty")
+                self.text("why_down", count=row.downvotes)
+                if row.downvotes
+                else self.text("why_related" if row.results else "why_empty")
             )
+            if row.asked > 1:
+                why = self.text("asked_times", count=row.asked, why=why)
             lines.append(
                 self.text(
                     "unanswered_line",
-                    time=escape(row["time"][:16].replace("T", " ")),
-                    query=escape(shorten(row["query"], 60)),
+                    time=local_time(row.time, self.timezone),
+                    query=escape(shorten(row.query, 60)),
                     why=why,
                 )
             )
         return "\n".join(lines)
+
+    def more_unanswered(self, page: int) -> Button:
+        return self.button(self.text("btn_more"), UNANSWERED, page)
 
 
 def section_pages(body: str, limit: int = SECTION_PAGE_CHARS) -> list[str]:
@@ -367,3 +382,8 @@ def _utf16_prefix(text: str, units: int) -> tuple[str, str]:
         if taken > units:
             return text[:index], text[index:]
     return text, ""
+
+
+def local_time(stored: str, zone: ZoneInfo) -> str:
+    """A stored UTC timestamp as the team reads it: minutes, in the configured time zone."""
+    return datetime.fromisoformat(stored).astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -66,6 +66,55 @@ class ChunkRecord:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One entry of the change log: what a generation did to which document."""
+
+    generation: int
+    op: str  # "add" or "delete"
+    doc_id: int
+
+
+@dataclass(frozen=True)
+class LoggedQuery:
+    """A logged question with what buttons need to select its answer again."""
+
+    query_log_id: int
+    query: str
+    filters: dict
+    result_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class UnansweredQuestion:
+    """A question that found nothing, only related passages, or got a 👎, with its repeats."""
+
+    query: str
+    asked: int
+    time: str  # the latest time it was asked (UTC, as stored)
+    results: int  # the fewest results any asking got: 0 means nothing was found
+    downvotes: int
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One logged question as `export-log` writes it, with its 👍/👎 counts."""
+
+    id: int
+    time: str
+    source: str
+    user_id: int | None
+    chat_id: int | None
+    query: str
+    filters: str
+    results: int
+    result_ids: str
+    scores: str
+    latency_ms: float | None
+    upvotes: int
+    downvotes: int
+
+
+@dataclass(frozen=True)
 class TopQuery:
     """A question asked often lately, with how often."""
 
@@ -413,10 +462,10 @@ class ReportStore:
         )
         return f"{rows['generation']}:{rows['state']}"
 
-    def changes_since(self, generation: int) -> list[tuple[int, str, int]]:
-        """(generation, op, doc_id) of every change after `generation`, oldest first."""
+    def changes_since(self, generation: int) -> list[Change]:
+        """Every change after `generation`, oldest first."""
         return [
-            tuple(row)
+            Change(*row)
             for row in self.db.execute(
                 "select generation, op, doc_id from changes where generation > ? order by id",
                 [generation],
@@ -551,17 +600,15 @@ class ReportStore:
                 return existing[0]
             return self.db["query_log"].insert(row).last_pk
 
-    def logged_query(self, query_log_id: int) -> dict:
+    def logged_query(self, query_log_id: int) -> LoggedQuery:
         row = self.db.execute(
             "select query, filters, result_ids from query_log where id = ?", [query_log_id]
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no logged query {query_log_id}")
-        return {
-            "query": row[0],
-            "filters": json.loads(row[1] or "{}"),
-            "result_ids": json.loads(row[2]),
-        }
+        return LoggedQuery(
+            query_log_id, row[0], json.loads(row[1] or "{}"), tuple(json.loads(row[2]))
+        )
 
     def add_feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
         """Store a 👍 (+1) or 👎 (-1); a user's second vote on the same answer replaces the first."""
@@ -635,7 +682,7 @@ class ReportStore:
             target.close()
         return destination
 
-    def export_log(self, since: str | None = None) -> Iterator[dict]:
+    def export_log(self, since: str | None = None) -> Iterator[ExportRow]:
         """Query-log rows (oldest first) with their 👍/👎 counts."""
         sql = """select q.id, q.time, q.source, q.user_id, q.chat_id, q.query, q.filters,
                         q.results, q.result_ids, q.scores, q.latency_ms,
@@ -643,19 +690,19 @@ class ReportStore:
                         coalesce(sum(f.vote < 0), 0) as downvotes
                  from query_log q left join feedback f on f.query_log_id = q.id
                  where q.time >= ? group by q.id order by q.id"""
-        yield from (dict(row) for row in self.db.query(sql, [since or ""]))
+        yield from (ExportRow(**row) for row in self.db.query(sql, [since or ""]))
 
-    def unanswered(self, limit: int = 20) -> list[dict]:
-        """Recent questions that found nothing, only related passages, or got a 👎: the
-        material the team lacks."""
-        sql = """select q.id, q.time, q.query, q.user_id, q.results,
-                        (select count(*) from feedback f where f.query_log_id = q.id and f.vote < 0)
-                        as downvotes
+    def unanswered(self, limit: int = 20, offset: int = 0) -> list[UnansweredQuestion]:
+        """Questions that found nothing, only related passages, or got a 👎 (the material
+        the team lacks), each once with how often it was asked, latest first."""
+        sql = """select q.query, count(*) as asked, max(q.time) as time, min(q.results) as results,
+                        sum((select count(*) from feedback f
+                             where f.query_log_id = q.id and f.vote < 0)) as downvotes
                  from query_log q
                  where q.source != 'eval' and (q.results = 0 or q.confident = 0 or exists
                        (select 1 from feedback f where f.query_log_id = q.id and f.vote < 0))
-                 order by q.id desc limit ?"""
-        return [dict(row) for row in self.db.query(sql, [limit])]
+                 group by q.query order by max(q.id) desc limit ? offset ?"""
+        return [UnansweredQuestion(**row) for row in self.db.query(sql, [limit, offset])]
 
     def stats(self, days: int = 7) -> Stats:
         since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")

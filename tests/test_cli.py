@@ -143,7 +143,7 @@ def test_export_log_with_feedback(run, ingested, db_path):
     run("search", "党员春训")
     run("search", "怎样做红烧肉")
     store = ReportStore(db_path)
-    first = next(store.export_log())["id"]
+    first = next(store.export_log()).id
     store.add_feedback(first, 7, -1)
     store.close()
     rows = [json.loads(line) for line in run("export-log").output.splitlines()]

@@ -128,7 +128,7 @@ def test_three_tiers(reports):
 def test_related_answers_are_logged_as_unanswered(reports):
     reports.search("主题党日一次要搞多长时间", 5)
     reports.search("支部书记签了几份责任书", 5)
-    queries = [row["query"] for row in reports.store.unanswered()]
+    queries = [row.query for row in reports.unanswered()]
     assert queries == ["主题党日一次要搞多长时间"]
 
 
