@@ -351,17 +351,20 @@ class ReportStore:
     ) -> int:
         """Store a document and its chunks in one transaction, replacing an older version.
 
-        Whatever is stored under `source` (or has id `replaces`) is replaced. Raises
-        DuplicateError when another document with the same content is stored already:
-        checked inside the write transaction, so two identical files ingested at once
-        become one document.
+        Whatever is stored under `source` (or has id `replaces`) is replaced, and the new
+        version keeps its id. Raises DuplicateError when another document with the same
+        content is stored already: checked inside the write transaction, so two identical
+        files ingested at once become one document.
         """
         with self.writing():
             stale = {
                 row[0]
                 for row in self.db.execute("select id from documents where source = ?", [source])
             }
-            if replaces is not None:
+            if (
+                replaces is not None
+                and self.db.execute("select 1 from documents where id = ?", [replaces]).fetchone()
+            ):
                 stale.add(replaces)
             same = self.db.execute(
                 "select id from documents where content_hash = ? and sample = 0", [content_hash]
@@ -370,7 +373,12 @@ class ReportStore:
                 raise DuplicateError(next(doc for (doc,) in same if doc not in stale))
             for doc in sorted(stale):
                 self._delete(doc)
-            doc_id = self._next_id("next_doc_id", 1)
+            # a new version keeps its report's id (its passages get new ones)
+            doc_id = (
+                (replaces if replaces in stale else min(stale))
+                if stale
+                else self._next_id("next_doc_id", 1)
+            )
             chunks = list(chunks)
             first_chunk = self._next_id("next_chunk_id", len(chunks))
             self.db["documents"].insert(
