@@ -25,7 +25,7 @@ from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
 from .config import DB_ENV, LOG_FORMAT, Settings, load_settings
 from .render import answer_text, to_plain
-from .service import IngestResult, ReportService
+from .service import IngestResult, ReportService, expand_paths
 
 PROGRESS_MIN_FILES = 20
 
@@ -122,24 +122,9 @@ def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -
     Example:
         reportbot ingest 2023年总结.docx reports/
     """
-    results: list[IngestResult] = []
     show_bar = len(paths) > PROGRESS_MIN_FILES or any(Path(p).is_dir() for p in paths)
-    with (
-        click.progressbar(length=0, file=sys.stderr, label="ingesting")
-        if show_bar and sys.stderr.isatty()
-        else _NoBar() as bar
-    ):
-
-        def report(result: IngestResult) -> None:
-            bar.update(1)
-            click.echo(_ingest_line(result))
-            if result.status in ("added", "replaced"):
-                for warning in result.warnings:
-                    click.echo(
-                        f"warning: {Path(result.path).name}: {_warning_text(warning)}", err=True
-                    )
-
-        results = service.ingest(paths, progress=report)
+    with _Progress(len(expand_paths(paths)[0]) if show_bar else 0) as progress:
+        results = service.ingest(paths, progress=progress.report)
     for result in results:
         if result.status == "skipped":
             click.echo(_ingest_line(result))
@@ -173,15 +158,35 @@ def _warning_text(warning: IngestWarning) -> str:
     return "no heading structure found, the whole file became one section"
 
 
-class _NoBar:
-    def __enter__(self):
+class _Progress:
+    """Per-file lines, under a progress bar of the real length on a terminal's stderr: each
+    line erases the bar first and the bar is drawn again below it, so neither breaks."""
+
+    def __init__(self, total: int) -> None:
+        self._bar = (
+            click.progressbar(length=total, file=sys.stderr, label="ingesting", show_pos=True)
+            if total and sys.stderr.isatty()
+            else None
+        )
+
+    def __enter__(self) -> _Progress:
+        if self._bar:
+            self._bar.__enter__()
         return self
 
-    def __exit__(self, *exc):
-        return False
+    def __exit__(self, *exc: object) -> None:
+        if self._bar:
+            self._bar.__exit__(*exc)
 
-    def update(self, n: int) -> None:
-        pass
+    def report(self, result: IngestResult) -> None:
+        if self._bar:
+            click.echo("\r\033[K", nl=False, err=True)
+        click.echo(_ingest_line(result))
+        if result.status in ("added", "replaced"):
+            for warning in result.warnings:
+                click.echo(f"warning: {Path(result.path).name}: {_warning_text(warning)}", err=True)
+        if self._bar:
+            self._bar.update(1)
 
 
 def _ingest_line(result: IngestResult) -> str:

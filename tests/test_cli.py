@@ -199,3 +199,33 @@ def test_stats_and_outline_as_json_and_log_levels(seeded, db_path):
     outline = json.loads(run("outline", str(doc_id), "--json").output)
     assert outline["doc_id"] == doc_id and {s["kind"] for s in outline["sections"]} >= {"work"}
     assert run("-q", "search", "党建").exit_code == 0 and run("-vv", "docs").exit_code == 0
+
+
+def test_progress_bar_has_the_real_length_and_lines_do_not_break_it(db_path, seeds):
+    """On a terminal, stderr shows `ingesting … 5/5`; each file's line erases the bar first."""
+    import pty
+
+    leader, follower = pty.openpty()
+    script = os.path.join(os.path.dirname(sys.executable), "reportbot")
+    done = subprocess.run(
+        [script, "--db", str(db_path), "ingest", str(seeds)],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+        timeout=120,
+    )
+    os.close(follower)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the other end is closed: all read
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(leader)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 6
+    shown = terminal.decode()
+    assert "5/5" in shown and "/0" not in shown
+    assert shown.count("\r\x1b[K") == 5
