@@ -50,7 +50,8 @@ class Upload:
 
 @dataclass(frozen=True)
 class Event:
-    """One thing a user did: a message, an edit, a button press or an inline query."""
+    """One thing a user did: a message, an edit, a button press, an inline query or the
+    inline result they posted (`chosen_inline`: its query)."""
 
     user_id: int
     chat_id: int | None
@@ -58,6 +59,7 @@ class Event:
     text: str | None = None
     callback_data: str | None = None
     inline_query: str | None = None
+    chosen_inline: str | None = None
     document: Upload | None = None
     is_reply_to_bot: bool = False
     bot_username: str = ""
@@ -153,6 +155,8 @@ class Conversation:
         """Answer one event; blocks on the database, so adapters run it in a thread."""
         if event.inline_query is not None:
             return self._inline(event)
+        if event.chosen_inline is not None:
+            return self._chosen(event)
         if event.callback_data is not None:
             return self._press(event)
         if not self._addressed(event):
@@ -544,11 +548,19 @@ class Conversation:
         if refusal:  # nothing the user could tap and post into a chat by mistake
             start = "access" if refusal.title_key == "denied_title" else "help"
             return [InlineButton(to_plain(self.views.text(refusal.title_key)), start)]
-        response = self.service.search(
-            query,
-            self.settings.search.results,
-            source=self.source,
-            user_id=event.user_id,
-            request_id=event.event_id,
-        )
-        return list(self.views.articles(response.hits, response.query_log_id))
+        response = self.service.answer(query, self.settings.search.results)
+        return list(self.views.articles(response.hits))
+
+    def _chosen(self, event: Event) -> list[Output]:
+        """Log an inline question once, when its result is posted: inline queries arrive
+        at every keystroke, and logging each would count 作, 作风, 作风建 … as questions."""
+        query = " ".join((event.chosen_inline or "").split())
+        if query and len(query) <= MAX_QUERY_CHARS and self.access.allows(event.user_id, None):
+            self.service.search(
+                query,
+                self.settings.search.results,
+                source=self.source,
+                user_id=event.user_id,
+                request_id=event.event_id,
+            )
+        return []

@@ -43,6 +43,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChosenInlineResultHandler,
     ContextTypes,
     Defaults,
     InlineQueryHandler,
@@ -71,7 +72,13 @@ from .service import ReportService, StorageError
 CORE = "conversation"
 DIGEST_JOB = "weekly digest"
 STORAGE_LOG = "storage failures logged"
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query")
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "inline_query",
+    "chosen_inline_result",  # sent once inline feedback is on (BotFather: /setinlinefeedback)
+)
 INLINE_CACHE_SECONDS = 10
 BACKOFF_SECONDS = 0.5
 DOWNLOAD_TIMEOUT = 120.0
@@ -169,6 +176,7 @@ def build_application(
     app.add_handler(MessageHandler(filters.ALL, on_update))  # text, commands, files, edits, …
     app.add_handler(CallbackQueryHandler(on_update))
     app.add_handler(InlineQueryHandler(on_update))
+    app.add_handler(ChosenInlineResultHandler(on_update))
     app.add_error_handler(on_error)
     if settings.bot.digest_chat is not None and app.job_queue is not None:
         weekday, at = digest_schedule(settings.bot)
@@ -367,6 +375,9 @@ def to_event(update: Update, bot_id: int, bot_username: str) -> Event | None:
             inline_query=update.inline_query.query,
             bot_username=bot_username,
         )
+    if update.chosen_inline_result:
+        chosen = update.chosen_inline_result.query
+        return Event(user.id, None, "inline", chosen_inline=chosen, bot_username=bot_username)
     chat = update.effective_chat
     chat_id, chat_type = (chat.id, chat.type) if chat else (user.id, "private")
     if update.callback_query:

@@ -180,11 +180,11 @@ class Views:
         text = f"<b>{header}</b>{note}\n{quote}{escape(pages[page])}</blockquote>"
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
-    def articles(self, hits: Sequence[Hit], log_id: int) -> list[Article]:
+    def articles(self, hits: Sequence[Hit]) -> list[Article]:
         """Inline results that insert the passage with its citation."""
         return [
             Article(
-                id=f"{log_id}-{hit.chunk_id}",
+                id=str(hit.chunk_id),
                 title=shorten(excerpt(hit.text, hit.matched_terms, 60), 60),
                 description=shorten(hit.citation, 100),
                 text=split_markup(f"{escape(hit.text)}\n<i>— {escape(hit.citation)}</i>")[0],
