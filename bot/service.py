@@ -40,17 +40,11 @@ from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
-from ..storage.db import (
-    ChunkRecord,
-    DocumentInfo,
-    ExportRow,
-    ReportStore,
-    Stats,
-    UnansweredQuestion,
-)
+from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
+from ..storage.querylog import ExportRow, QueryLog, UnansweredQuestion
 from .errors import InvalidRequestError
 from .samples import open_samples, sample_files
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
@@ -163,6 +157,7 @@ class ReportService:
         engine: str = "bm25",
     ) -> None:
         self.store = store
+        self.log = QueryLog(store)
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
         self.engine = engine
@@ -502,10 +497,10 @@ class ReportService:
 
     def _synced(self, index: ReportIndex) -> Searcher:
         searcher = index.searcher()
-        version = self.store.synonyms_version()
+        version = self.log.synonyms_version()
         if self._synonyms_version != version or searcher.thesaurus is not self._thesaurus:
             if self._synonyms_version != version:
-                self._thesaurus = Thesaurus.with_team_pairs(self.store.synonyms())
+                self._thesaurus = Thesaurus.with_team_pairs(self.log.synonyms())
                 self._synonyms_version = version
             searcher.thesaurus = self._thesaurus
         return searcher
@@ -568,7 +563,7 @@ class ReportService:
         answer is logged as not confident, so it shows among the unanswered questions."""
         response = self.answer(query, k, doc_id=doc_id, kind=kind, year=year, wording=wording)
         hits = response.hits
-        log_id = self.store.log_query(
+        log_id = self.log.log_query(
             query=response.query,
             source=source,
             user_id=user_id,
@@ -584,7 +579,7 @@ class ReportService:
 
     def page(self, query_log_id: int, k: int) -> SearchResponse:
         """A logged answer selected again, exactly as `search` selects it (for page buttons)."""
-        logged = self.store.logged_query(query_log_id)
+        logged = self.log.logged_query(query_log_id)
         filters = logged.filters
         response = self.answer(
             logged.query,
@@ -612,17 +607,17 @@ class ReportService:
 
     def synonyms(self) -> list[tuple[str, str]]:
         """The team's own synonym pairs (the shipped table and Cilin come on top)."""
-        return self.store.synonyms()
+        return self.log.synonyms()
 
     def add_synonym(self, word: str, synonym: str, added_by: str | None = None) -> bool:
         """Teach search that `word` and `synonym` mean the same; live at the next question."""
         word, synonym = normalize(word), normalize(synonym)
         if not word or not synonym or word == synonym or " " in word + synonym:
             raise InvalidRequestError("a synonym pair is two different words without spaces")
-        return self.store.add_synonym(word, synonym, added_by)
+        return self.log.add_synonym(word, synonym, added_by)
 
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:
-        return self.store.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
+        return self.log.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
 
     def _candidates(self, ranked: list[tuple[int, float]], store: ReportStore) -> list[Candidate]:
         records = store.chunks([chunk_id for chunk_id, _ in ranked])
@@ -665,7 +660,7 @@ class ReportService:
         return self._corpus()[0].section_chunks(chunk_id)
 
     def feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
-        self.store.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
+        self.log.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
 
     def stats(self) -> Stats:
         """Figures of the user's database (and how many samples stand in until its first report)."""
@@ -677,7 +672,7 @@ class ReportService:
 
     def unanswered(self, limit: int = 20, offset: int = 0) -> list[UnansweredQuestion]:
         """Questions with no result, only related passages, or a 👎, repeats counted."""
-        return self.store.unanswered(limit, offset)
+        return self.log.unanswered(limit, offset)
 
     def backup(self, destination: str | Path) -> Path:
         """An online copy of the database (safe while the bot serves)."""
@@ -685,7 +680,7 @@ class ReportService:
 
     def export_log(self, since: datetime | None = None) -> Iterator[ExportRow]:
         """Logged questions from `since` on (a time with its zone), oldest first."""
-        return self.store.export_log(since and since.astimezone(timezone.utc).isoformat())
+        return self.log.export_log(since and since.astimezone(timezone.utc).isoformat())
 
     def inbox(self) -> InboxStore:
         """The request inbox in this database (chat updates kept until they are handled)."""
