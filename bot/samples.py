@@ -29,6 +29,7 @@ from ..storage.errors import StorageError
 from ..storage.migrations import migrations
 
 PACKAGE = "reportbot.storage.samples"
+FIRST_CHUNK_ID = 1_000_000_001  # far above any user database's passage ids
 
 
 def sample_files() -> list[Traversable]:
@@ -40,7 +41,8 @@ def sample_files() -> list[Traversable]:
 
 def sample_key() -> str:
     """Names the exact sample database these files, this version and this schema make."""
-    digest = hashlib.sha256(f"{__version__}\0{','.join(migrations_names())}".encode())
+    built = f"{__version__}\0{FIRST_CHUNK_ID}\0{','.join(migrations_names())}"
+    digest = hashlib.sha256(built.encode())
     for entry in sample_files():
         digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
     return digest.hexdigest()[:16]
@@ -77,6 +79,7 @@ def _build(path: Path, build: Callable[[ReportStore], None]) -> None:
     try:
         store = ReportStore(partial)
         try:
+            store.number_chunks_from(FIRST_CHUNK_ID)
             build(store)
         finally:
             store.close()

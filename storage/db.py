@@ -238,6 +238,12 @@ class ReportStore(Connection):
         self.db.execute("delete from documents where id = ?", [doc_id])
         self._record("delete", doc_id)
 
+    def number_chunks_from(self, first: int) -> None:
+        """Give the next passages ids from `first` on: the sample database's never meet a
+        user's, so a button on a sample answer can never open a user's passage."""
+        with self.writing():
+            self.db.execute("update meta set value = ? where key = 'next_chunk_id'", [str(first)])
+
     def _next_id(self, key: str, count: int) -> int:
         """Reserve `count` ids from a high-water mark (ids are never reused)."""
         first = int(self.db.execute("select value from meta where key = ?", [key]).fetchone()[0])

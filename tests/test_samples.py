@@ -110,3 +110,16 @@ def test_an_older_database_with_reports_keeps_them_and_their_ids(tmp_path):
     with ReportService.open(db) as rb:
         hits = rb.search("党建工作").hits
     assert [h.doc_id for h in hits] == [3]
+
+
+def test_a_sample_passage_button_pressed_after_the_first_report_is_gone(db_path, seeds):
+    from reportbot.bot.config import parse_settings
+    from reportbot.bot.core import Conversation, Event
+
+    with ReportService.open(db_path) as rb:
+        conv = Conversation(rb, parse_settings({"access": {"public": True}}), secret=b"k")
+        [answer] = conv.handle(Event(1, 1, "private", text=QUESTION, bot_username="b"))
+        section = next(b for row in answer.buttons for b in row if b.text == "📄 1")
+        rb.ingest([seeds])
+        [notice] = conv.handle(Event(1, 1, "private", callback_data=section.data))
+    assert notice.alert and "已被删除" in notice.text
