@@ -23,7 +23,6 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from .. import __version__
-from ..retrieval.formats import SUPPORTED_SUFFIXES
 from ..storage.db import ReportStore
 from ..storage.errors import StorageError
 from ..storage.migrations import migrations
@@ -33,9 +32,10 @@ FIRST_CHUNK_ID = 1_000_000_001  # far above any user database's passage ids
 
 
 def sample_files() -> list[Traversable]:
-    """The sample reports shipped in storage/samples/, whatever files are there, by name."""
+    """The sample reports shipped in storage/samples/: every .txt file there, by name (other
+    files, a README.md say, are not reports)."""
     folder = resources.files(PACKAGE)
-    entries = [e for e in folder.iterdir() if Path(e.name).suffix in SUPPORTED_SUFFIXES]
+    entries = [e for e in folder.iterdir() if Path(e.name).suffix == ".txt"]
     return sorted(entries, key=lambda e: e.name)
 
 
