@@ -123,3 +123,13 @@ def test_a_sample_passage_button_pressed_after_the_first_report_is_gone(db_path,
         rb.ingest([seeds])
         [notice] = conv.handle(Event(1, 1, "private", callback_data=section.data))
     assert notice.alert and "已被删除" in notice.text
+
+
+def test_samples_still_answer_when_the_cache_folder_cannot_be_made(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", "utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    with ReportService.open(tmp_path / "new.db") as rb:
+        response = rb.search(QUESTION)
+    assert response.from_samples and "13份" in response.hits[0].text
+    assert blocker.read_text("utf-8") == "x"
