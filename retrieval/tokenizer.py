@@ -328,6 +328,21 @@ def general_weight(word: str) -> float:
     return math.log(jieba.dt.total / freq)
 
 
+PROPER_NAME_TAGS = frozenset({"ns", "nz"})  # place names, other proper names (jieba's tags)
+LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def is_proper_name(word: str) -> bool:
+    """A place, brand or other proper name by jieba's dictionary tags, or a Latin-letter word
+    (英语, 成都, 世界杯, excel). Asked about but absent from the reports, such a name says the
+    question is about somewhere or something else."""
+    if LATIN_WORD.fullmatch(word):
+        return True
+    import jieba.posseg  # loads the tag table only when a question holds an unknown word
+
+    return jieba.posseg.dt.word_tag_tab.get(word) in PROPER_NAME_TAGS
+
+
 def is_term(token: str) -> bool:
     """A token worth indexing: not punctuation, not a placeholder, not a function word."""
     return not (PUNCT_OR_SPACE.match(token) or PLACEHOLDER.match(token) or token in FUNCTION_WORDS)

@@ -125,6 +125,17 @@ def test_three_tiers(reports):
     assert reports.answer("主题党日一次要搞多长时间", 5).tier == RELATED
 
 
+def test_a_place_the_reports_never_mention_points_elsewhere(reports):
+    # 走访 and 三天 are report words; 厦门 (a place) never occurs in them.
+    assert reports.answer("去厦门走访三天咋安排", 5).tier == NOTHING
+    assert reports.answer("走访慰问了多少户困难群众", 5).tier == CONFIDENT
+
+
+def test_rhythm_answers_how_often(reports):
+    response = reports.answer("专题研讨多久搞一回", 5)
+    assert response.tier == CONFIDENT and "每季度" in response.hits[0].text
+
+
 def test_related_answers_are_logged_as_unanswered(reports):
     reports.search("主题党日一次要搞多长时间", 5)
     reports.search("支部书记签了几份责任书", 5)
