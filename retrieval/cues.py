@@ -12,7 +12,9 @@ import re
 ASKS_DEFINITION = re.compile(
     r"是什么|什么是|指什么|是指|指的是|内容是|具体是|啥是|是啥|啥意思|什么意思|含义"
 )
-ASKS_LIST = re.compile(r"哪些|哪几|有哪|包括|包含|都有啥|都有什么|都是啥")
+# A request for wording on a topic: any passage carrying the topic answers it.
+ASKS_WORDING = re.compile(r"提法|说法|表述|写法|咋写|怎么写|如何写|句子|范文|模板|咋说|怎么说|措辞")
+ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|有哪|包括|包含|都有啥|都有什么|都是啥")
 HAS_LIST = re.compile(r"、.*、|[一二三四五六七八九十]是.*[二三四五六七八九十]是|[;；].*[;；]")
 ASKS_COUNT = re.compile(r"多少|几[次回个名份项场位家件篇条期批人遍天年届]|数量|规模|一共|总共|共计")
 ASKS_MEASURE = re.compile(r"(?:几|多少)([次回场期名位人个份项件篇条家所批支本元户处座届])")

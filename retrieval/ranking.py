@@ -26,6 +26,7 @@ from .cues import (
     ASKS_PLAN,
     ASKS_PROBLEM,
     ASKS_SPAN,
+    ASKS_WORDING,
     HAS_COUNT,
     HAS_DATE,
     HAS_LIST,
@@ -216,7 +217,10 @@ class _Cues:
             for a, b in zip(analysis.words, analysis.words[1:], strict=False)
         ]
         self.asks_list = bool(ASKS_LIST.search(question))
-        self.asks_definition = bool(ASKS_DEFINITION.search(question))
+        # "那句…的说法是啥" asks for the wording itself, not for a definition
+        self.asks_definition = bool(ASKS_DEFINITION.search(question)) and not bool(
+            ASKS_WORDING.search(question)
+        )
         self.definition = (
             _definition_pattern(words) if self.asks_definition or self.asks_list else None
         )

@@ -63,6 +63,9 @@ def test_colloquial_filler_is_not_content():
     words = query_words("一共搞了几回主题党日啊")
     assert "主题党日" in words
     assert not {"一共", "搞", "几回"} & set(words)
+    wording = query_words("讲作风建设的排比句有没有，结尾那段的提法")
+    assert "作风建设" in wording
+    assert not {"排比句", "结尾", "那段", "提法"} & set(wording)
 
 
 def test_chinese_numerals_and_digits_meet():
@@ -134,6 +137,11 @@ def test_a_place_the_reports_never_mention_points_elsewhere(reports):
 def test_rhythm_answers_how_often(reports):
     response = reports.answer("专题研讨多久搞一回", 5)
     assert response.tier == CONFIDENT and "每季度" in response.hits[0].text
+
+
+def test_a_wording_request_is_answered_by_the_topic_not_a_definition(reports):
+    response = reports.answer("整治形式主义那块的说法是啥", 5)
+    assert response.tier == CONFIDENT and "专项整治" in response.hits[0].text
 
 
 def test_related_answers_are_logged_as_unanswered(reports):
