@@ -101,7 +101,7 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
     judged = [(passage_coverage(analysis, c), c) for c in candidates]
     best = max((coverage for coverage, _ in judged), default=0.0)
     floor = max(RELATED_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
-    cues = _Cues(analysis)
+    cues = CueSet(analysis)
     confident_question = analysis.coverage >= CONFIDENT_CORPUS_COVERAGE
     scored = [
         (
@@ -200,7 +200,7 @@ def matched_terms(analysis: QueryAnalysis, candidate: Candidate) -> tuple[str, .
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
 
 
-class _Cues:
+class CueSet:
     """Per-question patterns, compiled once and applied to every candidate."""
 
     def __init__(self, analysis: QueryAnalysis) -> None:
