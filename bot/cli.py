@@ -600,7 +600,7 @@ def chat(service: ReportService, settings: Settings) -> None:
     """Talk to the bot in the terminal: the same replies as in Telegram, as plain text.
 
     Type a question or a command (/docs, /doc 1, /wording 主题 …) per line; #N presses
-    button N of the last reply. End with Ctrl-D.
+    button N of the last reply. End with /quit or Ctrl-D.
 
     \b
     Example:
@@ -611,7 +611,8 @@ def chat(service: ReportService, settings: Settings) -> None:
     lines = sys.stdin
     if sys.stdin.isatty():
         click.echo(
-            "reportbot chat — /help for commands, #N presses a button, Ctrl-D quits", err=True
+            "reportbot chat — /help for commands, #N presses a button, /quit or Ctrl-D quits",
+            err=True,
         )
         lines = typed_lines()
     repl(terminal_conversation(service, settings), lines, click.echo)
