@@ -14,6 +14,9 @@ ASKS_DEFINITION = re.compile(
 )
 # A request for wording on a topic: any passage carrying the topic answers it.
 ASKS_WORDING = re.compile(r"提法|说法|表述|写法|咋写|怎么写|如何写|句子|范文|模板|咋说|怎么说|措辞")
+# "A和B有啥区别" needs a passage that sets the two apart; a work report seldom does.
+ASKS_CONTRAST = re.compile(r"区别|差别|异同|不同之处|有啥不同|有什么不同|不一样")
+HAS_CONTRAST = re.compile(r"区别|差别|不同于|有别于|相比|而不是|而非|不同的是")
 ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|有哪|包括|包含|都有啥|都有什么|都是啥")
 HAS_LIST = re.compile(r"、.*、|[一二三四五六七八九十]是.*[二三四五六七八九十]是|[;；].*[;；]")
 ASKS_COUNT = re.compile(r"多少|几[次回个名份项场位家件篇条期批人遍天年届]|数量|规模|一共|总共|共计")

@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 import jieba
 
 from .cues import (
+    ASKS_CONTRAST,
     ASKS_COUNT,
     ASKS_DATE,
     ASKS_DEFINITION,
@@ -27,6 +28,7 @@ from .cues import (
     ASKS_PROBLEM,
     ASKS_SPAN,
     ASKS_WORDING,
+    HAS_CONTRAST,
     HAS_COUNT,
     HAS_DATE,
     HAS_LIST,
@@ -232,13 +234,14 @@ class CueSet:
         )
         self.date = bool(ASKS_DATE.search(question))
         self.span = bool(ASKS_SPAN.search(question))
+        self.contrast = bool(ASKS_CONTRAST.search(question))
         self.plan = bool(ASKS_PLAN.search(question))
         self.problem = bool(ASKS_PROBLEM.search(question))
         self.asks_fact = self.count or self.date or self.span
 
     def supplies(self, candidate: Candidate) -> bool:
         """Whether the passage can give what is asked: a count, a date or a span of time, a
-        list, a definition. A passage that only names the topic of "预备期是多久"
+        list, a contrast, a definition. A passage that only names the topic of "预备期是多久"
         is related, not an answer."""
         text = candidate.compact
         focus = self._focus(text)
@@ -249,6 +252,8 @@ class CueSet:
         if self.span and not HAS_SPAN.search(focus):
             return False
         if self.asks_list and not HAS_LIST.search(text):
+            return False
+        if self.contrast and not HAS_CONTRAST.search(focus):
             return False
         return not self.asks_definition or bool(self.definition and self.definition.search(text))
 

@@ -144,6 +144,12 @@ def test_a_wording_request_is_answered_by_the_topic_not_a_definition(reports):
     assert response.tier == CONFIDENT and "专项整治" in response.hits[0].text
 
 
+def test_a_difference_needs_a_passage_that_sets_things_apart(reports):
+    # the reports name both, and never say how they differ
+    assert reports.answer("优秀共产党员和优秀党务工作者有啥区别", 5).tier == RELATED
+    assert reports.answer("中心组学习和专题研讨有什么不同", 5).tier == RELATED
+
+
 def test_related_answers_are_logged_as_unanswered(reports):
     reports.search("主题党日一次要搞多长时间", 5)
     reports.search("支部书记签了几份责任书", 5)
