@@ -15,15 +15,15 @@ from pathlib import Path
 
 import click
 
+from .. import __version__
 from ..retrieval.errors import RetrievalError
 from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
-from ..storage.errors import StorageError
 from .config import DB_ENV, LOG_FORMAT, ConfigError, Settings, load_settings
 from .errors import BotError
 from .render import answer_text, to_plain
-from .service import IngestResult, ReportService
+from .service import IngestResult, ReportService, StorageError
 
 PROGRESS_MIN_FILES = 20
 
@@ -75,7 +75,7 @@ def _with_service(command: Callable, existing: bool) -> Callable:
 
 
 @click.group()
-@click.version_option(package_name="reportbot")
+@click.version_option(__version__, prog_name="reportbot")
 @click.option(
     "--db",
     type=click.Path(dir_okay=False),
