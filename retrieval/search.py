@@ -183,7 +183,7 @@ class Searcher:
         for team_word in self.thesaurus.words_in(squeeze(normalized)):
             if not any(team_word in w.word for w in words):
                 words.append(self._judge(team_word))
-        for word in _trim_particles(query_words(normalized)):
+        for word in _trim_particles(query_words(normalized, self.index.doc_freq)):
             if any(word in w.word for w in words):
                 continue
             words.append(self._judge(word))

@@ -13,7 +13,7 @@ import math
 import re
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -312,6 +312,7 @@ QUESTION_FILLER = frozenset(
     ]
 )
 PLACEHOLDER = re.compile(r"^x+$")
+CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
 PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 WORD_RUN = re.compile(r"[^\W_x]+")
 MAX_PHRASES_PER_DOCUMENT = 300
@@ -348,8 +349,11 @@ def general_weight(word: str) -> float:
     the dictionary lacks counts as seen once.
     """
     _ensure_jieba()
-    freq = _general_freq.get(word, jieba.dt.FREQ.get(word, 0)) or 1
-    return math.log(jieba.dt.total / freq)
+    freq = _general_freq.get(word, jieba.dt.FREQ.get(word, 0))
+    if not freq and len(word) == 2 and CJK_PAIR.fullmatch(word):
+        # two characters joined by the reports' vocabulary: as informative as their mean
+        return sum(map(general_weight, word)) / 2
+    return math.log(jieba.dt.total / (freq or 1))
 
 
 PROPER_NAME_TAGS = frozenset({"ns", "nz"})  # place names, other proper names (jieba's tags)
@@ -380,14 +384,30 @@ def tokenize(text: str, phrases: Iterable[str] = ()) -> list[str]:
     return tokens + number_tokens(normalized) + [p for p in phrases if p in normalized]
 
 
-def query_words(question: str) -> list[str]:
+def query_words(question: str, known: Callable[[str], bool] | None = None) -> list[str]:
     """Content words of a question in precise mode, without jieba's HMM.
 
     The HMM invents words from unknown character runs (工作中有哪些 → 工作 / 中有 / 哪些);
     such a "word" is absent from the reports, looks maximally rare and would dominate the
-    question. Without it unknown runs fall apart into dictionary words and characters.
+    question. Without it unknown runs fall apart into dictionary words and characters;
+    two neighbouring characters that the reports use as a word (`known`) are joined again
+    (应知应会 → 应知 / 应会).
     """
-    return [w for w in _segments(normalize(question)) if is_question_term(w)]
+    segments = _segments(normalize(question))
+    if known is not None:
+        segments = _joined(segments, known)
+    return [w for w in segments if is_question_term(w)]
+
+
+def _joined(segments: Sequence[str], known: Callable[[str], bool]) -> list[str]:
+    """Adjacent single characters merged left to right where the pair is a known word."""
+    out: list[str] = []
+    for segment in segments:
+        if out and len(out[-1]) == 1 and len(segment) == 1 and known(out[-1] + segment):
+            out[-1] += segment
+        else:
+            out.append(segment)
+    return out
 
 
 @lru_cache(maxsize=256)

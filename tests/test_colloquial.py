@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from reportbot.bot.cli import cli
 from reportbot.retrieval.numbers import number_tokens
 from reportbot.retrieval.ranking import CONFIDENT, NOTHING, RELATED
-from reportbot.retrieval.tokenizer import query_words
+from reportbot.retrieval.tokenizer import general_weight, query_words
 
 BUREAU = """市水务局机关党委2024年党建工作总结
 一、主要工作
@@ -57,6 +57,16 @@ def top(service, question: str) -> str:
 def test_questions_are_segmented_without_invented_words():
     assert "中有" not in query_words("工作中有哪些问题")
     assert "问题" in query_words("工作中有哪些问题")
+
+
+def test_characters_left_apart_are_joined_by_the_reports_vocabulary():
+    assert not {"应知", "应会"} & set(query_words("应知应会考试多少人参加"))
+    joined = query_words("应知应会考试多少人参加", {"应知", "应会"}.__contains__)
+    assert {"应知", "应会"} <= set(joined)
+    # a joined pair is as informative as its characters, not as a never-seen word
+    assert general_weight("应知") == pytest.approx(
+        (general_weight("应") + general_weight("知")) / 2
+    )
 
 
 def test_colloquial_filler_is_not_content():
