@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -16,14 +17,13 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..retrieval.errors import RetrievalError
+from ..errors import ReportbotError
 from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
-from .config import DB_ENV, LOG_FORMAT, ConfigError, Settings, load_settings
-from .errors import BotError
+from .config import DB_ENV, LOG_FORMAT, Settings, load_settings
 from .render import answer_text, to_plain
-from .service import IngestResult, ReportService, StorageError
+from .service import IngestResult, ReportService
 
 PROGRESS_MIN_FILES = 20
 
@@ -47,6 +47,7 @@ def _with_service(command: Callable, existing: bool) -> Callable:
     @wraps(command)
     def wrapper(ctx: click.Context, db: str | None, config: str | None, **kwargs):
         parent = ctx.find_root().params
+        path = db or parent.get("db") or os.environ.get(DB_ENV) or "the database"
         try:
             settings = load_settings(config or parent.get("config"))
             override = db or parent.get("db")
@@ -56,22 +57,29 @@ def _with_service(command: Callable, existing: bool) -> Callable:
                 raise click.ClickException(
                     f"{path}: no such database (check the path, or ingest reports into it first)"
                 )
-            service = ReportService.open(
+            with ReportService.open(
                 path,
                 boilerplate_patterns=settings.ingest.boilerplate_patterns,
                 max_file_bytes=settings.ingest.max_file_bytes,
                 engine=settings.search.engine,
-            )
-        except (ConfigError, StorageError) as error:
-            raise click.ClickException(str(error)) from error
-        try:
-            return command(service, settings, **kwargs)
-        except (RetrievalError, StorageError, ConfigError, BotError) as error:
-            raise click.ClickException(str(error)) from error
-        finally:
-            service.close()
+            ) as service:
+                return command(service, settings, **kwargs)
+        except (ReportbotError, sqlite3.DatabaseError, OSError) as error:
+            if isinstance(error, BrokenPipeError):  # `| head`: click exits quietly
+                raise
+            raise click.ClickException(one_line(error, path)) from error
 
     return wrapper
+
+
+def one_line(error: Exception, db: str | Path) -> str:
+    """What went wrong, in one line: reportbot's own errors say it already; SQLite's and the
+    file system's get the file they are about."""
+    if isinstance(error, sqlite3.DatabaseError):
+        return f"{db} is not a reportbot database, or is damaged ({error})"
+    if isinstance(error, OSError):
+        return f"{error.filename or db}: {error.strerror or error}"
+    return str(error)
 
 
 @click.group()

@@ -51,7 +51,8 @@ from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
-from rank_bm25 import BM25Okapi
+
+from .errors import RetrievalError
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ BACKGROUND_WEIGHTS = True  # after an update; tests turn it off to weigh in the 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
-class IndexFileError(Exception):
+class IndexFileError(RetrievalError):
     """The sidecar index file is missing, unreadable, of another version or stale: rebuild it."""
 
 
@@ -789,6 +790,8 @@ def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]
 
 def reference_scores(corpus: Sequence[Sequence[str]], query: Sequence[str]) -> np.ndarray:
     """Scores from rank-bm25 itself: the reference the fast path must reproduce."""
+    from rank_bm25 import BM25Okapi  # only tests and benchmarks compare against it
+
     return BM25Okapi([list(tokens) for tokens in corpus], k1=K1, b=B, epsilon=EPSILON).get_scores(
         list(query)
     )

@@ -128,6 +128,10 @@ class ReportStore:
             self._open_read_only()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists() and not os.access(self.path.parent, os.W_OK):
+                raise ReadOnlyError(
+                    f"{self.path}: cannot create a database there (the folder is read-only)"
+                )
         self._check_is_ours()
         if self.read_only:
             if migrations.pending(self.db):

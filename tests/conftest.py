@@ -68,6 +68,10 @@ class Tmpfs:
     def resize(self, size: str) -> None:
         subprocess.run(["mount", "-o", f"remount,size={size}", str(self.path)], check=True)
 
+    def make_read_only(self) -> None:
+        """A folder nobody can write to, root included (root ignores permission bits)."""
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True)
+
     def fill(self) -> Path:
         """Take every free byte with a filler file; delete it to give the space back."""
         filler = self.path / "filler"
