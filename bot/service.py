@@ -142,7 +142,7 @@ class ReportService:
         self.worker = ParseWorker.shared()
         self._thesaurus = Thesaurus()
         self._synonyms_version = -1
-        if not store.documents() and not store.read_only:
+        if store.is_empty() and not store.read_only:
             self._ingest_samples()
 
     @classmethod

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
-import jieba
-
 from .cues import (
     ASKS_COUNT,
     ASKS_DATE,
@@ -34,6 +32,7 @@ from .cues import (
 from .models import Hit
 from .search import BIGRAM_CREDIT, EXPANSION_CREDIT, QueryAnalysis, QueryWord
 from .text import normalize, squeeze
+from .tokenizer import dictionary_count
 
 CONFIDENT, RELATED, NOTHING = "confident", "related", "nothing"
 # Domain evidence below which the question is not about what these reports discuss.
@@ -288,7 +287,7 @@ def _asked_measure(question: str) -> str | None:
     """The measure word of "几次 / 多少名", unless it starts a word (多少支部 is not 支)."""
     for match in ASKS_MEASURE.finditer(question):
         following = question[match.end(1) - 1 : match.end(1) + 1]
-        if len(following) < 2 or following not in jieba.dt.FREQ or not jieba.dt.FREQ[following]:
+        if len(following) < 2 or not dictionary_count(following):
             return match[1]
     return None
 

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import jieba
 import numpy as np
 
 from .bm25 import BM25Index
@@ -32,6 +31,7 @@ from .text import normalize, squeeze
 from .tokenizer import (
     bigrams,
     general_weight,
+    in_dictionary,
     query_tokens,
     query_words,
     question_bigrams,
@@ -352,7 +352,7 @@ def _trim_particles(words: list[str]) -> list[str]:
     """Drop aspect particles jieba glues onto verbs in questions (签了 → 签)."""
     trimmed = []
     for word in words:
-        if len(word) == 2 and word[1] in "了着过" and word not in jieba.dt.FREQ:
+        if len(word) == 2 and word[1] in "了着过" and not in_dictionary(word):
             word = word[0]
         if word.startswith(("多少", "几")) and len(word) <= 3:
             continue

@@ -270,6 +270,10 @@ class ReportStore(InboxTable):
             for row in self.db.query(sql, params)
         ]
 
+    def is_empty(self) -> bool:
+        """No document at all (checked without counting every document's chunks)."""
+        return not self.db.execute("select 1 from documents limit 1").fetchone()
+
     def has_user_documents(self) -> bool:
         return bool(self.db.execute("select 1 from documents where sample = 0 limit 1").fetchone())
 
