@@ -587,6 +587,7 @@ class ReportService:
                 r.text,
                 frozenset(r.tokens) | title_tokens(r.doc_title),
                 r.page,
+                r.compact,
             )
             for chunk_id, score in ranked
             if (r := records.get(chunk_id)) is not None

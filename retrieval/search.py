@@ -47,7 +47,16 @@ MAX_PHRASE = 24
 CUE_WEIGHT = 6.0  # 明年, 打算, 不足 point at a section (ranking boosts it), not a topic
 KEYNESS_FLOOR = 3.0
 KEYNESS_TOPIC = 7.0
-ENGINES = {"bm25": BM25Index, "rank-bm25": ReferenceIndex}
+
+
+class BigramIndex(BM25Index):
+    """The bigram field: about twice the word field's postings, so it keeps no per-posting
+    weights (4 bytes each); the compiled path weighs its term frequencies as it goes."""
+
+    weighed = False
+
+
+ENGINES = {"bm25": (BM25Index, BigramIndex), "rank-bm25": (ReferenceIndex, ReferenceIndex)}
 
 
 @dataclass(frozen=True)
@@ -143,10 +152,10 @@ class Searcher:
     ) -> Searcher:
         """A searcher over (chunk id, doc id, kind, year, tokens, text) records."""
         records = list(records)
-        kind = ENGINES[engine]
+        words, chars = ENGINES[engine]
         return cls(
-            kind([r[4] for r in records]),
-            kind([bigrams(r[5]) for r in records]),
+            words([r[4] for r in records]),
+            chars([bigrams(r[5]) for r in records]),
             Rows.of(records),
             phrases,
         )

@@ -310,14 +310,22 @@ def dictionary_count(word: str) -> int:
     return segmenter.frequency(word) or 0
 
 
+@lru_cache(maxsize=1 << 16)
 def is_term(token: str) -> bool:
-    """A token worth indexing: not punctuation, not a placeholder, not a function word."""
+    """A token worth indexing: not punctuation, not a placeholder, not a function word.
+
+    Cached: a corpus repeats a few thousand tokens, and two pattern matches per token cost
+    more than segmenting."""
     return not (PUNCT_OR_SPACE.match(token) or PLACEHOLDER.match(token) or token in FUNCTION_WORDS)
 
 
 def tokenize(text: str, phrases: Iterable[str] = ()) -> list[str]:
     """Index tokens of a passage: jieba search mode, plus known phrases it contains whole."""
-    normalized = normalize(text)
+    return tokenize_normalized(normalize(text), phrases)
+
+
+def tokenize_normalized(normalized: str, phrases: Iterable[str] = ()) -> list[str]:
+    """tokenize() of text normalize() has made (ingest normalises each passage once)."""
     tokens = [t for t in segmenter.cut_for_search(normalized) if is_term(t.strip())]
     return tokens + number_tokens(normalized) + [p for p in phrases if p in normalized]
 

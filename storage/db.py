@@ -31,6 +31,24 @@ from .inbox import InboxTable
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+_LOG_COLUMNS = [
+    "time",
+    "source",
+    "user_id",
+    "chat_id",
+    "query",
+    "filters",
+    "result_ids",
+    "scores",
+    "results",
+    "latency_ms",
+    "event_id",
+    "confident",
+]
+_LOG_INSERT = (
+    f"insert into query_log ({', '.join(_LOG_COLUMNS)}) "
+    f"values ({', '.join('?' * len(_LOG_COLUMNS))})"
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,7 @@ class ChunkRecord:
     text: str
     tokens: tuple[str, ...]
     page: int | None = None
+    compact: str = ""  # as ranking compares it; empty for passages stored before 0020
 
 
 @dataclass(frozen=True)
@@ -333,26 +352,34 @@ class ReportStore(InboxTable):
                     "ingested_at": now(),
                 }
             )
-            self.db["chunks"].insert_all(
-                {
-                    "id": first_chunk + position,
-                    "doc_id": doc_id,
-                    "position": position,
-                    "section": chunk.section,
-                    "path": json.dumps(chunk.path, ensure_ascii=False),
-                    "kind": chunk.kind,
-                    "text": chunk.text,
-                    "tokens": " ".join(chunk.tokens),
-                    "page": chunk.page,
-                    "year": chunk.year,
-                }
-                for position, chunk in enumerate(chunks)
+            # plain executemany: sqlite-utils' insert_all() costs more than the writes
+            self.db.conn.executemany(
+                "insert into chunks (id, doc_id, position, section, path, kind, text, tokens, "
+                "page, year, compact) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        first_chunk + position,
+                        doc_id,
+                        position,
+                        chunk.section,
+                        json.dumps(chunk.path, ensure_ascii=False),
+                        chunk.kind,
+                        chunk.text,
+                        " ".join(chunk.tokens),
+                        chunk.page,
+                        chunk.year,
+                        chunk.compact or None,
+                    )
+                    for position, chunk in enumerate(chunks)
+                ],
             )
-            self.db["doc_lines"].insert_all(
-                ({"doc_id": doc_id, "key": key} for key in set(line_keys)), ignore=True
+            self.db.conn.executemany(
+                "insert or ignore into doc_lines (doc_id, key) values (?, ?)",
+                [(doc_id, key) for key in set(line_keys)],
             )
-            self.db["doc_phrases"].insert_all(
-                ({"doc_id": doc_id, "phrase": p} for p in set(phrases)), ignore=True
+            self.db.conn.executemany(
+                "insert or ignore into doc_phrases (doc_id, phrase) values (?, ?)",
+                [(doc_id, p) for p in set(phrases)],
             )
             self._record("add", doc_id)
         return doc_id
@@ -481,7 +508,7 @@ class ReportStore(InboxTable):
 
     def _chunk_records(self, where: str, params: list) -> list[ChunkRecord]:
         sql = f"""select c.id, c.doc_id, d.title, c.position, c.section, c.path, c.kind, c.text,
-                         c.tokens, c.page
+                         c.tokens, c.page, c.compact
                   from chunks c join documents d on d.id = c.doc_id
                   where {where} order by c.doc_id, c.position"""
         return [
@@ -496,10 +523,21 @@ class ReportStore(InboxTable):
                 text,
                 tuple(tokens.split()),
                 page,
+                compact or "",
             )
-            for chunk_id, doc_id, title, position, section, path, kind, text, tokens, page in self.db.execute(
-                sql, params
-            )
+            for (
+                chunk_id,
+                doc_id,
+                title,
+                position,
+                section,
+                path,
+                kind,
+                text,
+                tokens,
+                page,
+                compact,
+            ) in self.db.execute(sql, params)
         ]
 
     # query log and feedback -----------------------------------------------------
@@ -549,7 +587,8 @@ class ReportStore(InboxTable):
             if existing:
                 self.db["query_log"].update(existing[0], row)
                 return existing[0]
-            return self.db["query_log"].insert(row).last_pk
+            # plain SQL: sqlite-utils' insert() inspects the table first, 5x the cost
+            return self.db.execute(_LOG_INSERT, [row[c] for c in _LOG_COLUMNS]).lastrowid
 
     def logged_query(self, query_log_id: int) -> dict:
         row = self.db.execute(

@@ -192,3 +192,10 @@ def m0007_inbox_entries(db: Database) -> None:
     db.execute(
         "create unique index query_log_event_id on query_log (event_id) where event_id is not null"
     )
+
+
+@migrations(name="0020_chunk_compact")
+def m0020_chunk_compact(db: Database) -> None:
+    """Each passage's compared form (normalised, no white space), made once at ingest instead
+    of on every question that fetches it; older rows stay null and are compacted when read."""
+    db["chunks"].add_column("compact", str)
