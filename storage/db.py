@@ -338,19 +338,21 @@ class ReportStore(InboxTable):
             doc_id = self._next_id("next_doc_id", 1)
             chunks = list(chunks)
             first_chunk = self._next_id("next_chunk_id", len(chunks))
-            self.db["documents"].insert(
-                {
-                    "id": doc_id,
-                    "title": title,
-                    "source": source,
-                    "content_hash": content_hash,
-                    "format": format,
-                    "year": year,
-                    "parts": parts,
-                    "sections": sections,
-                    "sample": int(sample),
-                    "ingested_at": now(),
-                }
+            self.db.execute(
+                "insert into documents (id, title, source, content_hash, format, year, parts, "
+                "sections, sample, ingested_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    doc_id,
+                    title,
+                    source,
+                    content_hash,
+                    format,
+                    year,
+                    parts,
+                    sections,
+                    int(sample),
+                    now(),
+                ],
             )
             # plain executemany: sqlite-utils' insert_all() costs more than the writes
             self.db.conn.executemany(
