@@ -239,6 +239,7 @@ def search(
     if query is None:
         if not as_json:
             raise click.UsageError("QUERY is required unless --json reads queries from stdin")
+        service.warm_up()  # many questions: the compiled kernel pays off
         for line in sys.stdin:
             if line.strip():
                 response = service.search(line.strip(), k, doc_id=doc_id, kind=kind, year=year)

@@ -64,6 +64,7 @@ __all__ = [
 MAX_QUERY_CHARS = 500
 UPLOAD_SECONDS = 60.0
 PARALLEL_MIN_FILES = 16
+STORE_GROUP = 16  # documents per write transaction: fewer commits, the lock held briefly
 
 
 @lru_cache(maxsize=4096)
@@ -158,7 +159,7 @@ class ReportService:
         self.worker = ParseWorker.shared()
         self._thesaurus = Thesaurus()
         self._synonyms_version = -1
-        if not store.documents() and not store.read_only:
+        if store.is_empty() and not store.read_only:
             self._ingest_samples()
 
     @classmethod
@@ -199,9 +200,9 @@ class ReportService:
     ) -> list[IngestResult]:
         """Ingest files and folders (recursively); good files are kept when others fail.
 
-        Parsing and tokenizing run in a process pool for large batches (jieba is the
-        bottleneck); each document is still written in its own transaction, so an
-        interrupted ingest keeps exactly the documents that finished.
+        Parsing and tokenizing run in a process pool for large batches; documents are
+        written STORE_GROUP at a time, each group in one transaction and reported once it
+        is committed, so an interrupted ingest keeps exactly the documents reported.
         """
         files, skipped = expand_paths(paths)
         results = [IngestResult(str(p), "skipped", reason=why) for p, why in skipped]
@@ -218,25 +219,47 @@ class ReportService:
             else:
                 todo.append(item)
         analysed_reports = self._analyse(todo, boilerplate, workers)
-        for done, item in enumerate(todo):
+        for done in range(0, len(todo), STORE_GROUP):
+            group = todo[done : done + STORE_GROUP]
+            analysed = [next(analysed_reports) for _ in group]  # parsed before the lock
+            stored, error = self._store_group(group, analysed)
+            if error is not None:  # disk full, read-only: every later file fails too
+                analysed_reports.close()  # cancels the parsing still queued
+                stored += [
+                    IngestResult(str(i.path), "not added", reason=str(error))
+                    for i in todo[done + len(stored) :]
+                ]
+            results.extend(stored)
+            if progress:
+                for result in stored:
+                    progress(result)
+            if error is not None:
+                break
+        return results
+
+    def _store_group(
+        self, group: list[_Prepared], analysed: list[AnalysedReport | str]
+    ) -> tuple[list[IngestResult], StorageError | None]:
+        """Store documents in one transaction; if it cannot be written (disk full), one at a
+        time, keeping those that fit: their results, and the error that stopped the rest."""
+        try:
+            with self.store.writing():
+                return [
+                    self._store_analysed(i, a) for i, a in zip(group, analysed, strict=True)
+                ], None
+        except (DuplicateError, NotFoundError):
+            raise
+        except StorageError:
+            pass
+        stored = []
+        for item, report in zip(group, analysed, strict=True):
             try:
-                result = self._store_analysed(item, next(analysed_reports))
+                stored.append(self._store_analysed(item, report))
             except (DuplicateError, NotFoundError):
                 raise
-            except StorageError as error:  # disk full, read-only: every later file fails too
-                analysed_reports.close()  # cancels the parsing still queued
-                stopped = [
-                    IngestResult(str(i.path), "not added", reason=str(error)) for i in todo[done:]
-                ]
-                results.extend(stopped)
-                if progress:
-                    for result in stopped:
-                        progress(result)
-                break
-            results.append(result)
-            if progress:
-                progress(result)
-        return results
+            except StorageError as error:
+                return stored, error
+        return stored, None
 
     def _prepare(self, path: Path, keep: bool = False) -> _Prepared:
         """Hash a file and key its short lines; unless `keep`, a worker reads it again
@@ -610,6 +633,7 @@ class ReportService:
                 r.text,
                 frozenset(r.tokens) | title_tokens(r.doc_title),
                 r.page,
+                r.compact,
             )
             for chunk_id, score in ranked
             if (r := records.get(chunk_id)) is not None

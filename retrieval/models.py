@@ -54,6 +54,7 @@ class Chunk:
     tokens: tuple[str, ...] = field(default=(), repr=False)
     page: int | None = None
     year: int | None = None
+    compact: str = field(default="", repr=False)  # the text as search compares it (ranking)
 
 
 @dataclass(frozen=True)

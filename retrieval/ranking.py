@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
-import jieba
-
 from .cues import (
     ASKS_CONTRAST,
     ASKS_COUNT,
@@ -36,7 +34,8 @@ from .cues import (
 )
 from .models import Hit
 from .search import BIGRAM_CREDIT, EXPANSION_CREDIT, QueryAnalysis, QueryWord
-from .text import normalize, squeeze
+from .text import compact_form
+from .tokenizer import dictionary_count
 
 CONFIDENT, RELATED, NOTHING = "confident", "related", "nothing"
 # Domain evidence below which the question is not about what these reports discuss.
@@ -77,16 +76,17 @@ class Candidate:
     text: str
     tokens: frozenset[str]
     page: int | None = None
+    compact_text: str = ""  # compact_form(text), made at ingest
 
     @cached_property
     def compact(self) -> str:
         """The text as search sees it: normalised, no white space."""
-        return squeeze(normalize(self.text))
+        return self.compact_text or compact_form(self.text)
 
     @cached_property
     def shingles(self) -> frozenset[str]:
         """4-character shingles, for near-duplicate detection."""
-        return frozenset(self.compact[i : i + 4] for i in range(max(1, len(self.compact) - 3)))
+        return _shingles(self.compact)
 
 
 def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int) -> list[Hit]:
@@ -209,13 +209,7 @@ class CueSet:
         question = analysis.question
         words = [w for w in analysis.words if len(w.word) >= 2]
         self.proximity = [
-            (
-                re.compile(
-                    f"{re.escape(a.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(b.word)}|"
-                    f"{re.escape(b.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(a.word)}"
-                ),
-                min(a.weight, b.weight),
-            )
+            (a.word, b.word, min(a.weight, b.weight))
             for a, b in zip(analysis.words, analysis.words[1:], strict=False)
         ]
         self.asks_list = bool(ASKS_LIST.search(question))
@@ -270,8 +264,10 @@ class CueSet:
         text = candidate.compact
         factor = 1.0
         if self.proximity:
-            near = sum(weight for pattern, weight in self.proximity if pattern.search(text))
-            factor *= 1.0 + PROXIMITY_WEIGHT * near / sum(w for _, w in self.proximity)
+            near = sum(
+                weight for a, b, weight in self.proximity if _near(text, a, b) or _near(text, b, a)
+            )
+            factor *= 1.0 + PROXIMITY_WEIGHT * near / sum(w for _, _, w in self.proximity)
         if self.definition and self.definition.search(text):
             factor *= DEFINITION_BOOST
         if self.measure is not None and self.measure.search(text):
@@ -293,11 +289,23 @@ class CueSet:
         return factor
 
 
+def _near(text: str, a: str, b: str) -> bool:
+    """b starts at most PROXIMITY_GAP characters after an occurrence of a ends (what the
+    pattern a.{0,3}b finds in compact text, without compiling a pattern per question)."""
+    start = text.find(a)
+    while start >= 0:
+        end = start + len(a)
+        if text.find(b, end, end + PROXIMITY_GAP + len(b)) >= 0:
+            return True
+        start = text.find(a, start + 1)
+    return False
+
+
 def _asked_measure(question: str) -> str | None:
     """The measure word of "几次 / 多少名", unless it starts a word (多少支部 is not 支)."""
     for match in ASKS_MEASURE.finditer(question):
         following = question[match.end(1) - 1 : match.end(1) + 1]
-        if len(following) < 2 or following not in jieba.dt.FREQ or not jieba.dt.FREQ[following]:
+        if len(following) < 2 or not dictionary_count(following):
             return match[1]
     return None
 
@@ -310,9 +318,15 @@ def _body_length(candidate: Candidate) -> int:
     return len(text)
 
 
+@lru_cache(maxsize=2048)
+def _shingles(text: str) -> frozenset[str]:
+    """Cached: the passages a question fetches are mostly the ones similar questions fetch."""
+    return frozenset(text[i : i + 4] for i in range(max(1, len(text) - 3)))
+
+
 @lru_cache(maxsize=8192)
 def _compact(heading: str) -> str:
-    return squeeze(normalize(heading))
+    return compact_form(heading)
 
 
 def _definition_pattern(words: Sequence[QueryWord]) -> re.Pattern | None:

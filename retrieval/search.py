@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import jieba
 import numpy as np
 
 from .bm25 import BM25Index
@@ -32,6 +31,7 @@ from .text import normalize, squeeze
 from .tokenizer import (
     bigrams,
     general_weight,
+    in_dictionary,
     is_proper_name,
     query_tokens,
     query_words,
@@ -49,7 +49,16 @@ CUE_WEIGHT = 6.0  # 明年, 打算, 不足 point at a section (ranking boosts it
 KEYNESS_FLOOR = 3.0
 KEYNESS_TOPIC = 7.0
 FOREIGN_NAME_WEIGHT = 3.0
-ENGINES = {"bm25": BM25Index, "rank-bm25": ReferenceIndex}
+
+
+class BigramIndex(BM25Index):
+    """The bigram field: about twice the word field's postings, so it keeps no per-posting
+    weights (4 bytes each); the compiled path weighs its term frequencies as it goes."""
+
+    weighed = False
+
+
+ENGINES = {"bm25": (BM25Index, BigramIndex), "rank-bm25": (ReferenceIndex, ReferenceIndex)}
 
 
 @dataclass(frozen=True)
@@ -147,10 +156,10 @@ class Searcher:
     ) -> Searcher:
         """A searcher over (chunk id, doc id, kind, year, tokens, text) records."""
         records = list(records)
-        kind = ENGINES[engine]
+        words, chars = ENGINES[engine]
         return cls(
-            kind([r[4] for r in records]),
-            kind([bigrams(r[5]) for r in records]),
+            words([r[4] for r in records]),
+            chars([bigrams(r[5]) for r in records]),
             Rows.of(records),
             phrases,
         )
@@ -357,7 +366,7 @@ def _trim_particles(words: list[str]) -> list[str]:
     """Drop aspect particles jieba glues onto verbs in questions (签了 → 签)."""
     trimmed = []
     for word in words:
-        if len(word) == 2 and word[1] in "了着过" and word not in jieba.dt.FREQ:
+        if len(word) == 2 and word[1] in "了着过" and not in_dictionary(word):
             word = word[0]
         if word.startswith(("多少", "几")) and len(word) <= 3:
             continue

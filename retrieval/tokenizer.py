@@ -8,18 +8,14 @@ placeholders (X, XX, XXX) are never terms.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import sys
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from importlib import resources
-
-import jieba
 
 from .numbers import number_tokens
+from .segmenter import segmenter
 from .text import normalize
 
 FUNCTION_WORDS = frozenset(
@@ -318,28 +314,6 @@ WORD_RUN = re.compile(r"[^\W_x]+")
 MAX_PHRASES_PER_DOCUMENT = 300
 PHRASE_IN_QUOTES = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]|《([^》]{2,24})》")
 
-_init_lock = threading.Lock()
-_ready = False
-_general_freq: dict[str, int] = {}
-
-
-def _ensure_jieba() -> None:
-    """Load jieba's dictionary and our glossary once, quietly (jieba prints to stderr)."""
-    global _ready
-    if _ready:
-        return
-    with _init_lock:
-        if _ready:
-            return
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        glossary = resources.files(__package__).joinpath("glossary.txt").read_text("utf-8")
-        for line in glossary.splitlines():
-            word, freq, tag = line.split()
-            _general_freq[word] = jieba.dt.FREQ.get(word, 0)
-            jieba.add_word(word, int(freq), tag)
-        _ready = True
-
 
 def general_weight(word: str) -> float:
     """Information content of a word in general Chinese: rare words say what a question is about.
@@ -348,12 +322,11 @@ def general_weight(word: str) -> float:
     (there only to keep terms whole) must not make 三会一课 look like a common word. A word
     the dictionary lacks counts as seen once.
     """
-    _ensure_jieba()
-    freq = _general_freq.get(word, jieba.dt.FREQ.get(word, 0))
+    freq = segmenter.general_frequency(word)
     if not freq and len(word) == 2 and CJK_PAIR.fullmatch(word):
         # two characters joined by the reports' vocabulary: as informative as their mean
         return sum(map(general_weight, word)) / 2
-    return math.log(jieba.dt.total / (freq or 1))
+    return math.log(segmenter.total / (freq or 1))
 
 
 PROPER_NAME_TAGS = frozenset({"ns", "nz"})  # place names, other proper names (jieba's tags)
@@ -366,21 +339,38 @@ def is_proper_name(word: str) -> bool:
     question is about somewhere or something else."""
     if LATIN_WORD.fullmatch(word):
         return True
-    import jieba.posseg  # loads the tag table only when a question holds an unknown word
+    import jieba.posseg  # reads the tag table only once a question holds an absent word
 
     return jieba.posseg.dt.word_tag_tab.get(word) in PROPER_NAME_TAGS
 
 
+def in_dictionary(word: str) -> bool:
+    """Whether jieba's dictionary knows the word or a longer word starting with it."""
+    return segmenter.frequency(word) is not None
+
+
+def dictionary_count(word: str) -> int:
+    """The word's count in jieba's dictionary (glossary included), 0 when it has none."""
+    return segmenter.frequency(word) or 0
+
+
+@lru_cache(maxsize=1 << 16)
 def is_term(token: str) -> bool:
-    """A token worth indexing: not punctuation, not a placeholder, not a function word."""
+    """A token worth indexing: not punctuation, not a placeholder, not a function word.
+
+    Cached: a corpus repeats a few thousand tokens, and two pattern matches per token cost
+    more than segmenting."""
     return not (PUNCT_OR_SPACE.match(token) or PLACEHOLDER.match(token) or token in FUNCTION_WORDS)
 
 
 def tokenize(text: str, phrases: Iterable[str] = ()) -> list[str]:
     """Index tokens of a passage: jieba search mode, plus known phrases it contains whole."""
-    _ensure_jieba()
-    normalized = normalize(text)
-    tokens = [t for t in jieba.cut_for_search(normalized) if is_term(t.strip())]
+    return tokenize_normalized(normalize(text), phrases)
+
+
+def tokenize_normalized(normalized: str, phrases: Iterable[str] = ()) -> list[str]:
+    """tokenize() of text normalize() has made (ingest normalises each passage once)."""
+    tokens = [t for t in segmenter.cut_for_search(normalized) if is_term(t.strip())]
     return tokens + number_tokens(normalized) + [p for p in phrases if p in normalized]
 
 
@@ -414,14 +404,12 @@ def _joined(segments: Sequence[str], known: Callable[[str], bool]) -> list[str]:
 def _segments(normalized: str) -> tuple[str, ...]:
     """HMM-free precise tokens of a question, cached: content words and bigram spans are
     both read from the same segmentation."""
-    _ensure_jieba()
-    return tuple(t.strip() for t in jieba.lcut(normalized, HMM=False) if t.strip())
+    return tuple(t.strip() for t in segmenter.cut(normalized, hmm=False) if t.strip())
 
 
 def query_tokens(text: str) -> list[str]:
     """Search-mode tokens of question text, as passages are indexed but without the HMM."""
-    _ensure_jieba()
-    return [t for t in jieba.cut_for_search(normalize(text), HMM=False) if is_term(t.strip())]
+    return [t for t in segmenter.cut_for_search(normalize(text), hmm=False) if is_term(t.strip())]
 
 
 def is_question_term(token: str) -> bool:

@@ -30,6 +30,24 @@ from .errors import (
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+_LOG_COLUMNS = [
+    "time",
+    "source",
+    "user_id",
+    "chat_id",
+    "query",
+    "filters",
+    "result_ids",
+    "scores",
+    "results",
+    "latency_ms",
+    "request_id",
+    "confident",
+]
+_LOG_INSERT = (
+    f"insert into query_log ({', '.join(_LOG_COLUMNS)}) "
+    f"values ({', '.join('?' * len(_LOG_COLUMNS))})"
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,7 @@ class ChunkRecord:
     text: str
     tokens: tuple[str, ...]
     page: int | None = None
+    compact: str = ""  # as ranking compares it; empty for passages stored before 0020
 
 
 @dataclass(frozen=True)
@@ -273,6 +292,10 @@ class ReportStore:
             for row in self.db.query(sql, params)
         ]
 
+    def is_empty(self) -> bool:
+        """No document at all (checked without counting every document's chunks)."""
+        return not self.db.execute("select 1 from documents limit 1").fetchone()
+
     def has_user_documents(self) -> bool:
         return bool(self.db.execute("select 1 from documents where sample = 0 limit 1").fetchone())
 
@@ -318,40 +341,50 @@ class ReportStore:
             doc_id = self._next_id("next_doc_id", 1)
             chunks = list(chunks)
             first_chunk = self._next_id("next_chunk_id", len(chunks))
-            self.db["documents"].insert(
-                {
-                    "id": doc_id,
-                    "title": title,
-                    "source": source,
-                    "content_hash": content_hash,
-                    "format": format,
-                    "year": year,
-                    "parts": parts,
-                    "sections": sections,
-                    "sample": int(sample),
-                    "ingested_at": now(),
-                }
+            self.db.execute(
+                "insert into documents (id, title, source, content_hash, format, year, parts, "
+                "sections, sample, ingested_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    doc_id,
+                    title,
+                    source,
+                    content_hash,
+                    format,
+                    year,
+                    parts,
+                    sections,
+                    int(sample),
+                    now(),
+                ],
             )
-            self.db["chunks"].insert_all(
-                {
-                    "id": first_chunk + position,
-                    "doc_id": doc_id,
-                    "position": position,
-                    "section": chunk.section,
-                    "path": json.dumps(chunk.path, ensure_ascii=False),
-                    "kind": chunk.kind,
-                    "text": chunk.text,
-                    "tokens": " ".join(chunk.tokens),
-                    "page": chunk.page,
-                    "year": chunk.year,
-                }
-                for position, chunk in enumerate(chunks)
+            # plain executemany: sqlite-utils' insert_all() costs more than the writes
+            self.db.conn.executemany(
+                "insert into chunks (id, doc_id, position, section, path, kind, text, tokens, "
+                "page, year, compact) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        first_chunk + position,
+                        doc_id,
+                        position,
+                        chunk.section,
+                        json.dumps(chunk.path, ensure_ascii=False),
+                        chunk.kind,
+                        chunk.text,
+                        " ".join(chunk.tokens),
+                        chunk.page,
+                        chunk.year,
+                        chunk.compact or None,
+                    )
+                    for position, chunk in enumerate(chunks)
+                ],
             )
-            self.db["doc_lines"].insert_all(
-                ({"doc_id": doc_id, "key": key} for key in set(line_keys)), ignore=True
+            self.db.conn.executemany(
+                "insert or ignore into doc_lines (doc_id, key) values (?, ?)",
+                [(doc_id, key) for key in set(line_keys)],
             )
-            self.db["doc_phrases"].insert_all(
-                ({"doc_id": doc_id, "phrase": p} for p in set(phrases)), ignore=True
+            self.db.conn.executemany(
+                "insert or ignore into doc_phrases (doc_id, phrase) values (?, ?)",
+                [(doc_id, p) for p in set(phrases)],
             )
             self._record("add", doc_id)
         return doc_id
@@ -480,7 +513,7 @@ class ReportStore:
 
     def _chunk_records(self, where: str, params: list) -> list[ChunkRecord]:
         sql = f"""select c.id, c.doc_id, d.title, c.position, c.section, c.path, c.kind, c.text,
-                         c.tokens, c.page
+                         c.tokens, c.page, c.compact
                   from chunks c join documents d on d.id = c.doc_id
                   where {where} order by c.doc_id, c.position"""
         return [
@@ -495,10 +528,21 @@ class ReportStore:
                 text,
                 tuple(tokens.split()),
                 page,
+                compact or "",
             )
-            for chunk_id, doc_id, title, position, section, path, kind, text, tokens, page in self.db.execute(
-                sql, params
-            )
+            for (
+                chunk_id,
+                doc_id,
+                title,
+                position,
+                section,
+                path,
+                kind,
+                text,
+                tokens,
+                page,
+                compact,
+            ) in self.db.execute(sql, params)
         ]
 
     # query log and feedback -----------------------------------------------------
@@ -548,7 +592,8 @@ class ReportStore:
             if existing:
                 self.db["query_log"].update(existing[0], row)
                 return existing[0]
-            return self.db["query_log"].insert(row).last_pk
+            # plain SQL: sqlite-utils' insert() inspects the table first, 5x the cost
+            return self.db.execute(_LOG_INSERT, [row[c] for c in _LOG_COLUMNS]).lastrowid
 
     def logged_query(self, query_log_id: int) -> dict:
         row = self.db.execute(

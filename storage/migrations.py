@@ -209,3 +209,10 @@ def m0010_inbox_without_transport(db: Database) -> None:
     )
     if "update_id" in db["query_log"].columns_dict:
         db.execute("alter table query_log drop column update_id")
+
+
+@migrations(name="0020_chunk_compact")
+def m0020_chunk_compact(db: Database) -> None:
+    """Each passage's compared form (normalised, no white space), made once at ingest instead
+    of on every question that fetches it; older rows stay null and are compacted when read."""
+    db["chunks"].add_column("compact", str)
