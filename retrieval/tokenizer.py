@@ -305,6 +305,15 @@ QUESTION_FILLER = frozenset(
         "结尾",
         "范文",
         "模板",
+        "形容",
+        "咋形容",
+        "比较",
+        "好",
+        "好的",
+        "好听",
+        "说好听",
+        "一串",
+        "几句",
     ]
 )
 PLACEHOLDER = re.compile(r"^x+$")
