@@ -44,6 +44,7 @@ from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
 from .errors import InvalidRequestError
+from .samples import open_samples, sample_files
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
 # The adapters' only door to the layers below: what they need of storage (result and error
@@ -155,12 +156,13 @@ class ReportService:
         self.store = store
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
+        self.engine = engine
         self.index = ReportIndex(store, engine=engine)
         self.worker = ParseWorker.shared()
         self._thesaurus = Thesaurus()
         self._synonyms_version = -1
-        if store.is_empty() and not store.read_only:
-            self._ingest_samples()
+        self._samples: tuple[ReportStore, ReportIndex] | None = None
+        self._samples_lock = threading.Lock()
 
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:
@@ -189,6 +191,8 @@ class ReportService:
         self.index.wait()
         self.index.save()
         self.store.close()
+        if self._samples is not None:
+            self._samples[0].close()
 
     # ingest ----------------------------------------------------------------------
 
@@ -295,7 +299,7 @@ class ReportService:
         if item.error:
             return IngestResult(str(item.path), "failed", reason=item.error)
         same = self.store.find_document(content_hash=item.content_hash)
-        if same is not None and not same.sample:
+        if same is not None:
             return self._unchanged(item.path, same)
         return None
 
@@ -417,7 +421,7 @@ class ReportService:
                 frozenset(candidate_keys(text.lines)),
             )
             same = self.store.find_document(content_hash=item.content_hash)
-            if same is not None and not same.sample:
+            if same is not None:
                 removed = None
                 if old is not None and old.doc_id != same.doc_id:
                     removed = self.store.delete_document(old.doc_id).doc_id
@@ -457,9 +461,10 @@ class ReportService:
         line_keys: Iterable[str],
         replaces: int | None = None,
         sample: bool = False,
+        store: ReportStore | None = None,
     ) -> int:
         report = analysed.report
-        return self.store.save_document(
+        return (store or self.store).save_document(
             title=report.title,
             source=source,
             content_hash=content_hash,
@@ -474,12 +479,9 @@ class ReportService:
             replaces=replaces,
         )
 
-    def _ingest_samples(self) -> None:
-        """Load the shipped sample reports so a new database can answer at once."""
-        folder = resources.files("reportbot.storage.samples")
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if Path(entry.name).suffix not in SUPPORTED_SUFFIXES:
-                continue
+    def _ingest_samples(self, store: ReportStore) -> None:
+        """Fill the sample database with the shipped sample reports (see bot/samples.py)."""
+        for entry in sample_files():
             with resources.as_file(entry) as path:
                 analysed = analyse_file(path, DEFAULT_MAX_BYTES, BoilerplateFilter())
             self._save(
@@ -488,7 +490,18 @@ class ReportService:
                 hashlib.sha256(entry.read_bytes()).hexdigest(),
                 (),
                 sample=True,
+                store=store,
             )
+
+    def _corpus(self) -> tuple[ReportStore, ReportIndex]:
+        """The reports searches draw on: the user's, or the samples until the first one."""
+        if self.store.ever_held_documents():
+            return self.store, self.index
+        with self._samples_lock:
+            if self._samples is None:
+                samples = open_samples(self._ingest_samples)
+                self._samples = samples, ReportIndex(samples, engine=self.engine)
+        return self._samples
 
     def delete(self, doc_id: int) -> DocumentInfo:
         return self.store.delete_document(doc_id)
@@ -498,7 +511,10 @@ class ReportService:
     def searcher(self) -> Searcher:
         """The index for the current documents, brought up to date with the database and
         with the team's synonyms (another process may have changed either)."""
-        searcher = self.index.searcher()
+        return self._synced(self._corpus()[1])
+
+    def _synced(self, index: ReportIndex) -> Searcher:
+        searcher = index.searcher()
         version = self.store.synonyms_version()
         if self._synonyms_version != version or searcher.thesaurus is not self._thesaurus:
             if self._synonyms_version != version:
@@ -523,11 +539,12 @@ class ReportService:
         itself a problem ("存在的不足"): nobody copies 学习不够深入 as a sample of 理论学习.
         """
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
-        searcher = self.searcher()  # loading the index at start-up is not the answer's time
+        store, index = self._corpus()
+        searcher = self._synced(index)  # loading the index at start-up is not the answer's time
         started = time.perf_counter()
         analysis = searcher.analyze(query)
         ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
-        candidates = self._candidates(ranked)
+        candidates = self._candidates(ranked, store)
         if wording and not asks_problems(query):
             candidates = [c for c in candidates if c.kind != "problem"]
         hits = select_passages(analysis, candidates, k)
@@ -540,7 +557,7 @@ class ReportService:
             query,
             tuple(hits),
             None,
-            not self.store.has_user_documents(),
+            store is not self.store,
             answer_tier(hits),
             (time.perf_counter() - started) * 1000,
             filters,
@@ -620,8 +637,8 @@ class ReportService:
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:
         return self.store.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
 
-    def _candidates(self, ranked: list[tuple[int, float]]) -> list[Candidate]:
-        records = self.store.chunks([chunk_id for chunk_id, _ in ranked])
+    def _candidates(self, ranked: list[tuple[int, float]], store: ReportStore) -> list[Candidate]:
+        records = store.chunks([chunk_id for chunk_id, _ in ranked])
         return [
             Candidate(
                 chunk_id,
@@ -642,28 +659,31 @@ class ReportService:
     # browsing ----------------------------------------------------------------------
 
     def documents(self) -> list[DocumentInfo]:
-        """The documents searches draw on: the user's, or the samples while there are none."""
-        return self.store.documents()
+        """The documents searches draw on: the user's, or the samples until the first one."""
+        return self._corpus()[0].documents()
 
     def outline(self, doc_id: int) -> tuple[DocumentInfo, list[ChunkRecord]]:
         """A document and the first passage of each of its sections, in order."""
-        info = self.store.document(doc_id)
+        store = self._corpus()[0]
+        info = store.document(doc_id)
         firsts = {}
-        for record in self.store.document_chunks(doc_id):
+        for record in store.document_chunks(doc_id):
             firsts.setdefault(record.section, record)
         return info, list(firsts.values())
 
     def section(self, chunk_id: int) -> list[ChunkRecord]:
-        return self.store.section_chunks(chunk_id)
+        return self._corpus()[0].section_chunks(chunk_id)
 
     def feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
         self.store.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
 
     def stats(self) -> Stats:
-        return self.store.stats()
+        """Figures of the user's database (and how many samples stand in until its first report)."""
+        samples = 0 if self.store.ever_held_documents() else len(sample_files())
+        return replace(self.store.stats(), sample_documents=samples)
 
     def document(self, doc_id: int) -> DocumentInfo:
-        return self.store.document(doc_id)
+        return self._corpus()[0].document(doc_id)
 
     def unanswered(self, limit: int = 20) -> list[dict]:
         """Recent questions with no result, only related passages, or a 👎."""

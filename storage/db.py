@@ -122,9 +122,14 @@ def utc_now() -> datetime:
 
 @translate_public_methods
 class ReportStore:
-    """Open (creating and migrating) a report database at `path`."""
+    """Open (creating and migrating) a report database at `path`, or only read it."""
 
-    def __init__(self, path: str | Path, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        clock: Callable[[], datetime] = utc_now,
+        read_only: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.clock = clock
         self._local = threading.local()
@@ -132,17 +137,18 @@ class ReportStore:
         self._connections_lock = threading.Lock()
         self._uri: str | None = None  # set when the database is opened read-only
         with translated(self.path):
-            self._open()
+            self._open(read_only)
 
     @property
     def read_only(self) -> bool:
         """Opened read-only (a read-only file or mount): answers work, nothing is logged."""
         return self._uri is not None
 
-    def _open(self) -> None:
+    def _open(self, read_only: bool) -> None:
         """Create or migrate a writable database; open a read-only one as it is."""
-        if self.path.exists() and not (
-            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        if read_only or (
+            self.path.exists()
+            and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
         ):
             self._open_read_only()
         else:
@@ -261,8 +267,8 @@ class ReportStore:
         docs = self._documents(f"d.{column} = ?", [value])
         return docs[0] if docs else None
 
-    def documents(self, include_samples: bool = True) -> list[DocumentInfo]:
-        return self._documents("1" if include_samples else "d.sample = 0", [])
+    def documents(self) -> list[DocumentInfo]:
+        return self._documents("1", [])
 
     def document(self, doc_id: int) -> DocumentInfo:
         docs = self._documents("d.id = ?", [doc_id])
@@ -292,12 +298,10 @@ class ReportStore:
             for row in self.db.query(sql, params)
         ]
 
-    def is_empty(self) -> bool:
-        """No document at all (checked without counting every document's chunks)."""
-        return not self.db.execute("select 1 from documents limit 1").fetchone()
-
-    def has_user_documents(self) -> bool:
-        return bool(self.db.execute("select 1 from documents where sample = 0 limit 1").fetchone())
+    def ever_held_documents(self) -> bool:
+        """Whether a report was ever stored here (deleting them all does not make it new)."""
+        row = self.db.execute("select value from meta where key = 'next_doc_id'").fetchone()
+        return int(row[0]) > 1
 
     def save_document(
         self,
@@ -336,8 +340,6 @@ class ReportStore:
                 raise DuplicateError(next(doc for (doc,) in same if doc not in stale))
             for doc in sorted(stale):
                 self._delete(doc)
-            if not sample:
-                self._delete_samples()
             doc_id = self._next_id("next_doc_id", 1)
             chunks = list(chunks)
             first_chunk = self._next_id("next_chunk_id", len(chunks))
@@ -395,11 +397,6 @@ class ReportStore:
         with self.writing():
             self._delete(doc_id)
         return info
-
-    def _delete_samples(self) -> None:
-        """Samples only stand in for an empty database; a user's first report replaces them."""
-        for (doc_id,) in self.db.execute("select id from documents where sample = 1").fetchall():
-            self._delete(doc_id)
 
     def _delete(self, doc_id: int) -> None:
         for table in ("chunks", "doc_lines", "doc_phrases"):

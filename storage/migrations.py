@@ -211,6 +211,28 @@ def m0010_inbox_without_transport(db: Database) -> None:
         db.execute("alter table query_log drop column update_id")
 
 
+@migrations(name="0011_samples_apart")
+def m0011_samples_apart(db: Database) -> None:
+    """The sample reports now have a database of their own: remove the copies older
+    versions stored, recording each removal so that the index drops them too. A database
+    that never held anything but the samples numbers the user's reports from 1."""
+    samples = [doc_id for (doc_id,) in db.execute("select id from documents where sample = 1")]
+    [(next_doc,)] = db.execute("select value from meta where key = 'next_doc_id'").fetchall()
+    if samples and len(samples) == db["documents"].count == int(next_doc) - 1:
+        db.execute("update meta set value = '1' where key in ('next_doc_id', 'next_chunk_id')")
+    for doc_id in samples:
+        for table in ("chunks", "doc_lines", "doc_phrases"):
+            db.execute(f"delete from {table} where doc_id = ?", [doc_id])
+        db.execute("delete from documents where id = ?", [doc_id])
+        db.execute("update meta set value = cast(value as integer) + 1 where key = 'generation'")
+        db.execute(
+            "insert into changes (generation, op, doc_id) select cast(value as integer), "
+            "'delete', ? from meta where key = 'generation'",
+            [doc_id],
+        )
+        db.execute("update meta set value = ? where key = 'state'", [secrets.token_hex(8)])
+
+
 @migrations(name="0020_chunk_compact")
 def m0020_chunk_compact(db: Database) -> None:
     """Each passage's compared form (normalised, no white space), made once at ingest instead

@@ -23,6 +23,19 @@ def isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home" / ".cache"))  # sample database
+
+
+@pytest.fixture
+def tg(request, tmp_path):
+    """The real bot over a copy of the seeded database, polling the fake Bot API
+    (tests/telegram_harness.py); `@pytest.mark.bot_config(bot={...})` changes settings."""
+    from telegram_harness import BotHarness
+
+    marker = request.node.get_closest_marker("bot_config")
+    harness = BotHarness(tmp_path, **(marker.kwargs if marker else {}))
+    yield harness
+    harness.close()
 
 
 @pytest.fixture

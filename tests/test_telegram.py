@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from fakebot import parse_html
-from telegram_harness import ALICE, BOT_NAME, BotHarness, button, buttons, methods, only
-
-
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path)
-    yield harness
-    harness.close()
+from telegram_harness import ALICE, BOT_NAME, button, buttons, methods, only
 
 
 def entities_text(call, kind: str) -> list[str]:

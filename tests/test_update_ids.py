@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
-from telegram_harness import BotHarness, button, only
-
-
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path)
-    yield harness
-    harness.close()
+from telegram_harness import button, only
 
 
 def logged(db) -> list[tuple[int, str]]:

@@ -12,13 +12,6 @@ TEAM = "团队2024年工作总结\n一、主要工作\n（一）开展“青蓝�
 OTHER = "科室2024年工作总结\n一、主要工作\n（一）组织“书香机关”读书会5场。\n二、存在问题\n一是学习不深。\n"
 
 
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path)
-    yield harness
-    harness.close()
-
-
 def upload(tg, name: str, content: bytes, **kwargs) -> str:
     return tg.upload(name, content, user_id=ADMIN, **kwargs)[-1].params["text"]
 
