@@ -257,6 +257,10 @@ QUESTION_FILLER = frozenset(
         "东西",
         "那块",
         "这块",
+        "那边",
+        "这边",
+        "为啥",
+        "为什么",
         # asking for wording: words about the request, not about its topic
         "写",
         "咋写",
