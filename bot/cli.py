@@ -615,3 +615,8 @@ def chat(service: ReportService, settings: Settings) -> None:
         )
         lines = typed_lines()
     repl(terminal_conversation(service, settings), lines, click.echo)
+
+
+from .cli_feedback import feedback  # noqa: E402  (its commands use with_service above)
+
+cli.add_command(feedback)

@@ -28,7 +28,7 @@ from .views import Views
 
 GROUP_TYPES = frozenset({"group", "supergroup"})
 MENU = ("start", "help", "ask", "wording", "problems", "plans", "docs", "doc")
-ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym"})
+ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym", "feedback"})
 REMOVE_WORDS = frozenset({"删除", "remove", "del", "-"})
 UNANSWERED_SHOWN = 15
 COMMAND = re.compile(r"^/(提法|[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)(.*)$", re.S)
@@ -125,6 +125,7 @@ class Conversation:
             "stats": self._stats,
             "unanswered": self._unanswered,
             "synonym": self._synonym,
+            "feedback": self._feedback,
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
             "a": (2, functools.partial(self._page, "a")),
@@ -133,6 +134,7 @@ class Conversation:
             "p": (2, self._section_page),
             "q": (3, self._group_section_page),
             "v": (2, self._vote),
+            "f": (3, self._passage_vote),
             "d": (2, self._outline_page),
             "l": (1, self._docs_page),
             "x": (1, self._confirm_delete),
@@ -362,6 +364,11 @@ class Conversation:
         rows = self.service.unanswered(UNANSWERED_SHOWN)
         return [Reply(piece) for piece in split_markup(self.views.unanswered(rows))]
 
+    def _feedback(self, event: Event, argument: str) -> list[Output]:
+        """The latest passage votes and what they moved (admins only)."""
+        text = self.views.vote_effects(self.service.vote_effects(UNANSWERED_SHOWN))
+        return [Reply(piece) for piece in split_markup(text)]
+
     def _synonym(self, event: Event, argument: str) -> list[Output]:
         """Add, remove or list the team's synonym pairs (admins only)."""
         words = argument.split()
@@ -487,6 +494,18 @@ class Conversation:
     def _vote(self, event: Event, log_id: int, up: int) -> list[Output]:
         self.service.feedback(log_id, event.user_id, 1 if up else -1)
         return [Notice(self.views.text("vote_up" if up else "vote_down"))]
+
+    def _passage_vote(self, event: Event, log_id: int, chunk_id: int, up: int) -> list[Output]:
+        """👍/👎 under one passage: it teaches the ranking for this and similar questions."""
+        self.service.vote_passage(
+            None,
+            chunk_id,
+            bool(up),
+            voter=str(event.user_id),
+            source=self.source,
+            query_log_id=log_id,
+        )
+        return [Notice(self.views.text("passage_up" if up else "passage_down"))]
 
     def _outline_page(self, event: Event, doc_id: int, page: int) -> list[Output]:
         info, firsts = self.service.outline(doc_id)

@@ -29,7 +29,7 @@ MESSAGES = {
         "help_admin": (
             "\n\n<b>管理员</b>：发送 .docx/.doc/.wps/.pdf/.txt/.md 文件即可导入报告；"
             "/delete 编号 删除报告；/stats 使用统计；/unanswered 没答上或被点 👎 的问题；"
-            "/synonym 口语词 报告用词 教会搜索一对同义词。"
+            "/synonym 口语词 报告用词 教会搜索一对同义词；/feedback 看段落评价把哪些段落排前或排后。"
         ),
         "usage_synonym": "/synonym 口语词 报告用词，例如 /synonym 一把手 第一责任人；"
         "/synonym 列出全部；/synonym 删除 口语词 [报告用词]",
@@ -113,6 +113,13 @@ MESSAGES = {
         "cmd_plans": "只查下步打算",
         "cmd_docs": "报告列表",
         "cmd_doc": "某份报告的目录",
+        "passage_up": "已记录 👍：类似的问题以后会把这段排在前面。",
+        "passage_down": "已记录 👎：类似的问题以后会把这段排在后面。",
+        "votes_header": "<b>最近的段落评价</b>（排名：不计评价 → 计入评价）",
+        "votes_none": "还没有人评价过段落。",
+        "vote_line": "{mark} “{query}” → 段落 {chunk}（{where}），{voter}：第 {before} → 第 {after} 名",
+        "vote_gone": "已删除",
+        "cmd_feedback": "段落评价如何影响排名",
     },
     "en": {
         "not_found": "Nothing in the reports matches “{query}”.\n"
@@ -137,7 +144,7 @@ MESSAGES = {
         "help_admin": (
             "\n\n<b>Admins</b>: send a .docx/.doc/.wps/.pdf/.txt/.md file to ingest it; /delete N removes a "
             "report; /stats usage figures; /unanswered questions without results or with 👎; "
-            "/synonym WORD OFFICIAL teaches search a synonym."
+            "/synonym WORD OFFICIAL teaches search a synonym; /feedback shows what passage votes moved."
         ),
         "usage_synonym": "/synonym WORD OFFICIAL, e.g. /synonym 一把手 第一责任人; /synonym lists "
         "them; /synonym remove WORD [OFFICIAL]",
@@ -224,6 +231,13 @@ MESSAGES = {
         "cmd_plans": "Search plan sections",
         "cmd_docs": "List the reports",
         "cmd_doc": "Outline of one report",
+        "passage_up": "Noted 👍: similar questions will rank this passage higher.",
+        "passage_down": "Noted 👎: similar questions will rank this passage lower.",
+        "votes_header": "<b>Latest passage votes</b> (rank without → with the votes)",
+        "votes_none": "Nobody has voted on a passage yet.",
+        "vote_line": "{mark} “{query}” → passage {chunk} ({where}), {voter}: #{before} → #{after}",
+        "vote_gone": "deleted",
+        "cmd_feedback": "How passage votes move the ranking",
     },
 }
 

@@ -43,6 +43,7 @@ from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.index import ReportIndex
 from .errors import InvalidRequestError
+from .feedback import FeedbackService
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
 MAX_QUERY_CHARS = 500
@@ -125,7 +126,7 @@ def _analyse_source_job(
         return str(error)
 
 
-class ReportService:
+class ReportService(FeedbackService):
     """Reports in one database, searchable with cited passages."""
 
     def __init__(
@@ -470,11 +471,13 @@ class ReportService:
         kind: str | None = None,
         year: int | None = None,
         wording: bool = False,
+        feedback: bool = True,
     ) -> SearchResponse:
         """Cited passages for a question (or none), without logging it: eval, paging.
 
         Asked for wording on a topic, problem sentences are left out unless the topic is
         itself a problem ("存在的不足"): nobody copies 学习不够深入 as a sample of 理论学习.
+        The team's passage votes re-order the candidates unless `feedback` is False.
         """
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         searcher = self.searcher()  # loading the index at start-up is not the answer's time
@@ -484,7 +487,8 @@ class ReportService:
         candidates = self._candidates(ranked)
         if wording and not asks_problems(query):
             candidates = [c for c in candidates if c.kind != "problem"]
-        hits = select_passages(analysis, candidates, k)
+        candidates, effects = self._apply_feedback(analysis, candidates, feedback)
+        hits = self._mark_feedback(select_passages(analysis, candidates, k), effects)
         filters = {
             k: v
             for k, v in {"doc": doc_id, "kind": kind, "year": year, "wording": wording}.items()

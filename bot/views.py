@@ -9,6 +9,7 @@ from ..retrieval.models import Hit
 from ..retrieval.wording import copy_ready
 from ..storage.db import ChunkRecord, DocumentInfo, Stats
 from .callbacks import CallbackCodec
+from .feedback import VoteEffect
 from .messages import message
 from .render import (
     EXCERPT_CHARS,
@@ -33,6 +34,7 @@ LABEL_CHARS = 28
 SECTION_PAGE_CHARS = 3000  # UTF-16 units of report text per page of a section
 HEADER_CHARS = 200
 INDENT = "　"
+VOTES_PER_ROW = 3  # passages per row of 👍/👎 pairs: six short buttons fit a phone's width
 
 
 class Views:
@@ -92,9 +94,24 @@ class Views:
         ]
         rows.append(self._pager(mode, page, pages, log_id))
         rows.append((self.button("👍", "v", log_id, 1), self.button("👎", "v", log_id, 0)))
+        rows += self._passage_votes(shown, log_id)
         return Reply(
             split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit, quote=group
         )
+
+    def _passage_votes(self, hits: Sequence[Hit], log_id: int) -> list[tuple[Button, ...]]:
+        """A 👍/👎 pair per shown passage ("2👎": passage [2] does not answer this question)."""
+        pairs = [
+            (
+                self.button(f"{h.rank}👍", "f", log_id, h.chunk_id, 1),
+                self.button(f"{h.rank}👎", "f", log_id, h.chunk_id, 0),
+            )
+            for h in hits
+        ]
+        return [
+            tuple(b for pair in pairs[i : i + VOTES_PER_ROW] for b in pair)
+            for i in range(0, len(pairs), VOTES_PER_ROW)
+        ]
 
     def _wording(
         self, topic: str, hits: Sequence[Hit], from_samples: bool
@@ -302,6 +319,27 @@ class Views:
         )
         top = "、".join(f"{escape(shorten(q.query, 30))}（{q.count}）" for q in figures.top_queries)
         return text + ("\n" + self.text("top_queries", queries=top) if top else "")
+
+    def vote_effects(self, effects: Sequence[VoteEffect]) -> str:
+        """The latest passage votes and where each moved its passage, for admins."""
+        if not effects:
+            return self.text("votes_none")
+        lines = [self.text("votes_header")]
+        for effect in effects:
+            stored, vote = effect.stored, effect.stored.vote
+            lines.append(
+                self.text(
+                    "vote_line",
+                    mark="👍" if vote.vote > 0 else "👎",
+                    query=escape(shorten(vote.question, 40)),
+                    chunk=vote.chunk_id,
+                    where=escape(shorten(stored.doc_title or self.text("vote_gone"), 30)),
+                    voter=escape(vote.voter),
+                    before=effect.before or "-",
+                    after=effect.after or "-",
+                )
+            )
+        return "\n".join(lines)
 
     def unanswered(self, rows: Sequence[dict]) -> str:
         if not rows:

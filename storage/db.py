@@ -29,6 +29,7 @@ from .errors import (
 )
 from .inbox import InboxTable
 from .migrations import migrations
+from .votes import PassageVotes
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -103,7 +104,7 @@ def utc_now() -> datetime:
 
 
 @translate_public_methods
-class ReportStore(InboxTable):
+class ReportStore(InboxTable, PassageVotes):
     """Open (creating and migrating) a report database at `path`."""
 
     def __init__(self, path: str | Path, clock: Callable[[], datetime] = utc_now) -> None:

@@ -192,3 +192,28 @@ def m0007_inbox_entries(db: Database) -> None:
     db.execute(
         "create unique index query_log_event_id on query_log (event_id) where event_id is not null"
     )
+
+
+@migrations(name="0030_passage_votes")
+def m0030_passage_votes(db: Database) -> None:
+    """👍/👎 on one passage as an answer to one question, which teaches the ranking; one
+    vote per person, question and passage (voting again replaces it), versioned so every
+    process picks up a change. `question_key` is the question as feedback compares it."""
+    db["passage_votes"].create(
+        {
+            "id": int,
+            "question": str,
+            "question_key": str,
+            "chunk_id": int,
+            "voter": str,
+            "source": str,
+            "vote": int,
+            "query_log_id": int,
+            "time": str,
+        },
+        pk="id",
+        not_null={"question", "question_key", "chunk_id", "voter", "source", "vote", "time"},
+    )
+    db["passage_votes"].create_index(["question_key", "chunk_id", "voter"], unique=True)
+    db["passage_votes"].create_index(["chunk_id"])
+    db["meta"].insert({"key": "feedback_version", "value": "0"})
