@@ -22,7 +22,7 @@ from ..retrieval.ranking import RELATED
 from ..storage.errors import StorageError
 from .config import DB_ENV, LOG_FORMAT, ConfigError, Settings, load_settings
 from .errors import BotError
-from .render import answer_text, to_plain
+from .render import answer_text, scope_line, to_plain
 from .service import IngestResult, ReportService
 
 PROGRESS_MIN_FILES = 20
@@ -280,6 +280,9 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     if not query.strip():
         raise click.UsageError("the question is empty")
     response = service.search(query, k or settings.search.results)
+    scoped = scope_line(response.scope, settings.bot.language)
+    if scoped:
+        click.echo(to_plain(scoped))
     click.echo(
         to_plain(
             answer_text(

@@ -21,7 +21,8 @@ MESSAGES = {
             "/wording 主题 — 可直接复制的参考提法（也可写 /提法 主题）\n"
             "/problems 主题 — 只查“存在问题”\n"
             "/plans 主题 — 只查“下步打算”\n"
-            "/docs — 报告列表，/doc 编号 — 某份报告的目录\n\n"
+            "/docs — 报告列表，/doc 编号 — 某份报告的目录\n"
+            "问题里可以写范围：<i>2021年的打算</i>、<i>述职报告里存在什么问题</i>；/all 取消范围\n\n"
             "答案下方的按钮可以翻页、查看整节原文、复制和评价。\n"
             "在任意聊天中输入 @{bot} 关键词，可以把原文连同出处插入对话。\n"
             "在群里请 @我、回复我的消息或使用命令（如 /ask 问题）。"
@@ -120,6 +121,18 @@ MESSAGES = {
         "vote_line": "{mark} “{query}” → 段落 {chunk}（{where}），{voter}：第 {before} → 第 {after} 名",
         "vote_gone": "已删除",
         "cmd_feedback": "段落评价如何影响排名",
+        "scope_line": "只看：{filters}",
+        "scope_doc": "《{title}》",
+        "scope_year": "{year}年",
+        "scope_kind_work": "工作情况",
+        "scope_kind_problem": "存在问题",
+        "scope_kind_plan": "下步打算",
+        "btn_unscope": "✖ 不限范围",
+        "btn_scope_doc": "🔎 在这份报告里搜",
+        "btn_end_scope": "✖ 取消范围",
+        "scoped": "之后的问题只在《{title}》里找。发送 /all 或点下方按钮取消。",
+        "unscoped": "已取消范围，之后的问题在全部报告里找。",
+        "cmd_all": "在全部报告里搜（取消范围）",
     },
     "en": {
         "not_found": "Nothing in the reports matches “{query}”.\n"
@@ -136,7 +149,8 @@ MESSAGES = {
             "/wording TOPIC — copy-ready example wording (or /提法 TOPIC)\n"
             "/problems TOPIC — only “problems” sections\n"
             "/plans TOPIC — only “next steps” sections\n"
-            "/docs — list of reports, /doc N — outline of one report\n\n"
+            "/docs — list of reports, /doc N — outline of one report\n"
+            "Name a scope in the question: <i>2021年的打算</i>, <i>述职报告里存在什么问题</i>; /all ends one\n\n"
             "Buttons under an answer page, open the whole section, copy and rate.\n"
             "In any chat, type @{bot} and keywords to insert a passage with its source.\n"
             "In groups, mention me, reply to me or use a command (e.g. /ask QUESTION)."
@@ -238,6 +252,18 @@ MESSAGES = {
         "vote_line": "{mark} “{query}” → passage {chunk} ({where}), {voter}: #{before} → #{after}",
         "vote_gone": "deleted",
         "cmd_feedback": "How passage votes move the ranking",
+        "scope_line": "Only: {filters}",
+        "scope_doc": "“{title}”",
+        "scope_year": "{year}",
+        "scope_kind_work": "work sections",
+        "scope_kind_problem": "problem sections",
+        "scope_kind_plan": "plan sections",
+        "btn_unscope": "✖ Search everything",
+        "btn_scope_doc": "🔎 Search in this report",
+        "btn_end_scope": "✖ Stop searching here",
+        "scoped": "From now on I search only “{title}”. Send /all or tap below to stop.",
+        "unscoped": "Searching all reports again.",
+        "cmd_all": "Search all reports (end a scope)",
     },
 }
 

@@ -35,6 +35,7 @@ from ..retrieval.ranking import (
     asks_problems,
     select_passages,
 )
+from ..retrieval.scope import Scope
 from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
@@ -44,6 +45,7 @@ from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.index import ReportIndex
 from .errors import InvalidRequestError
 from .feedback import FeedbackService
+from .scoping import ScopeService
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
 MAX_QUERY_CHARS = 500
@@ -89,6 +91,7 @@ class SearchResponse:
     tier: str
     latency_ms: float
     filters: dict = field(default_factory=dict)
+    scope: Scope | None = None  # the filters applied, explicit or named in the question
 
     @property
     def answerable(self) -> bool:
@@ -126,7 +129,7 @@ def _analyse_source_job(
         return str(error)
 
 
-class ReportService(FeedbackService):
+class ReportService(FeedbackService, ScopeService):
     """Reports in one database, searchable with cited passages."""
 
     def __init__(
@@ -472,26 +475,31 @@ class ReportService(FeedbackService):
         year: int | None = None,
         wording: bool = False,
         feedback: bool = True,
+        words: bool = True,
     ) -> SearchResponse:
         """Cited passages for a question (or none), without logging it: eval, paging.
 
         Asked for wording on a topic, problem sentences are left out unless the topic is
         itself a problem ("存在的不足"): nobody copies 学习不够深入 as a sample of 理论学习.
-        The team's passage votes re-order the candidates unless `feedback` is False.
+        The team's passage votes re-order the candidates unless `feedback` is False; a
+        report, year or kind the question names is a filter unless `words` is False.
         """
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         searcher = self.searcher()  # loading the index at start-up is not the answer's time
         started = time.perf_counter()
-        analysis = searcher.analyze(query)
-        ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
-        candidates = self._candidates(ranked)
-        if wording and not asks_problems(query):
-            candidates = [c for c in candidates if c.kind != "problem"]
-        candidates, effects = self._apply_feedback(analysis, candidates, feedback)
-        hits = self._mark_feedback(select_passages(analysis, candidates, k), effects)
+        scope = self.scope(query, doc_id, kind, year, words)
+        hits = self._select(searcher, scope.query, scope, k, wording, feedback)
+        if not hits and scope.query != query:  # the words naming the filters said the topic
+            hits = self._select(searcher, query, scope, k, wording, feedback)
         filters = {
             k: v
-            for k, v in {"doc": doc_id, "kind": kind, "year": year, "wording": wording}.items()
+            for k, v in {
+                "doc": doc_id,
+                "kind": kind,
+                "year": year,
+                "wording": wording,
+                "unfiltered": not words,
+            }.items()
             if v
         }
         return SearchResponse(
@@ -502,7 +510,27 @@ class ReportService(FeedbackService):
             answer_tier(hits),
             (time.perf_counter() - started) * 1000,
             filters,
+            scope if scope else None,
         )
+
+    def _select(
+        self, searcher: Searcher, query: str, scope: Scope, k: int, wording: bool, feedback: bool
+    ) -> list[Hit]:
+        """Passages for the scoring query within the scope, re-ordered by the team's votes."""
+        analysis = searcher.analyze(query)
+        ranked = searcher.candidates(
+            analysis,
+            k,
+            doc_id=scope.doc_ids or None,
+            kind=scope.kind,
+            year=scope.year,
+            any_kind_in=scope.unlabelled,
+        )
+        candidates = self._candidates(ranked)
+        if wording and not asks_problems(query):
+            candidates = [c for c in candidates if c.kind != "problem"]
+        candidates, effects = self._apply_feedback(analysis, candidates, feedback)
+        return self._mark_feedback(select_passages(analysis, candidates, k), effects)
 
     def search(
         self,
@@ -517,10 +545,13 @@ class ReportService(FeedbackService):
         chat_id: int | None = None,
         event_id: int | None = None,
         wording: bool = False,
+        words: bool = True,
     ) -> SearchResponse:
         """Answer a question with cited passages (or none) and log it; a related-only
         answer is logged as not confident, so it shows among the unanswered questions."""
-        response = self.answer(query, k, doc_id=doc_id, kind=kind, year=year, wording=wording)
+        response = self.answer(
+            query, k, doc_id=doc_id, kind=kind, year=year, wording=wording, words=words
+        )
         hits = response.hits
         log_id = self.store.log_query(
             query=response.query,
@@ -547,6 +578,7 @@ class ReportService(FeedbackService):
             kind=filters.get("kind"),
             year=filters.get("year"),
             wording=bool(filters.get("wording")),
+            words=not filters.get("unfiltered"),
         )
         return replace(response, query_log_id=query_log_id)
 

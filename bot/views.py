@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from ..retrieval.models import Hit
+from ..retrieval.scope import Scope
 from ..retrieval.wording import copy_ready
 from ..storage.db import ChunkRecord, DocumentInfo, Stats
 from .callbacks import CallbackCodec
@@ -18,6 +19,7 @@ from .render import (
     excerpt,
     has_placeholder,
     key_sentences,
+    scope_line,
     shorten,
     split_markup,
     utf16_len,
@@ -66,14 +68,20 @@ class Views:
         group: bool = False,
         tier: str = "confident",
         edit: bool = False,
+        scope: Scope | None = None,
     ) -> Reply:
-        """One page of an answer (mode "a") or of copy-ready wording (mode "w")."""
+        """One page of an answer (mode "a") or of copy-ready wording (mode "w"); the filters
+        it applied on top, with a button that asks again without them."""
+        scoped = scope_line(scope, self.lang, kind)
+        widen = ((self.button(self.text("btn_unscope"), "u", log_id),),) if scoped else ()
         if not hits:
-            return Reply(self.text("not_found", query=escape(shorten(query, 60))), quote=group)
+            text = self.text("not_found", query=escape(shorten(query, 60)))
+            return Reply(f"<i>{scoped}</i>\n{text}" if scoped else text, widen, edit, quote=group)
         pages = 1 if group else math.ceil(len(hits) / self.per_page)
         page = min(max(page, 0), pages - 1)
         shown = hits[page * self.per_page : (page + 1) * self.per_page]
-        notes = [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
+        notes = [scoped] if scoped else []
+        notes += [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
         notes += [self.text("page", page=page + 1, pages=pages)] if pages > 1 else []
         head = f"<i>{' · '.join(notes)}</i>\n" if notes else ""
         if mode == "w":
@@ -95,6 +103,7 @@ class Views:
         rows.append(self._pager(mode, page, pages, log_id))
         rows.append((self.button("👍", "v", log_id, 1), self.button("👎", "v", log_id, 0)))
         rows += self._passage_votes(shown, log_id)
+        rows += widen
         return Reply(
             split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit, quote=group
         )
@@ -194,6 +203,11 @@ class Views:
 
     # documents ---------------------------------------------------------------------------
 
+    def scoped(self, info: DocumentInfo) -> Reply:
+        """Confirm that the next questions search one report, with a button to stop."""
+        stop = self.button(self.text("btn_end_scope"), "y")
+        return Reply(self.text("scoped", title=escape(info.title)), ((stop,),))
+
     def documents(self, docs: Sequence[DocumentInfo], page: int, edit: bool = False) -> Reply:
         if not docs:
             return Reply(self.text("docs_empty"), edit=edit)
@@ -254,7 +268,12 @@ class Views:
             for r in shown
         ]
         rows.append(self._pager("d", page, pages, info.doc_id))
-        rows.append((self.button(self.text("btn_docs"), "l", 0),))
+        rows.append(
+            (
+                self.button(self.text("btn_scope_doc"), "z", info.doc_id),
+                self.button(self.text("btn_docs"), "l", 0),
+            )
+        )
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
     def tree(self, firsts: Sequence[ChunkRecord]) -> str:

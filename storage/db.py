@@ -27,6 +27,7 @@ from .errors import (
     translate_public_methods,
     translated,
 )
+from .facets import ReportFacets
 from .inbox import InboxTable
 from .migrations import migrations
 from .votes import PassageVotes
@@ -104,7 +105,7 @@ def utc_now() -> datetime:
 
 
 @translate_public_methods
-class ReportStore(InboxTable, PassageVotes):
+class ReportStore(InboxTable, PassageVotes, ReportFacets):
     """Open (creating and migrating) a report database at `path`."""
 
     def __init__(self, path: str | Path, clock: Callable[[], datetime] = utc_now) -> None:
