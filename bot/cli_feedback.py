@@ -78,13 +78,7 @@ def feedback_list(service: ReportService, settings: Settings, as_json: bool) -> 
         click.echo(json.dumps([_effect_json(e) for e in effects], ensure_ascii=False, indent=2))
         return
     for effect in effects:
-        vote, stored = effect.stored.vote, effect.stored
-        where = " › ".join((stored.doc_title, *stored.section_path)) if stored.doc_title else "-"
-        click.echo(
-            f"{'👍' if vote.vote > 0 else '👎'} [{vote.chunk_id}] {where}\n"
-            f"    for “{vote.question}” by {vote.voter} ({stored.source}, {vote.time[:16]}): "
-            f"{_moved(effect.before, effect.after) if stored.doc_title else 'passage deleted'}"
-        )
+        click.echo(_effect_lines(effect))
     if not effects:
         click.echo("no votes yet")
 
@@ -117,6 +111,17 @@ def _moved(before: int | None, after: int | None) -> str:
 
 def _rank(rank: int | None) -> str:
     return f"rank {rank}" if rank else "not shown"
+
+
+def _effect_lines(effect: VoteEffect) -> str:
+    """A vote, its passage's citation, and where it moved the passage."""
+    stored, vote = effect.stored, effect.stored.vote
+    where = " › ".join((stored.doc_title, *stored.section_path)) if stored.doc_title else "-"
+    moved = _moved(effect.before, effect.after) if stored.doc_title else "passage deleted"
+    return (
+        f"{'👍' if vote.vote > 0 else '👎'} [{vote.chunk_id}] {where}\n"
+        f"    for “{vote.question}” by {vote.voter} ({stored.source}, {vote.time[:16]}): {moved}"
+    )
 
 
 def _effect_json(effect: VoteEffect) -> dict:

@@ -99,7 +99,7 @@ def _report(
     """Reports named in the question ("市委办的报告里", "述职报告中"), and where it says so.
 
     A name matches a title holding its characters in order, close together (市委办 is
-    市委办公室, 区直机关工委 is 区委直属机关工委); a name matching every report is no filter.
+    市委办公室, 区直机关工委 is 区委直属机关工委); a name most reports match (党建) is no filter.
     """
     for match in REPORT.finditer(text):
         name, of, word, inside = match.groups()
@@ -112,7 +112,7 @@ def _report(
             if part and len(part) < MIN_NAME:
                 continue
             chosen = [r for r in pool if _abbreviates(part, normalize(r.title))]
-            if chosen and len(chosen) < len(reports):
+            if chosen and (len(chosen) == 1 or 2 * len(chosen) <= len(reports)):
                 return tuple(chosen), (match.start(1) + start, match.end())
     return None
 
