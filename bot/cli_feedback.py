@@ -9,8 +9,7 @@ import click
 
 from .cli import with_service
 from .config import Settings
-from .feedback import VoteEffect
-from .service import ReportService
+from .service import ReportService, VoteEffect
 
 
 class VoteOrManage(click.Group):

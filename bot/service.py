@@ -24,6 +24,7 @@ from ..retrieval.bm25 import warm_up as warm_up_kernel
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
 from ..retrieval.evaluation import Answer, EvalReport, evaluate
+from ..retrieval.feedback import FeedbackModel, marked
 from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText
 from ..retrieval.models import Hit, IngestWarning
 from ..retrieval.pipeline import AnalysedReport, analyse_file, analyse_report
@@ -35,20 +36,38 @@ from ..retrieval.ranking import (
     asks_problems,
     select_passages,
 )
-from ..retrieval.scope import Scope
+from ..retrieval.scope import ReportFacts, Scope, scope_of
 from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
+from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
+from ..storage.votes import StoredVote, VoteStore
 from .errors import InvalidRequestError
-from .feedback import FeedbackService
-from .scoping import ScopeService
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
+# The adapters' only door to the layers below: what they need of storage (result and error
+# classes, the request inbox) they import from here (tests/test_layers.py checks).
+__all__ = [
+    "ChunkRecord",
+    "DocumentInfo",
+    "InboxEntry",
+    "InboxStore",
+    "IngestResult",
+    "NotFoundError",
+    "ReportService",
+    "SearchResponse",
+    "Stats",
+    "StorageError",
+    "StoredVote",
+    "VoteEffect",
+]
+
 MAX_QUERY_CHARS = 500
+VOTE_REPORT_DEPTH = 10  # ranks looked at when saying where a vote moved its passage
 UPLOAD_SECONDS = 60.0
 PARALLEL_MIN_FILES = 16
 
@@ -100,6 +119,16 @@ class SearchResponse:
 
 
 @dataclass(frozen=True)
+class VoteEffect:
+    """A passage vote and where its passage now ranks for the voted question, without and
+    with the team's votes (None: not among the first VOTE_REPORT_DEPTH passages)."""
+
+    stored: StoredVote
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True)
 class _Prepared:
     path: Path
     content_hash: str = ""
@@ -129,7 +158,7 @@ def _analyse_source_job(
         return str(error)
 
 
-class ReportService(FeedbackService, ScopeService):
+class ReportService:
     """Reports in one database, searchable with cited passages."""
 
     def __init__(
@@ -146,12 +175,22 @@ class ReportService(FeedbackService, ScopeService):
         self.worker = ParseWorker.shared()
         self._thesaurus = Thesaurus()
         self._synonyms_version = -1
+        self.votes = VoteStore(store)
+        self._feedback = (-1, FeedbackModel(()))  # (votes version, model)
+        self._facts: tuple[int, tuple[ReportFacts, ...]] = (-1, ())  # (generation, facts)
         if not store.documents() and not store.read_only:
             self._ingest_samples()
 
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:
+        """The service over the database at `db_path`; also `with ReportService.open(p) as rb:`."""
         return cls(ReportStore(db_path), **options)
+
+    def __enter__(self) -> ReportService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def warm_up(self) -> None:
         """Load in the background what the first question would otherwise wait for: the
@@ -487,7 +526,15 @@ class ReportService(FeedbackService, ScopeService):
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         searcher = self.searcher()  # loading the index at start-up is not the answer's time
         started = time.perf_counter()
-        scope = self.scope(query, doc_id, kind, year, words)
+        scope = scope_of(
+            query,
+            self._report_facts(),
+            self.store.clock().year,
+            doc_id=doc_id,
+            kind=kind,
+            year=year,
+            words=words,
+        )
         hits = self._select(searcher, scope.query, scope, k, wording, feedback)
         if not hits and scope.query != query:  # the words naming the filters said the topic
             hits = self._select(searcher, query, scope, k, wording, feedback)
@@ -529,8 +576,9 @@ class ReportService(FeedbackService, ScopeService):
         candidates = self._candidates(ranked)
         if wording and not asks_problems(query):
             candidates = [c for c in candidates if c.kind != "problem"]
-        candidates, effects = self._apply_feedback(analysis, candidates, feedback)
-        return self._mark_feedback(select_passages(analysis, candidates, k), effects)
+        model = self.feedback_model() if feedback else None
+        candidates, effects = model.adjust(analysis, candidates) if model else (candidates, {})
+        return marked(select_passages(analysis, candidates, k), effects)
 
     def search(
         self,
@@ -543,7 +591,7 @@ class ReportService(FeedbackService, ScopeService):
         source: str = "cli",
         user_id: int | None = None,
         chat_id: int | None = None,
-        event_id: int | None = None,
+        request_id: int | None = None,
         wording: bool = False,
         words: bool = True,
     ) -> SearchResponse:
@@ -559,7 +607,7 @@ class ReportService(FeedbackService, ScopeService):
             user_id=user_id,
             chat_id=chat_id,
             filters=response.filters,
-            event_id=event_id,
+            request_id=request_id,
             result_ids=[h.chunk_id for h in hits],
             scores=[h.score for h in hits],
             latency_ms=response.latency_ms,
@@ -581,6 +629,18 @@ class ReportService(FeedbackService, ScopeService):
             words=not filters.get("unfiltered"),
         )
         return replace(response, query_log_id=query_log_id)
+
+    def logged_question(self, query_log_id: int) -> tuple[str, dict]:
+        """A logged question and the filters it was asked with (to ask it again)."""
+        logged = self.store.logged_query(query_log_id)
+        return logged["query"], logged["filters"]
+
+    def _report_facts(self) -> tuple[ReportFacts, ...]:
+        """Titles and (year, kind) pairs of every report, reloaded when documents change."""
+        generation = self.store.generation()
+        if generation != self._facts[0]:
+            self._facts = (generation, tuple(self.store.report_facts()))
+        return self._facts[1]
 
     def analyze(self, query: str) -> QueryAnalysis:
         return self.searcher().analyze(query)
@@ -609,6 +669,63 @@ class ReportService(FeedbackService, ScopeService):
 
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:
         return self.store.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
+
+    # passage votes ----------------------------------------------------------------------
+
+    def vote_passage(
+        self,
+        question: str | None,
+        chunk_id: int,
+        up: bool,
+        *,
+        voter: str,
+        source: str = "cli",
+        query_log_id: int | None = None,
+    ) -> None:
+        """Record that a passage does (👍) or does not (👎) answer a question, for every
+        interface's answers; a chat vote names the logged answer instead of the question."""
+        if question is None and query_log_id is not None:
+            question = self.store.logged_query(query_log_id)["query"]
+        question = " ".join((question or "").split())
+        if not question:
+            raise InvalidRequestError("a vote needs the question it answers")
+        if chunk_id not in self.store.chunks([chunk_id]):
+            raise NotFoundError(f"no passage with id {chunk_id}")
+        self.votes.add(question, chunk_id, voter, 1 if up else -1, source, query_log_id)
+
+    def clear_votes(self, chunk_id: int | None = None) -> int:
+        """Forget the votes on one passage (or all): the ranking is as before they were cast."""
+        return self.votes.clear(chunk_id)
+
+    def feedback_model(self) -> FeedbackModel:
+        """The votes as a ranking adjustment, reloaded when any process changed them."""
+        version = self.votes.version()
+        if version != self._feedback[0]:
+            self._feedback = (version, FeedbackModel(s.vote for s in self.votes.all()))
+        return self._feedback[1]
+
+    def vote_effects(self, limit: int | None = 15) -> list[VoteEffect]:
+        """The latest votes (all for None), newest first, each with the rank its passage has
+        for its question without and with the team's votes: what the votes moved."""
+        stored_votes = self.votes.all()[::-1][:limit]
+        ranked: dict[str, tuple[list[int], list[int]]] = {}
+        for stored in stored_votes:
+            if stored.vote.question not in ranked:
+                ranked[stored.vote.question] = self._ranked_ids(stored.vote.question)
+        return [
+            VoteEffect(stored, *_places(ranked[stored.vote.question], stored.vote.chunk_id))
+            for stored in stored_votes
+        ]
+
+    def placement(self, question: str, chunk_id: int) -> tuple[int | None, int | None]:
+        """The passage's rank for the question without and with the team's votes."""
+        return _places(self._ranked_ids(question), chunk_id)
+
+    def _ranked_ids(self, question: str) -> tuple[list[int], list[int]]:
+        return (
+            [h.chunk_id for h in self.answer(question, VOTE_REPORT_DEPTH, feedback=False).hits],
+            [h.chunk_id for h in self.answer(question, VOTE_REPORT_DEPTH).hits],
+        )
 
     def _candidates(self, ranked: list[tuple[int, float]]) -> list[Candidate]:
         records = self.store.chunks([chunk_id for chunk_id, _ in ranked])
@@ -665,6 +782,10 @@ class ReportService(FeedbackService, ScopeService):
     def export_log(self, since: str | None = None) -> Iterator[dict]:
         return self.store.export_log(since)
 
+    def inbox(self) -> InboxStore:
+        """The request inbox in this database (chat updates kept until they are handled)."""
+        return InboxStore(self.store)
+
     @property
     def path(self) -> Path:
         """The database file."""
@@ -673,6 +794,12 @@ class ReportService(FeedbackService, ScopeService):
     @property
     def read_only(self) -> bool:
         return self.store.read_only
+
+
+def _places(ranked: tuple[list[int], list[int]], chunk_id: int) -> tuple[int | None, int | None]:
+    """1-based ranks of a passage in the two lists (None where it is absent)."""
+    before, after = (ids.index(chunk_id) + 1 if chunk_id in ids else None for ids in ranked)
+    return before, after
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:

@@ -8,9 +8,7 @@ from collections.abc import Sequence
 from ..retrieval.models import Hit
 from ..retrieval.scope import Scope
 from ..retrieval.wording import copy_ready
-from ..storage.db import ChunkRecord, DocumentInfo, Stats
 from .callbacks import CallbackCodec
-from .feedback import VoteEffect
 from .messages import message
 from .render import (
     EXCERPT_CHARS,
@@ -25,7 +23,7 @@ from .render import (
     utf16_len,
 )
 from .replies import Article, Button, Reply
-from .service import IngestResult
+from .service import ChunkRecord, DocumentInfo, IngestResult, Stats, VoteEffect
 
 GROUP_EXCERPT_CHARS = 120
 COPY_LIMIT = 256  # Telegram's CopyTextButton limit

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from .models import Hit
 from .ranking import Candidate
 from .search import QueryAnalysis
 from .text import normalize, squeeze
@@ -154,3 +155,11 @@ def _earns_prior(votes: Sequence[Vote]) -> bool:
 def _holds_question_word(analysis: QueryAnalysis, candidate: Candidate) -> bool:
     """Whether the passage's own text holds a content word of the question whole."""
     return any(w.word in candidate.compact for w in analysis.words)
+
+
+def marked(hits: Sequence[Hit], effects: dict[int, Effect]) -> list[Hit]:
+    """Hits carrying the factor the votes applied to them (shown in --json, to admins)."""
+    return [
+        replace(h, feedback=effects[h.chunk_id].factor) if h.chunk_id in effects else h
+        for h in hits
+    ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .cues import is_cue_word
 from .text import normalize
@@ -60,6 +60,31 @@ class Scope:
 
     def __bool__(self) -> bool:
         return bool(self.doc_ids or self.year is not None or self.kind)
+
+
+def scope_of(
+    question: str,
+    reports: Sequence[ReportFacts],
+    this_year: int,
+    *,
+    doc_id: int | None = None,
+    kind: str | None = None,
+    year: int | None = None,
+    words: bool = True,
+) -> Scope:
+    """The filters a search applies: the explicit ones, then those the question names
+    (unless not `words`) for what the explicit ones leave open."""
+    if doc_id is not None:
+        reports = [r for r in reports if r.doc_id == doc_id]
+    named = recognise(question, reports, this_year) if words else Scope(question)
+    if doc_id is not None:
+        named = replace(named, doc_ids=(doc_id,), titles=tuple(r.title for r in reports))
+    return replace(
+        named,
+        year=year if year is not None else named.year,
+        kind=kind or named.kind,
+        unlabelled=() if kind else named.unlabelled,
+    )
 
 
 def recognise(question: str, reports: Sequence[ReportFacts], this_year: int) -> Scope:

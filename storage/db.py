@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..retrieval.models import Chunk
+from ..retrieval.scope import ReportFacts
 from .errors import (
     RESTORE_HINT,
     DamagedError,
@@ -27,10 +28,7 @@ from .errors import (
     translate_public_methods,
     translated,
 )
-from .facets import ReportFacets
-from .inbox import InboxTable
 from .migrations import migrations
-from .votes import PassageVotes
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -105,7 +103,7 @@ def utc_now() -> datetime:
 
 
 @translate_public_methods
-class ReportStore(InboxTable, PassageVotes, ReportFacets):
+class ReportStore:
     """Open (creating and migrating) a report database at `path`."""
 
     def __init__(self, path: str | Path, clock: Callable[[], datetime] = utc_now) -> None:
@@ -271,6 +269,19 @@ class ReportStore(InboxTable, PassageVotes, ReportFacets):
             )
             for row in self.db.query(sql, params)
         ]
+
+    def report_facts(self) -> list[ReportFacts]:
+        """Each report's title and the (year, kind) pairs of its passages: what filters
+        named in a question can select (retrieval/scope.py)."""
+        rows: dict[int, set[tuple[int | None, str]]] = {}
+        titles: dict[int, str] = {}
+        sql = """select d.id, d.title, coalesce(c.year, d.year), c.kind
+                 from documents d join chunks c on c.doc_id = d.id
+                 group by d.id, coalesce(c.year, d.year), c.kind order by d.id"""
+        for doc_id, title, year, kind in self.db.execute(sql):
+            titles[doc_id] = title
+            rows.setdefault(doc_id, set()).add((year, kind))
+        return [ReportFacts(doc_id, titles[doc_id], frozenset(rows[doc_id])) for doc_id in titles]
 
     def has_user_documents(self) -> bool:
         return bool(self.db.execute("select 1 from documents where sample = 0 limit 1").fetchone())
@@ -513,12 +524,12 @@ class ReportStore(InboxTable, PassageVotes, ReportFacets):
         user_id: int | None = None,
         chat_id: int | None = None,
         filters: dict | None = None,
-        event_id: int | None = None,
+        request_id: int | None = None,
         confident: bool | None = None,
     ) -> int:
         """Record one search from any interface; returns its id (used by buttons).
 
-        `event_id` is the inbox entry of a chat question: retried after a crash it updates
+        `request_id` is the inbox entry of a chat question: retried after a crash it updates
         its own row, never another question's.
         """
         row = {
@@ -532,16 +543,16 @@ class ReportStore(InboxTable, PassageVotes, ReportFacets):
             "scores": json.dumps([round(s, 4) for s in scores]),
             "results": len(result_ids),
             "latency_ms": round(latency_ms, 3),
-            "event_id": event_id,
+            "request_id": request_id,
             "confident": None if confident is None else int(confident),
         }
         if self.read_only:
             return 0  # answered, not logged: nothing can be written
         with self.writing():
             existing = (
-                event_id is not None
+                request_id is not None
                 and self.db.execute(
-                    "select id from query_log where event_id = ?", [event_id]
+                    "select id from query_log where request_id = ?", [request_id]
                 ).fetchone()
             )
             if existing:

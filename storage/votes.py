@@ -1,7 +1,4 @@
-"""The passage votes table: the team's 👍/👎 on passages (see retrieval/feedback.py).
-
-Part of `ReportStore` (a mixin, the same file and connection), like the inbox.
-"""
+"""The passage votes table: the team's 👍/👎 on passages (see retrieval/feedback.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from ..retrieval.feedback import Vote, question_key
+from .db import ReportStore
 from .errors import translate_public_methods
 
 
@@ -23,10 +21,18 @@ class StoredVote:
 
 
 @translate_public_methods
-class PassageVotes:
-    """Passage vote methods of ReportStore (which provides `db`, `writing`, `now`)."""
+class VoteStore:
+    """The passage votes table, over the connection of a ReportStore."""
 
-    def add_passage_vote(
+    def __init__(self, store: ReportStore) -> None:
+        self.store = store
+        self.path = store.path
+
+    @property
+    def db(self):
+        return self.store.db
+
+    def add(
         self,
         question: str,
         chunk_id: int,
@@ -36,7 +42,7 @@ class PassageVotes:
         query_log_id: int | None = None,
     ) -> None:
         """Store a vote; the same person's vote on the same question and passage replaces it."""
-        with self.writing():
+        with self.store.writing():
             self.db.execute(
                 """insert into passage_votes (question, question_key, chunk_id, voter, source,
                    vote, query_log_id, time) values (?, ?, ?, ?, ?, ?, ?, ?)
@@ -51,12 +57,12 @@ class PassageVotes:
                     source,
                     vote,
                     query_log_id,
-                    self.now(),
+                    self.store.now(),
                 ],
             )
-            self._bump_feedback()
+            self._bump()
 
-    def passage_votes(self) -> list[StoredVote]:
+    def all(self) -> list[StoredVote]:
         """Every vote, oldest first, with the passage's report and section (if still there)."""
         sql = """select v.question, v.chunk_id, v.voter, v.vote, v.time, v.source, d.title, c.path
                  from passage_votes v left join chunks c on c.id = v.chunk_id
@@ -71,24 +77,24 @@ class PassageVotes:
             for q, chunk, voter, vote, time, source, title, path in self.db.execute(sql)
         ]
 
-    def clear_passage_votes(self, chunk_id: int | None = None) -> int:
+    def clear(self, chunk_id: int | None = None) -> int:
         """Forget every vote (or every vote on one passage); returns how many."""
-        with self.writing():
+        with self.store.writing():
             if chunk_id is None:
                 removed = self.db.execute("delete from passage_votes").rowcount
             else:
                 removed = self.db.execute(
                     "delete from passage_votes where chunk_id = ?", [chunk_id]
                 ).rowcount
-            self._bump_feedback()
+            self._bump()
         return removed
 
-    def feedback_version(self) -> int:
+    def version(self) -> int:
         """Bumped by every change to the votes, so other processes know to reload them."""
         row = self.db.execute("select value from meta where key = 'feedback_version'").fetchone()
         return int(row[0]) if row else 0
 
-    def _bump_feedback(self) -> None:
+    def _bump(self) -> None:
         self.db.execute(
             "update meta set value = cast(value as integer) + 1 where key = 'feedback_version'"
         )
