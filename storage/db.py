@@ -93,6 +93,19 @@ class Stats:
     top_queries: tuple[TopQuery, ...]
 
 
+class StoreTable:
+    """A table (or a few) kept by its own class over the connection of a ReportStore:
+    the same file and transactions, a concern of its own (the inbox, passage votes)."""
+
+    def __init__(self, store: ReportStore) -> None:
+        self.store = store
+        self.path = store.path  # where translated errors say the trouble is
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
+
+
 def now() -> str:
     """UTC timestamp as stored in every time column."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")

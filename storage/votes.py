@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from ..retrieval.feedback import Vote, question_key
-from .db import ReportStore
+from .db import StoreTable
 from .errors import translate_public_methods
 
 
@@ -21,16 +21,8 @@ class StoredVote:
 
 
 @translate_public_methods
-class VoteStore:
+class VoteStore(StoreTable):
     """The passage votes table, over the connection of a ReportStore."""
-
-    def __init__(self, store: ReportStore) -> None:
-        self.store = store
-        self.path = store.path
-
-    @property
-    def db(self):
-        return self.store.db
 
     def add(
         self,

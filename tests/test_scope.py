@@ -82,6 +82,16 @@ def test_ask_shows_the_filters_it_applied(run):
     assert hits and {(h["doc_id"], h["kind"]) for h in hits} == {(8, "plan")}
 
 
+def test_unfiltered_asks_over_every_report(run):
+    out = run("ask", "述职报告里存在什么问题", "--unfiltered", "-k", "5")
+    assert not out.startswith("只看")
+    kinds = {
+        h["kind"]
+        for h in json.loads(run("search", "2021年的打算", "--json", "--unfiltered", "-k", "10"))
+    }
+    assert kinds != {"plan"}
+
+
 def test_search_json_keeps_its_shape_with_filters_from_words(run):
     hits = json.loads(run("search", "市委办的报告里怎么写的作风建设", "--json"))
     assert isinstance(hits, list) and hits
