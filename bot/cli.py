@@ -22,10 +22,11 @@ from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
 from .config import DB_ENV, LOG_FORMAT, Settings, load_settings
-from .render import answer_text, to_plain
+from .render import answer_text, scope_line, to_plain
 from .service import IngestResult, ReportService
 
 PROGRESS_MIN_FILES = 20
+WORD_FILTERS_HELP = "Ignore a report, year or kind the question names (2021年的打算)."
 
 
 def with_service(command: Callable) -> Callable:
@@ -214,6 +215,7 @@ def _hit_json(hit: Hit, sample: bool) -> dict:
 @click.option("--doc", "doc_id", type=int, help="Only this document id.")
 @click.option("--kind", type=click.Choice(KINDS[:3]), help="Only work, problem or plan sections.")
 @click.option("--year", type=int, help="Only documents of this year.")
+@click.option("--unfiltered", is_flag=True, help=WORD_FILTERS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="JSON array (JSON Lines for stdin queries).")
 @with_service
 def search(
@@ -224,6 +226,7 @@ def search(
     doc_id: int | None,
     kind: str | None,
     year: int | None,
+    unfiltered: bool,
     as_json: bool,
 ) -> None:
     """Top passages for QUERY, best first; nothing when the reports do not cover it.
@@ -236,13 +239,14 @@ def search(
         reportbot search 党员发展 -k 3 --kind work --json
     """
     k = k or settings.search.results
+    filters = {"doc_id": doc_id, "kind": kind, "year": year, "words": not unfiltered}
     if query is None:
         if not as_json:
             raise click.UsageError("QUERY is required unless --json reads queries from stdin")
         service.warm_up()  # many questions: the compiled kernel pays off
         for line in sys.stdin:
             if line.strip():
-                response = service.search(line.strip(), k, doc_id=doc_id, kind=kind, year=year)
+                response = service.search(line.strip(), k, **filters)
                 click.echo(
                     json.dumps(
                         [_hit_json(h, response.from_samples) for h in response.hits],
@@ -250,7 +254,7 @@ def search(
                     )
                 )
         return
-    response = service.search(query, k, doc_id=doc_id, kind=kind, year=year)
+    response = service.search(query, k, **filters)
     if as_json:
         click.echo(
             json.dumps(
@@ -278,8 +282,11 @@ def search(
 @cli.command()
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 20), default=None, help="How many passages.")
+@click.option("--unfiltered", is_flag=True, help=WORD_FILTERS_HELP)
 @with_service
-def ask(service: ReportService, settings: Settings, query: str, k: int | None) -> None:
+def ask(
+    service: ReportService, settings: Settings, query: str, k: int | None, unfiltered: bool
+) -> None:
     """The answer a chat user gets: cited passages [1], [2]… or a plain not-found.
 
     \b
@@ -288,7 +295,10 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     """
     if not query.strip():
         raise click.UsageError("the question is empty")
-    response = service.search(query, k or settings.search.results)
+    response = service.search(query, k or settings.search.results, words=not unfiltered)
+    scoped = scope_line(response.scope, settings.bot.language)
+    if scoped:
+        click.echo(to_plain(scoped))
     click.echo(
         to_plain(
             answer_text(
@@ -625,3 +635,8 @@ def chat(service: ReportService, settings: Settings) -> None:
         )
         lines = typed_lines()
     repl(terminal_conversation(service, settings), lines, click.echo)
+
+
+from .cli_feedback import feedback  # noqa: E402  (its commands use with_service above)
+
+cli.add_command(feedback)

@@ -24,6 +24,7 @@ from ..retrieval.bm25 import warm_up as warm_up_kernel
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
 from ..retrieval.evaluation import Answer, EvalReport, evaluate
+from ..retrieval.feedback import FeedbackModel, marked
 from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText
 from ..retrieval.models import Hit, IngestWarning
 from ..retrieval.pipeline import AnalysedReport, analyse_file, analyse_report
@@ -35,6 +36,7 @@ from ..retrieval.ranking import (
     asks_problems,
     select_passages,
 )
+from ..retrieval.scope import ReportFacts, Scope, scope_of
 from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
@@ -43,6 +45,7 @@ from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
+from ..storage.votes import StoredVote, VoteStore
 from .errors import InvalidRequestError
 from .samples import open_samples, sample_files
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
@@ -60,9 +63,12 @@ __all__ = [
     "SearchResponse",
     "Stats",
     "StorageError",
+    "StoredVote",
+    "VoteEffect",
 ]
 
 MAX_QUERY_CHARS = 500
+VOTE_REPORT_DEPTH = 10  # ranks looked at when saying where a vote moved its passage
 UPLOAD_SECONDS = 60.0
 PARALLEL_MIN_FILES = 16
 STORE_GROUP = 16  # documents per write transaction: fewer commits, the lock held briefly
@@ -106,11 +112,22 @@ class SearchResponse:
     tier: str
     latency_ms: float
     filters: dict = field(default_factory=dict)
+    scope: Scope | None = None  # the filters applied, explicit or named in the question
 
     @property
     def answerable(self) -> bool:
         """Whether the reports hold anything on the question (confident or related)."""
         return self.tier != NOTHING
+
+
+@dataclass(frozen=True)
+class VoteEffect:
+    """A passage vote and where its passage now ranks for the voted question, without and
+    with the team's votes (None: not among the first VOTE_REPORT_DEPTH passages)."""
+
+    stored: StoredVote
+    before: int | None
+    after: int | None
 
 
 @dataclass(frozen=True)
@@ -163,6 +180,9 @@ class ReportService:
         self._synonyms_version = -1
         self._samples: tuple[ReportStore, ReportIndex] | None = None
         self._samples_lock = threading.Lock()
+        self.votes = VoteStore(store)
+        self._feedback = (-1, FeedbackModel(()))  # (votes version, model)
+        self._facts: tuple[tuple[int, int], tuple[ReportFacts, ...]] = ((0, -1), ())
 
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:
@@ -532,25 +552,41 @@ class ReportService:
         kind: str | None = None,
         year: int | None = None,
         wording: bool = False,
+        feedback: bool = True,
+        words: bool = True,
     ) -> SearchResponse:
         """Cited passages for a question (or none), without logging it: eval, paging.
 
         Asked for wording on a topic, problem sentences are left out unless the topic is
         itself a problem ("存在的不足"): nobody copies 学习不够深入 as a sample of 理论学习.
+        The team's passage votes re-order the candidates unless `feedback` is False; a
+        report, year or kind the question names is a filter unless `words` is False.
         """
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         store, index = self._corpus()
         searcher = self._synced(index)  # loading the index at start-up is not the answer's time
         started = time.perf_counter()
-        analysis = searcher.analyze(query)
-        ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
-        candidates = self._candidates(ranked, store)
-        if wording and not asks_problems(query):
-            candidates = [c for c in candidates if c.kind != "problem"]
-        hits = select_passages(analysis, candidates, k)
+        scope = scope_of(
+            query,
+            self._report_facts(store),
+            store.clock().year,
+            doc_id=doc_id,
+            kind=kind,
+            year=year,
+            words=words,
+        )
+        hits = self._select(searcher, store, scope.query, scope, k, wording, feedback)
+        if not hits and scope.query != query:  # the words naming the filters said the topic
+            hits = self._select(searcher, store, query, scope, k, wording, feedback)
         filters = {
             k: v
-            for k, v in {"doc": doc_id, "kind": kind, "year": year, "wording": wording}.items()
+            for k, v in {
+                "doc": doc_id,
+                "kind": kind,
+                "year": year,
+                "wording": wording,
+                "unfiltered": not words,
+            }.items()
             if v
         }
         return SearchResponse(
@@ -561,7 +597,35 @@ class ReportService:
             answer_tier(hits),
             (time.perf_counter() - started) * 1000,
             filters,
+            scope if scope else None,
         )
+
+    def _select(
+        self,
+        searcher: Searcher,
+        store: ReportStore,
+        query: str,
+        scope: Scope,
+        k: int,
+        wording: bool,
+        feedback: bool,
+    ) -> list[Hit]:
+        """Passages for the scoring query within the scope, re-ordered by the team's votes."""
+        analysis = searcher.analyze(query)
+        ranked = searcher.candidates(
+            analysis,
+            k,
+            doc_id=scope.doc_ids or None,
+            kind=scope.kind,
+            year=scope.year,
+            any_kind_in=scope.unlabelled,
+        )
+        candidates = self._candidates(ranked, store)
+        if wording and not asks_problems(query):
+            candidates = [c for c in candidates if c.kind != "problem"]
+        model = self.feedback_model() if feedback else None
+        candidates, effects = model.adjust(analysis, candidates) if model else (candidates, {})
+        return marked(select_passages(analysis, candidates, k), effects)
 
     def search(
         self,
@@ -576,10 +640,13 @@ class ReportService:
         chat_id: int | None = None,
         request_id: int | None = None,
         wording: bool = False,
+        words: bool = True,
     ) -> SearchResponse:
         """Answer a question with cited passages (or none) and log it; a related-only
         answer is logged as not confident, so it shows among the unanswered questions."""
-        response = self.answer(query, k, doc_id=doc_id, kind=kind, year=year, wording=wording)
+        response = self.answer(
+            query, k, doc_id=doc_id, kind=kind, year=year, wording=wording, words=words
+        )
         hits = response.hits
         log_id = self.store.log_query(
             query=response.query,
@@ -606,8 +673,22 @@ class ReportService:
             kind=filters.get("kind"),
             year=filters.get("year"),
             wording=bool(filters.get("wording")),
+            words=not filters.get("unfiltered"),
         )
         return replace(response, query_log_id=query_log_id)
+
+    def logged_question(self, query_log_id: int) -> tuple[str, dict]:
+        """A logged question and the filters it was asked with (to ask it again)."""
+        logged = self.store.logged_query(query_log_id)
+        return logged["query"], logged["filters"]
+
+    def _report_facts(self, store: ReportStore) -> tuple[ReportFacts, ...]:
+        """Titles and (year, kind) pairs of every report searched (the user's or the
+        samples), reloaded when documents change."""
+        key = (id(store), store.generation())
+        if key != self._facts[0]:
+            self._facts = (key, tuple(store.report_facts()))
+        return self._facts[1]
 
     def analyze(self, query: str) -> QueryAnalysis:
         return self.searcher().analyze(query)
@@ -636,6 +717,63 @@ class ReportService:
 
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:
         return self.store.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
+
+    # passage votes ----------------------------------------------------------------------
+
+    def vote_passage(
+        self,
+        question: str | None,
+        chunk_id: int,
+        up: bool,
+        *,
+        voter: str,
+        source: str = "cli",
+        query_log_id: int | None = None,
+    ) -> None:
+        """Record that a passage does (👍) or does not (👎) answer a question, for every
+        interface's answers; a chat vote names the logged answer instead of the question."""
+        if question is None and query_log_id is not None:
+            question = self.store.logged_query(query_log_id)["query"]
+        question = " ".join((question or "").split())
+        if not question:
+            raise InvalidRequestError("a vote needs the question it answers")
+        if chunk_id not in self._corpus()[0].chunks([chunk_id]):
+            raise NotFoundError(f"no passage with id {chunk_id}")
+        self.votes.add(question, chunk_id, voter, 1 if up else -1, source, query_log_id)
+
+    def clear_votes(self, chunk_id: int | None = None) -> int:
+        """Forget the votes on one passage (or all): the ranking is as before they were cast."""
+        return self.votes.clear(chunk_id)
+
+    def feedback_model(self) -> FeedbackModel:
+        """The votes as a ranking adjustment, reloaded when any process changed them."""
+        version = self.votes.version()
+        if version != self._feedback[0]:
+            self._feedback = (version, FeedbackModel(s.vote for s in self.votes.all()))
+        return self._feedback[1]
+
+    def vote_effects(self, limit: int | None = 15) -> list[VoteEffect]:
+        """The latest votes (all for None), newest first, each with the rank its passage has
+        for its question without and with the team's votes: what the votes moved."""
+        stored_votes = self.votes.all()[::-1][:limit]
+        ranked: dict[str, tuple[list[int], list[int]]] = {}
+        for stored in stored_votes:
+            if stored.vote.question not in ranked:
+                ranked[stored.vote.question] = self._ranked_ids(stored.vote.question)
+        return [
+            VoteEffect(stored, *_places(ranked[stored.vote.question], stored.vote.chunk_id))
+            for stored in stored_votes
+        ]
+
+    def placement(self, question: str, chunk_id: int) -> tuple[int | None, int | None]:
+        """The passage's rank for the question without and with the team's votes."""
+        return _places(self._ranked_ids(question), chunk_id)
+
+    def _ranked_ids(self, question: str) -> tuple[list[int], list[int]]:
+        return (
+            [h.chunk_id for h in self.answer(question, VOTE_REPORT_DEPTH, feedback=False).hits],
+            [h.chunk_id for h in self.answer(question, VOTE_REPORT_DEPTH).hits],
+        )
 
     def _candidates(self, ranked: list[tuple[int, float]], store: ReportStore) -> list[Candidate]:
         records = store.chunks([chunk_id for chunk_id, _ in ranked])
@@ -708,6 +846,12 @@ class ReportService:
     @property
     def read_only(self) -> bool:
         return self.store.read_only
+
+
+def _places(ranked: tuple[list[int], list[int]], chunk_id: int) -> tuple[int | None, int | None]:
+    """1-based ranks of a passage in the two lists (None where it is absent)."""
+    before, after = (ids.index(chunk_id) + 1 if chunk_id in ids else None for ids in ranked)
+    return before, after
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:

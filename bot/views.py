@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from ..retrieval.models import Hit
+from ..retrieval.scope import Scope
 from ..retrieval.wording import copy_ready
 from .callbacks import CallbackCodec
 from .messages import message
@@ -16,12 +17,13 @@ from .render import (
     excerpt,
     has_placeholder,
     key_sentences,
+    scope_line,
     shorten,
     split_markup,
     utf16_len,
 )
 from .replies import Article, Button, Reply
-from .service import ChunkRecord, DocumentInfo, IngestResult, Stats
+from .service import ChunkRecord, DocumentInfo, IngestResult, Stats, VoteEffect
 
 GROUP_EXCERPT_CHARS = 120
 COPY_LIMIT = 256  # Telegram's CopyTextButton limit
@@ -32,6 +34,7 @@ LABEL_CHARS = 28
 SECTION_PAGE_CHARS = 3000  # UTF-16 units of report text per page of a section
 HEADER_CHARS = 200
 INDENT = "　"
+VOTES_PER_ROW = 3  # passages per row of 👍/👎 pairs: six short buttons fit a phone's width
 
 
 class Views:
@@ -63,14 +66,20 @@ class Views:
         group: bool = False,
         tier: str = "confident",
         edit: bool = False,
+        scope: Scope | None = None,
     ) -> Reply:
-        """One page of an answer (mode "a") or of copy-ready wording (mode "w")."""
+        """One page of an answer (mode "a") or of copy-ready wording (mode "w"); the filters
+        it applied on top, with a button that asks again without them."""
+        scoped = scope_line(scope, self.lang, kind)
+        widen = ((self.button(self.text("btn_unscope"), "u", log_id),),) if scoped else ()
         if not hits:
-            return Reply(self.text("not_found", query=escape(shorten(query, 60))), quote=group)
+            text = self.text("not_found", query=escape(shorten(query, 60)))
+            return Reply(f"<i>{scoped}</i>\n{text}" if scoped else text, widen, edit, quote=group)
         pages = 1 if group else math.ceil(len(hits) / self.per_page)
         page = min(max(page, 0), pages - 1)
         shown = hits[page * self.per_page : (page + 1) * self.per_page]
-        notes = [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
+        notes = [scoped] if scoped else []
+        notes += [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
         notes += [self.text("page", page=page + 1, pages=pages)] if pages > 1 else []
         head = f"<i>{' · '.join(notes)}</i>\n" if notes else ""
         if mode == "w":
@@ -91,9 +100,25 @@ class Views:
         ]
         rows.append(self._pager(mode, page, pages, log_id))
         rows.append((self.button("👍", "v", log_id, 1), self.button("👎", "v", log_id, 0)))
+        rows += self._passage_votes(shown, log_id)
+        rows += widen
         return Reply(
             split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit, quote=group
         )
+
+    def _passage_votes(self, hits: Sequence[Hit], log_id: int) -> list[tuple[Button, ...]]:
+        """A 👍/👎 pair per shown passage ("2👎": passage [2] does not answer this question)."""
+        pairs = [
+            (
+                self.button(f"{h.rank}👍", "f", log_id, h.chunk_id, 1),
+                self.button(f"{h.rank}👎", "f", log_id, h.chunk_id, 0),
+            )
+            for h in hits
+        ]
+        return [
+            tuple(b for pair in pairs[i : i + VOTES_PER_ROW] for b in pair)
+            for i in range(0, len(pairs), VOTES_PER_ROW)
+        ]
 
     def _wording(
         self, topic: str, hits: Sequence[Hit], from_samples: bool
@@ -176,6 +201,11 @@ class Views:
 
     # documents ---------------------------------------------------------------------------
 
+    def scoped(self, info: DocumentInfo) -> Reply:
+        """Confirm that the next questions search one report, with a button to stop."""
+        stop = self.button(self.text("btn_end_scope"), "y")
+        return Reply(self.text("scoped", title=escape(info.title)), ((stop,),))
+
     def documents(self, docs: Sequence[DocumentInfo], page: int, edit: bool = False) -> Reply:
         if not docs:
             return Reply(self.text("docs_empty"), edit=edit)
@@ -236,7 +266,12 @@ class Views:
             for r in shown
         ]
         rows.append(self._pager("d", page, pages, info.doc_id))
-        rows.append((self.button(self.text("btn_docs"), "l", 0),))
+        rows.append(
+            (
+                self.button(self.text("btn_scope_doc"), "z", info.doc_id),
+                self.button(self.text("btn_docs"), "l", 0),
+            )
+        )
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
     def tree(self, firsts: Sequence[ChunkRecord]) -> str:
@@ -301,6 +336,27 @@ class Views:
         )
         top = "、".join(f"{escape(shorten(q.query, 30))}（{q.count}）" for q in figures.top_queries)
         return text + ("\n" + self.text("top_queries", queries=top) if top else "")
+
+    def vote_effects(self, effects: Sequence[VoteEffect]) -> str:
+        """The latest passage votes and where each moved its passage, for admins."""
+        if not effects:
+            return self.text("votes_none")
+        lines = [self.text("votes_header")]
+        for effect in effects:
+            stored, vote = effect.stored, effect.stored.vote
+            lines.append(
+                self.text(
+                    "vote_line",
+                    mark="👍" if vote.vote > 0 else "👎",
+                    query=escape(shorten(vote.question, 40)),
+                    chunk=vote.chunk_id,
+                    where=escape(shorten(stored.doc_title or self.text("vote_gone"), 30)),
+                    voter=escape(vote.voter),
+                    before=effect.before or "-",
+                    after=effect.after or "-",
+                )
+            )
+        return "\n".join(lines)
 
     def unanswered(self, rows: Sequence[dict]) -> str:
         if not rows:

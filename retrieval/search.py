@@ -302,11 +302,14 @@ class Searcher:
         self,
         analysis: QueryAnalysis,
         k: int,
-        doc_id: int | None = None,
+        doc_id: int | Sequence[int] | None = None,
         kind: str | None = None,
         year: int | None = None,
+        any_kind_in: Sequence[int] = (),
     ) -> list[tuple[int, float]]:
         """Best rows for the question as (chunk_id, fused score), filters applied before top-k.
+
+        The kind filter does not apply to the documents `any_kind_in` names.
 
         Each field's scores are divided by that field's best score, then mixed; a row one
         field did not return counts 0 there. A row both fields missed is never returned.
@@ -314,7 +317,7 @@ class Searcher:
         if not analysis.words or self.index.n_alive == 0:
             return []
         rows = self.rows
-        mask = _mask(rows, self.index.n_docs, doc_id, kind, year)
+        mask = _mask(rows, self.index.n_docs, doc_id, kind, year, any_kind_in)
         depth = max(FUSION_DEPTH, k * CANDIDATE_FACTOR)
         fused: dict[int, float] = {}
         for index, query, weight in (
@@ -332,16 +335,21 @@ class Searcher:
 
 
 def _mask(
-    rows: Rows, n: int, doc_id: int | None, kind: str | None, year: int | None
+    rows: Rows,
+    n: int,
+    doc_id: int | Sequence[int] | None,
+    kind: str | None,
+    year: int | None,
+    any_kind_in: Sequence[int] = (),
 ) -> np.ndarray | None:
     """Filters as a boolean row mask, applied before top-k rather than by over-fetching."""
     if doc_id is None and kind is None and year is None:
         return None
     mask = np.ones(n, dtype=bool)
     if doc_id is not None:
-        mask &= rows.doc_ids[:n] == doc_id
+        mask &= np.isin(rows.doc_ids[:n], doc_id)  # one report, or several
     if kind is not None:
-        mask &= rows.kinds[:n] == KINDS.index(kind)
+        mask &= (rows.kinds[:n] == KINDS.index(kind)) | np.isin(rows.doc_ids[:n], any_kind_in)
     if year is not None:
         mask &= rows.years[:n] == year
     return mask

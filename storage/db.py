@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..retrieval.models import Chunk
+from ..retrieval.scope import ReportFacts
 from .errors import (
     RESTORE_HINT,
     DamagedError,
@@ -109,6 +110,19 @@ class Stats:
     downvotes: int
     last_ingest: str | None
     top_queries: tuple[TopQuery, ...]
+
+
+class StoreTable:
+    """A table (or a few) kept by its own class over the connection of a ReportStore:
+    the same file and transactions, a concern of its own (the inbox, passage votes)."""
+
+    def __init__(self, store: ReportStore) -> None:
+        self.store = store
+        self.path = store.path  # where translated errors say the trouble is
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
 
 
 def now() -> str:
@@ -302,6 +316,19 @@ class ReportStore:
         """Whether a report was ever stored here (deleting them all does not make it new)."""
         row = self.db.execute("select value from meta where key = 'next_doc_id'").fetchone()
         return int(row[0]) > 1
+
+    def report_facts(self) -> list[ReportFacts]:
+        """Each report's title and the (year, kind) pairs of its passages: what filters
+        named in a question can select (retrieval/scope.py)."""
+        rows: dict[int, set[tuple[int | None, str]]] = {}
+        titles: dict[int, str] = {}
+        sql = """select d.id, d.title, coalesce(c.year, d.year), c.kind
+                 from documents d join chunks c on c.doc_id = d.id
+                 group by d.id, coalesce(c.year, d.year), c.kind order by d.id"""
+        for doc_id, title, year, kind in self.db.execute(sql):
+            titles[doc_id] = title
+            rows.setdefault(doc_id, set()).add((year, kind))
+        return [ReportFacts(doc_id, titles[doc_id], frozenset(rows[doc_id])) for doc_id in titles]
 
     def save_document(
         self,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .db import ReportStore
+from .db import StoreTable
 from .errors import ReadOnlyError, translate_public_methods
 
 
@@ -36,16 +36,8 @@ class InboxEntry:
 
 
 @translate_public_methods
-class InboxStore:
+class InboxStore(StoreTable):
     """The inbox table, over the connection of a ReportStore."""
-
-    def __init__(self, store: ReportStore) -> None:
-        self.store = store
-        self.path = store.path
-
-    @property
-    def db(self):
-        return self.store.db
 
     def put(self, receiver_id: int, requests: Iterable[tuple[int, str]]) -> list[InboxEntry]:
         """Store fetched requests (id, JSON) before they are confirmed, in order.

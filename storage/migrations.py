@@ -238,3 +238,28 @@ def m0020_chunk_compact(db: Database) -> None:
     """Each passage's compared form (normalised, no white space), made once at ingest instead
     of on every question that fetches it; older rows stay null and are compacted when read."""
     db["chunks"].add_column("compact", str)
+
+
+@migrations(name="0030_passage_votes")
+def m0030_passage_votes(db: Database) -> None:
+    """👍/👎 on one passage as an answer to one question, which teaches the ranking; one
+    vote per person, question and passage (voting again replaces it), versioned so every
+    process picks up a change. `question_key` is the question as feedback compares it."""
+    db["passage_votes"].create(
+        {
+            "id": int,
+            "question": str,
+            "question_key": str,
+            "chunk_id": int,
+            "voter": str,
+            "source": str,
+            "vote": int,
+            "query_log_id": int,
+            "time": str,
+        },
+        pk="id",
+        not_null={"question", "question_key", "chunk_id", "voter", "source", "vote", "time"},
+    )
+    db["passage_votes"].create_index(["question_key", "chunk_id", "voter"], unique=True)
+    db["passage_votes"].create_index(["chunk_id"])
+    db["meta"].insert({"key": "feedback_version", "value": "0"})
