@@ -294,15 +294,30 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     )
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
-@with_existing_service
-def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
-    """List stored documents with their ids.
+@click.pass_context
+def docs(ctx: click.Context, as_json: bool) -> None:
+    """List stored documents with their ids and organisations (same as `docs list`).
 
     \b
     Example:
         reportbot docs --json
+        reportbot docs set-org 3 青岚县税务局机关党委
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(docs_list, as_json=as_json)
+
+
+@docs.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
+@with_existing_service
+def docs_list(service: ReportService, settings: Settings, as_json: bool) -> None:
+    """List stored documents with their ids and organisations.
+
+    \b
+    Example:
+        reportbot docs list --json
     """
     documents = service.documents()
     if as_json:
@@ -313,6 +328,7 @@ def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
                         "doc_id": d.doc_id,
                         "title": d.title,
                         "year": d.year,
+                        "org": d.org,
                         "source": d.source,
                         "sections": d.sections,
                         "chunks": d.chunks,
@@ -330,9 +346,24 @@ def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
     for d in documents:
         sample = "  (sample)" if d.sample else ""
         click.echo(
-            f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.sections} sections, "
+            f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.org or '-'}  {d.sections} sections, "
             f"{d.chunks} chunks{sample}"
         )
+
+
+@docs.command(name="set-org")
+@click.argument("doc_id", type=int)
+@click.argument("name")
+@with_service
+def docs_set_org(service: ReportService, settings: Settings, doc_id: int, name: str) -> None:
+    """File document DOC_ID under organisation NAME (compare and reuse group by it).
+
+    \b
+    Example:
+        reportbot docs set-org 3 青岚县税务局机关党委
+    """
+    info = service.set_org(doc_id, name)
+    click.echo(f"[{info.doc_id}] {info.title}: {info.org}")
 
 
 @cli.command()
@@ -615,3 +646,6 @@ def chat(service: ReportService, settings: Settings) -> None:
         )
         lines = typed_lines()
     repl(terminal_conversation(service, settings), lines, click.echo)
+
+
+from . import cli_memory  # noqa: E402, F401  (registers compare, reuse, facts, draft)

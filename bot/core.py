@@ -21,13 +21,14 @@ from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
 from .errors import InvalidRequestError
+from .memory_chat import MemoryChat
 from .render import escape, split_markup, to_plain
 from .replies import Button, InlineButton, Notice, Output, Reply
 from .service import MAX_QUERY_CHARS, ReportService
 from .views import Views
 
 GROUP_TYPES = frozenset({"group", "supergroup"})
-MENU = ("start", "help", "ask", "wording", "problems", "plans", "docs", "doc")
+MENU = ("start", "help", "ask", "wording", "problems", "plans", "compare", "draft", "docs", "doc")
 ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym"})
 REMOVE_WORDS = frozenset({"删除", "remove", "del", "-"})
 UNANSWERED_SHOWN = 15
@@ -138,6 +139,10 @@ class Conversation:
             "x": (1, self._confirm_delete),
             "c": (0, self._cancel),
         }
+        self.memory = MemoryChat(service, self.views)
+        self._commands.update(self.memory.commands())
+        self._commands["draft"] = functools.partial(self._topic, "usage_draft", None, "w")
+        self._buttons.update(self.memory.buttons())
 
     def commands(self) -> list[tuple[str, str]]:
         """Public commands with descriptions, for the client's command menu."""
@@ -305,7 +310,8 @@ class Conversation:
                 from_samples=response.from_samples,
                 tier=response.tier,
                 group=event.in_group,
-            )
+            ),
+            *self.memory.figures(question),
         ]
 
     def _topic(

@@ -43,6 +43,7 @@ from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.index import ReportIndex
 from .errors import InvalidRequestError
+from .memory import TeamMemory
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
 MAX_QUERY_CHARS = 500
@@ -125,7 +126,7 @@ def _analyse_source_job(
         return str(error)
 
 
-class ReportService:
+class ReportService(TeamMemory):
     """Reports in one database, searchable with cited passages."""
 
     def __init__(
@@ -413,20 +414,23 @@ class ReportService:
         sample: bool = False,
     ) -> int:
         report = analysed.report
-        return self.store.save_document(
-            title=report.title,
-            source=source,
-            content_hash=content_hash,
-            format=report.format,
-            year=report.year,
-            parts=report.parts,
-            sections=len(report.sections),
-            chunks=analysed.chunks,
-            line_keys=line_keys,
-            phrases=analysed.phrases,
-            sample=sample,
-            replaces=replaces,
-        )
+        with self.store.writing():
+            doc_id = self.store.save_document(
+                title=report.title,
+                source=source,
+                content_hash=content_hash,
+                format=report.format,
+                year=report.year,
+                parts=report.parts,
+                sections=len(report.sections),
+                chunks=analysed.chunks,
+                line_keys=line_keys,
+                phrases=analysed.phrases,
+                sample=sample,
+                replaces=replaces,
+            )
+            self.remember(doc_id, analysed)
+        return doc_id
 
     def _ingest_samples(self) -> None:
         """Load the shipped sample reports so a new database can answer at once."""

@@ -9,6 +9,7 @@ from ..retrieval.models import Hit
 from ..retrieval.wording import copy_ready
 from ..storage.db import ChunkRecord, DocumentInfo, Stats
 from .callbacks import CallbackCodec
+from .memory_views import MemoryViews
 from .messages import message
 from .render import (
     EXCERPT_CHARS,
@@ -35,7 +36,7 @@ HEADER_CHARS = 200
 INDENT = "　"
 
 
-class Views:
+class Views(MemoryViews):
     """Reply builders in one language, signing every button with one codec."""
 
     def __init__(self, lang: str, codec: CallbackCodec, per_page: int) -> None:
@@ -91,6 +92,7 @@ class Views:
             tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown),
         ]
         rows.append(self._pager(mode, page, pages, log_id))
+        rows.extend(self.draft_rows(shown, log_id))
         rows.append((self.button("👍", "v", log_id, 1), self.button("👎", "v", log_id, 0)))
         return Reply(
             split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit, quote=group
@@ -237,6 +239,7 @@ class Views:
             for r in shown
         ]
         rows.append(self._pager("d", page, pages, info.doc_id))
+        rows.append((self.button(self.text("btn_reuse"), "r", info.doc_id),))
         rows.append((self.button(self.text("btn_docs"), "l", 0),))
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 

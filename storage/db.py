@@ -28,6 +28,7 @@ from .errors import (
     translated,
 )
 from .inbox import InboxTable
+from .memory import MemoryTable
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -48,6 +49,7 @@ class DocumentInfo:
     sample: bool
     ingested_at: str
     content_hash: str
+    org: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def utc_now() -> datetime:
 
 
 @translate_public_methods
-class ReportStore(InboxTable):
+class ReportStore(InboxTable, MemoryTable):
     """Open (creating and migrating) a report database at `path`."""
 
     def __init__(self, path: str | Path, clock: Callable[[], datetime] = utc_now) -> None:
@@ -266,6 +268,7 @@ class ReportStore(InboxTable):
                 sample=bool(row["sample"]),
                 ingested_at=row["ingested_at"],
                 content_hash=row["content_hash"],
+                org=row["org"],
             )
             for row in self.db.query(sql, params)
         ]
@@ -366,7 +369,7 @@ class ReportStore(InboxTable):
             self._delete(doc_id)
 
     def _delete(self, doc_id: int) -> None:
-        for table in ("chunks", "doc_lines", "doc_phrases"):
+        for table in ("facts", "chunks", "doc_lines", "doc_phrases"):
             self.db.execute(f"delete from {table} where doc_id = ?", [doc_id])
         self.db.execute("delete from documents where id = ?", [doc_id])
         self._record("delete", doc_id)
