@@ -22,6 +22,7 @@ from ..retrieval.ranking import RELATED
 from ..storage.errors import StorageError
 from .config import DB_ENV, LOG_FORMAT, ConfigError, Settings, load_settings
 from .errors import BotError
+from .memory_views import figures_text
 from .render import answer_text, to_plain
 from .service import IngestResult, ReportService
 
@@ -292,6 +293,9 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
             )
         )
     )
+    figures = service.figures(query)
+    if figures is not None:
+        click.echo("\n" + to_plain(figures_text(settings.bot.language, figures)))
 
 
 @cli.group(invoke_without_command=True)

@@ -80,7 +80,11 @@ def compare(
         for compared in block.passages:
             source = compared.repeated_from
             mark = (
-                f"same as {compared.repeated_year} (chunk {source.chunk_id})" if source else "new"
+                f"same as {compared.repeated_year} (chunk {source.chunk_id})"
+                if source
+                else f"partly earlier: {compared.repeated}/{compared.sentences} sentences"
+                if compared.repeated
+                else "new"
             )
             click.echo(
                 f"  [{mark}] (chunk {compared.hit.chunk_id}) " + " ".join(compared.hit.text.split())

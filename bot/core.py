@@ -335,6 +335,7 @@ class Conversation:
 
     def _help(self, event: Event, argument: str) -> list[Output]:
         text = self.views.text("help", bot=escape(event.bot_username or "bot"))
+        text += self.views.text("help_memory")
         if self.access.is_admin(event.user_id):
             text += self.views.text("help_admin")
         inline = Button(self.views.text("btn_inline"), switch_inline="")

@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from ..retrieval.facts import asks_count, extract_facts, fact_query, figure_sum, fits, topic_share
 from ..retrieval.models import Hit
 from ..retrieval.orgs import extract_org
+from ..retrieval.parser import PLAN
 from ..retrieval.pipeline import AnalysedReport
-from ..retrieval.reuse import Passage, ReuseReport, repeated_from, reuse_report, sentence_sources
+from ..retrieval.reuse import (
+    Passage,
+    ReuseReport,
+    repeated_from,
+    reuse_report,
+    sentence_matches,
+    sentence_sources,
+)
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
 from ..storage.errors import NotFoundError
 from ..storage.memory import FactRecord
@@ -29,11 +37,14 @@ FACTS_SHOWN = 10
 
 @dataclass(frozen=True)
 class Compared:
-    """A passage of one year on the topic, and the earlier passage it repeats word for word."""
+    """A passage of one year on the topic, the earlier passage it repeats word for word (if
+    all of it does) and how many of its sentences were written before."""
 
     hit: Hit
     repeated_from: ChunkRecord | None = None
     repeated_year: int | None = None
+    repeated: int = 0  # of its `sentences` counted sentences, how many were written before
+    sentences: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,9 +108,12 @@ class TeamMemory:
             sources, years = self._sources(older)
             passages = []
             for hit in hits:
-                source = repeated_from(hit.text, sources)
+                matches = sentence_matches(hit.text, sources)
+                source = repeated_from(matches)
                 record = self.store.chunks([source.chunk_id])[source.chunk_id] if source else None
-                passages.append(Compared(hit, record, years.get(source.doc_id) if source else None))
+                year = years.get(source.doc_id) if source else None
+                repeated = sum(1 for m in matches if m is not None)
+                passages.append(Compared(hit, record, year, repeated, len(matches)))
             blocks.append(
                 YearBlock(doc.year, chosen, doc.doc_id, doc.title, tuple(passages), doc.sample)
             )
@@ -168,13 +182,15 @@ class TeamMemory:
             self._extract_facts(doc_id)
 
     def facts(self, query: str) -> list[FactRecord]:
-        """Figures on the question's topic (and in its unit and year, if it names them)."""
+        """Figures on the question's topic (and in its unit and year, if it names them):
+        what was done, or the plans' targets when the question asks about plans."""
         self.ensure_facts()
         wanted = fact_query(query)
+        targets = bool(PLAN.search(query))  # a plan's 不少于12次 is a target, not a count
         found = [
             f
             for f in self.store.facts(wanted.bigrams)
-            if fits(wanted, f.what, f.unit, f.year, f.doc_title)
+            if fits(wanted, f.what, f.unit, f.year, f.doc_title) and targets == (f.kind == "plan")
         ]
         found.sort(key=lambda f: -topic_share(wanted, f.what, f.doc_title))
         return found[:FACTS_SHOWN]

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 MEMORY_MESSAGES = {
     "zh": {
+        "help_memory": (
+            "\n\n/compare 主题 — 同一单位逐年对比，标出与往年相同的原文\n"
+            "/draft 主题 — 点 ➕ 挑选段落，再点“生成草稿”得到 Word 文件\n"
+            "/reuse 编号 — 这份报告有多少句子与更早的报告相同\n"
+            "问“一共多少次”“几名”时，答案后会列出报告中的数字。"
+        ),
         "usage_compare": "/compare 主题，例如 /compare 党风廉政建设",
         "usage_draft": "/draft 主题，例如 /draft 党风廉政建设",
         "usage_reuse": "/reuse 编号，例如 /reuse 3（编号见 /docs）",
@@ -13,6 +19,7 @@ MEMORY_MESSAGES = {
         "compare_year": "<b>{year}年</b> · [{doc_id}] {title}",
         "compare_new": "🆕 新内容",
         "compare_repeated": "🔁 与{year}年原文相同",
+        "compare_partly": "♻️ 部分沿用往年（{repeated}/{sentences} 句相同）",
         "reuse_header": "<b>[{doc_id}] {title}</b>\n有 {share}% 的句子（{repeated}/{sentences}）与更早的报告一字不差。",
         "reuse_none": "<b>[{doc_id}] {title}</b>\n没有与更早报告一字不差的句子。",
         "reuse_passage": "🔁 {text}\n<i>— 来自 [{source_id}] {source}</i>",
@@ -32,6 +39,12 @@ MEMORY_MESSAGES = {
         "cmd_draft": "挑选段落生成 Word 草稿",
     },
     "en": {
+        "help_memory": (
+            "\n\n/compare TOPIC — one organisation year by year, repeated wording marked\n"
+            "/draft TOPIC — tap ➕ to pick passages, then “make draft” for a Word file\n"
+            "/reuse N — how much of report N repeats earlier reports\n"
+            "Ask “how many” and the answer lists the figures in the reports."
+        ),
         "usage_compare": "/compare TOPIC, e.g. /compare 党风廉政建设",
         "usage_draft": "/draft TOPIC, e.g. /draft 党风廉政建设",
         "usage_reuse": "/reuse N, e.g. /reuse 3 (numbers in /docs)",
@@ -40,6 +53,7 @@ MEMORY_MESSAGES = {
         "compare_year": "<b>{year}</b> · [{doc_id}] {title}",
         "compare_new": "🆕 new",
         "compare_repeated": "🔁 same words as {year}",
+        "compare_partly": "♻️ partly earlier wording ({repeated}/{sentences} sentences)",
         "reuse_header": "<b>[{doc_id}] {title}</b>\n{share}% of its sentences ({repeated}/{sentences}) repeat earlier reports word for word.",
         "reuse_none": "<b>[{doc_id}] {title}</b>\nNo sentence repeats an earlier report word for word.",
         "reuse_passage": "🔁 {text}\n<i>— from [{source_id}] {source}</i>",

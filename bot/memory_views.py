@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ..retrieval.models import Hit
 from ..retrieval.reuse import ReuseReport
 from .memory import Figures, YearBlock
+from .messages import message
 from .render import escape, excerpt, shorten, split_markup
 from .replies import Button, Reply
 
@@ -21,7 +22,7 @@ TITLE_CHARS = 40
 
 class MemoryViews:
     """Reply builders for /compare, /reuse, the figures line and the draft buttons
-    (Views provides `text` and `button`)."""
+    (Views provides `lang`, `text` and `button`)."""
 
     def compare(self, topic: str, blocks: Sequence[YearBlock]) -> list[Reply]:
         """One block per year, newest first: each passage marked new or repeated."""
@@ -39,11 +40,14 @@ class MemoryViews:
                 ),
             ]
             for compared in block.passages:
-                mark = (
-                    self.text("compare_repeated", year=compared.repeated_year)
-                    if compared.repeated_from
-                    else self.text("compare_new")
-                )
+                if compared.repeated_from:
+                    mark = self.text("compare_repeated", year=compared.repeated_year)
+                elif compared.repeated:
+                    mark = self.text(
+                        "compare_partly", repeated=compared.repeated, sentences=compared.sentences
+                    )
+                else:
+                    mark = self.text("compare_new")
                 body = excerpt(compared.hit.text, compared.hit.matched_terms, COMPARE_EXCERPT_CHARS)
                 lines.append(f"{mark}：{escape(body)}")
         return [Reply(piece) for piece in split_markup("\n".join(lines))]
@@ -75,19 +79,24 @@ class MemoryViews:
         return [Reply(piece) for piece in split_markup("\n".join(lines))]
 
     def figures(self, figures: Figures) -> Reply:
-        """A short line: each figure with its report, then the sum or why there is none."""
-        shown = [
-            f"{escape(f.what)} <b>{escape(f.shown)}</b>（{escape(shorten(f.doc_title, TITLE_CHARS))}）"
-            for f in figures.facts[:FACTS_IN_LINE]
-        ]
-        line = self.text("facts_line", figures="；".join(shown))
-        if figures.total is not None:
-            line += "。" + self.text("facts_sum", total=f"{figures.total:g}{figures.facts[0].unit}")
-        elif figures.no_sum:
-            line += "。" + self.text(f"facts_no_sum_{figures.no_sum}")
-        return Reply(split_markup(line)[0])
+        return Reply(split_markup(figures_text(self.lang, figures))[0])
 
     def draft_rows(self, hits: Sequence[Hit], log_id: int) -> tuple[tuple[Button, ...], ...]:
         """A ➕ per shown passage (add to / remove from the draft) and "make the draft"."""
         picks = tuple(self.button(self.text("btn_pick", n=h.rank), "k", h.chunk_id) for h in hits)
         return picks, (self.button(self.text("btn_draft"), "g", log_id),)
+
+
+def figures_text(lang: str, figures: Figures) -> str:
+    """A short line: each figure with its report, then the sum or why there is none."""
+    shown = [
+        f"{escape(f.what)} <b>{escape(f.shown)}</b>（{escape(shorten(f.doc_title, TITLE_CHARS))}）"
+        for f in figures.facts[:FACTS_IN_LINE]
+    ]
+    line = message(lang, "facts_line", figures="；".join(shown))
+    if figures.total is not None:
+        total = f"{figures.total:g}{figures.facts[0].unit}"
+        line += "。" + message(lang, "facts_sum", total=total)
+    elif figures.no_sum:
+        line += "。" + message(lang, f"facts_no_sum_{figures.no_sum}")
+    return line

@@ -134,10 +134,11 @@ ASKS_COUNT = re.compile(
 NOT_TOPIC = re.compile(
     rf"一共|总共|合计|累计|总计|多少[{ASKED_UNIT}]?|几[{ASKED_UNIT}]?|数量|总数|分别|"
     r"各(?:个)?(?:党?支部|单位|部门|社区|科室|股室|处室|村)|(?:19|20)\d{2}年度?|"
-    r"今年|去年|全年|我们|咱们|有|了|吗|呢|是|都|共|[\s？?。，,！!、]"
+    r"今年|去年|全年|明年|来年|下一?步|今后|计划|打算|准备|我们|咱们|有|了|吗|呢|是|都|共|"
+    r"[\s？?。，,！!、]"
 )
 SAME_UNIT = {"回": "次", "遍": "次", "位": "名", "人": "名"}
-TOPIC_SHARE = 0.75
+TOPIC_SHARE = 2 / 3
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def fits(query: FactQuery, what: str, unit: str, year: int | None, title: str = 
         return False
     if query.year and year != query.year:
         return False
-    return topic_share(query, what, title) >= TOPIC_SHARE
+    return topic_share(query, what, title) >= TOPIC_SHARE - 1e-9
 
 
 @dataclass(frozen=True)

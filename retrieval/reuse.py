@@ -76,13 +76,17 @@ def sentence_sources(earlier: Iterable[Passage]) -> dict[str, Passage]:
     return sources
 
 
-def repeated_from(text: str, sources: dict[str, Passage]) -> Passage | None:
+def sentence_matches(text: str, sources: dict[str, Passage]) -> list[Passage | None]:
+    """For each counted sentence of a passage, the earlier passage holding it (None: new)."""
+    return [sources.get(key) for key, _ in sentences(text)]
+
+
+def repeated_from(matches: list[Passage | None]) -> Passage | None:
     """The earlier passage a passage repeats word for word (every counted sentence of it
     was written before; the passage holding most of them is named), else None."""
-    found = [sources.get(key) for key, _ in sentences(text)]
-    if not found or None in found:
+    if not matches or None in matches:
         return None
-    return Counter(found).most_common(1)[0][0]
+    return Counter(matches).most_common(1)[0][0]
 
 
 def reuse_report(

@@ -27,6 +27,7 @@ class FactRecord:
     section_path: tuple[str, ...]
     chunk_id: int
     text: str
+    kind: str = "other"
 
     @property
     def shown(self) -> str:
@@ -85,13 +86,13 @@ class MemoryTable:
         fragments = list(like)
         where = " or ".join("f.what like ?" for _ in fragments) or "1"
         sql = f"""select f.what, f.number, f.unit, f.approx, f.doc_id, d.title, d.year, c.path,
-                         f.chunk_id, f.text
+                         f.chunk_id, f.text, c.kind
                   from facts f join documents d on d.id = f.doc_id
                   join chunks c on c.id = f.chunk_id
                   where {where} order by d.year desc, f.doc_id, c.position, f.id"""
         return [
-            FactRecord(w, n, u, bool(a), doc, title, year, tuple(json.loads(path)), chunk, text)
-            for w, n, u, a, doc, title, year, path, chunk, text in self.db.execute(
+            FactRecord(w, n, u, bool(a), doc, title, year, tuple(json.loads(path)), chunk, text, k)
+            for w, n, u, a, doc, title, year, path, chunk, text, k in self.db.execute(
                 sql, [f"%{fragment}%" for fragment in fragments]
             )
         ]

@@ -202,3 +202,19 @@ def test_draft_docx_groups_by_kind_without_numbering_and_marks_placeholders(run,
     ]
     assert highlighted and set(highlighted) <= {"X", "XX", "XXX", "XXXX"}
     run("draft", "支部建设", "-o", str(target), expect=2)
+
+
+def test_compare_says_how_much_of_a_changed_passage_was_written_before(run):
+    text = run("compare", "党风廉政建设", "--org", ORG).output
+    assert text.index("== 2024") < text.index("== 2023") < text.index("== 2022")
+    latest = text[text.index("== 2024") : text.index("== 2023")]
+    assert "[partly earlier: 3/4 sentences]" in latest
+
+
+def test_ask_adds_the_figures_line_and_plans_targets_are_not_counts(run):
+    answer = run("ask", "捐款金额一共是多少").output
+    assert "📊" in answer and "合计 4.4万元" in answer
+    done = as_json(run, "facts", "警示教育开了几次")
+    assert done and not any("不少于" in f["text"] for f in done)
+    planned = as_json(run, "facts", "明年计划组织几次警示教育")
+    assert planned and all("不少于" in f["text"] or "至少" in f["text"] for f in planned)
