@@ -15,16 +15,16 @@ from pathlib import Path
 
 import click
 
+from .. import __version__
 from ..retrieval.errors import RetrievalError
 from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
-from ..storage.errors import StorageError
 from .config import DB_ENV, LOG_FORMAT, ConfigError, Settings, load_settings
 from .errors import BotError
 from .memory_views import figures_text
 from .render import answer_text, to_plain
-from .service import IngestResult, ReportService
+from .service import IngestResult, ReportService, StorageError
 
 PROGRESS_MIN_FILES = 20
 
@@ -76,7 +76,7 @@ def _with_service(command: Callable, existing: bool) -> Callable:
 
 
 @click.group()
-@click.version_option(package_name="reportbot")
+@click.version_option(__version__, prog_name="reportbot")
 @click.option(
     "--db",
     type=click.Path(dir_okay=False),
@@ -635,7 +635,7 @@ def chat(service: ReportService, settings: Settings) -> None:
     """Talk to the bot in the terminal: the same replies as in Telegram, as plain text.
 
     Type a question or a command (/docs, /doc 1, /wording 主题 …) per line; #N presses
-    button N of the last reply. End with Ctrl-D.
+    button N of the last reply. End with /quit or Ctrl-D.
 
     \b
     Example:
@@ -646,7 +646,8 @@ def chat(service: ReportService, settings: Settings) -> None:
     lines = sys.stdin
     if sys.stdin.isatty():
         click.echo(
-            "reportbot chat — /help for commands, #N presses a button, Ctrl-D quits", err=True
+            "reportbot chat — /help for commands, #N presses a button, /quit or Ctrl-D quits",
+            err=True,
         )
         lines = typed_lines()
     repl(terminal_conversation(service, settings), lines, click.echo)

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..storage.memory import FactRecord
 from .cli import _hit_json, cli, with_existing_service
 from .config import Settings
 from .memory import Figures, YearBlock
-from .service import ReportService
+from .service import FactRecord, ReportService
 
 
 def _dump(data: object) -> None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
 from ..retrieval.formats import SUPPORTED_SUFFIXES
-from ..storage.errors import NotFoundError
 from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
@@ -24,7 +23,7 @@ from .errors import InvalidRequestError
 from .memory_chat import MemoryChat
 from .render import escape, split_markup, to_plain
 from .replies import Button, InlineButton, Notice, Output, Reply
-from .service import MAX_QUERY_CHARS, ReportService
+from .service import MAX_QUERY_CHARS, NotFoundError, ReportService
 from .views import Views
 
 GROUP_TYPES = frozenset({"group", "supergroup"})
@@ -297,7 +296,7 @@ class Conversation:
             source=self.source,
             user_id=event.user_id,
             chat_id=event.chat_id,
-            event_id=event.event_id,
+            request_id=event.event_id,
             wording=mode == "w",
         )
         return [
@@ -535,6 +534,6 @@ class Conversation:
             self.settings.search.results,
             source=self.source,
             user_id=event.user_id,
-            event_id=event.event_id,
+            request_id=event.event_id,
         )
         return list(self.views.articles(response.hits, response.query_log_id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
@@ -17,7 +18,9 @@ from docx.shared import Pt, RGBColor
 
 from ..retrieval.models import KINDS
 from ..retrieval.wording import copy_ready
-from ..storage.db import ChunkRecord
+
+if TYPE_CHECKING:  # the service imports this module
+    from .service import ChunkRecord
 
 KIND_HEADINGS = {"work": "主要工作", "problem": "存在问题", "plan": "下步打算", "other": "其他"}
 PLACEHOLDER = re.compile(r"(?<![A-Za-z])(X{1,4})(?![A-Za-z])")

@@ -41,10 +41,28 @@ from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
+from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
+from ..storage.memory import FactRecord
 from .errors import InvalidRequestError
 from .memory import TeamMemory
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
+
+# The adapters' only door to the layers below: what they need of storage (result and error
+# classes, the request inbox) they import from here (tests/test_layers.py checks).
+__all__ = [
+    "ChunkRecord",
+    "DocumentInfo",
+    "FactRecord",
+    "InboxEntry",
+    "InboxStore",
+    "IngestResult",
+    "NotFoundError",
+    "ReportService",
+    "SearchResponse",
+    "Stats",
+    "StorageError",
+]
 
 MAX_QUERY_CHARS = 500
 UPLOAD_SECONDS = 60.0
@@ -148,7 +166,14 @@ class ReportService(TeamMemory):
 
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:
+        """The service over the database at `db_path`; also `with ReportService.open(p) as rb:`."""
         return cls(ReportStore(db_path), **options)
+
+    def __enter__(self) -> ReportService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def warm_up(self) -> None:
         """Load in the background what the first question would otherwise wait for: the
@@ -515,7 +540,7 @@ class ReportService(TeamMemory):
         source: str = "cli",
         user_id: int | None = None,
         chat_id: int | None = None,
-        event_id: int | None = None,
+        request_id: int | None = None,
         wording: bool = False,
     ) -> SearchResponse:
         """Answer a question with cited passages (or none) and log it; a related-only
@@ -528,7 +553,7 @@ class ReportService(TeamMemory):
             user_id=user_id,
             chat_id=chat_id,
             filters=response.filters,
-            event_id=event_id,
+            request_id=request_id,
             result_ids=[h.chunk_id for h in hits],
             scores=[h.score for h in hits],
             latency_ms=response.latency_ms,
@@ -632,6 +657,10 @@ class ReportService(TeamMemory):
 
     def export_log(self, since: str | None = None) -> Iterator[dict]:
         return self.store.export_log(since)
+
+    def inbox(self) -> InboxStore:
+        """The request inbox in this database (chat updates kept until they are handled)."""
+        return InboxStore(self.store)
 
     @property
     def path(self) -> Path:

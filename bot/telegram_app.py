@@ -51,7 +51,6 @@ from telegram.ext import (
     filters,
 )
 
-from ..storage.errors import StorageError
 from .access import Access, DenialBudget
 from .config import LOG_FORMAT, BotSettings, ConfigError, Settings
 from .core import Conversation, Event, Upload
@@ -68,7 +67,7 @@ from .inbox import (
 from .queueing import FairUpdateProcessor
 from .render import to_plain
 from .replies import Article, Button, Document, InlineButton, Notice, Output, Reply
-from .service import ReportService
+from .service import ReportService, StorageError
 
 CORE = "conversation"
 DIGEST_JOB = "weekly digest"
@@ -137,7 +136,7 @@ def build_application(
         )
     keep_token_out_of_logs()
     service.warm_up()
-    inbox = Inbox(service.store, bot_id_of(token), clock)
+    inbox = Inbox(service.inbox(), bot_id_of(token), clock)
     app = (
         Application.builder()
         .application_class(InboxApplication, kwargs={"inbox": inbox})

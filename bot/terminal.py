@@ -20,6 +20,7 @@ from .service import ReportService
 TERMINAL_USER = 0
 BOT_NAME = "reportbot"
 PRESS = re.compile(r"^#(\d+)$")
+QUIT = frozenset({"/quit", "/exit", "/q", "退出"})
 
 
 def terminal_conversation(service: ReportService, settings: Settings) -> Conversation:
@@ -64,11 +65,13 @@ def typed_lines(prompt: str = "> ") -> Iterator[str]:
 
 
 def repl(conversation: Conversation, lines: Iterable[str], echo: Callable[[str], None]) -> None:
-    """Answer each line; `#N` presses button N of the last reply."""
+    """Answer each line; `#N` presses button N of the last reply; /quit ends the session."""
     buttons: list[Button] = []
     for line in (line.strip() for line in lines):
         if not line:
             continue
+        if line.lower() in QUIT:
+            return
         press = PRESS.match(line)
         if press and not 0 < int(press[1]) <= len(buttons):
             echo(f"(no button {line})")

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from ..retrieval.models import Hit
 from ..retrieval.wording import copy_ready
-from ..storage.db import ChunkRecord, DocumentInfo, Stats
 from .callbacks import CallbackCodec
 from .memory_views import MemoryViews
 from .messages import message
@@ -23,7 +22,7 @@ from .render import (
     utf16_len,
 )
 from .replies import Article, Button, Reply
-from .service import IngestResult
+from .service import ChunkRecord, DocumentInfo, IngestResult, Stats
 
 GROUP_EXCERPT_CHARS = 120
 COPY_LIMIT = 256  # Telegram's CopyTextButton limit

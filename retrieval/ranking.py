@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 import jieba
 
 from .cues import (
+    ASKS_CONTRAST,
     ASKS_COUNT,
     ASKS_DATE,
     ASKS_DEFINITION,
@@ -26,6 +27,8 @@ from .cues import (
     ASKS_PLAN,
     ASKS_PROBLEM,
     ASKS_SPAN,
+    ASKS_WORDING,
+    HAS_CONTRAST,
     HAS_COUNT,
     HAS_DATE,
     HAS_LIST,
@@ -100,7 +103,7 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
     judged = [(passage_coverage(analysis, c), c) for c in candidates]
     best = max((coverage for coverage, _ in judged), default=0.0)
     floor = max(RELATED_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
-    cues = _Cues(analysis)
+    cues = CueSet(analysis)
     confident_question = analysis.coverage >= CONFIDENT_CORPUS_COVERAGE
     scored = [
         (
@@ -199,7 +202,7 @@ def matched_terms(analysis: QueryAnalysis, candidate: Candidate) -> tuple[str, .
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
 
 
-class _Cues:
+class CueSet:
     """Per-question patterns, compiled once and applied to every candidate."""
 
     def __init__(self, analysis: QueryAnalysis) -> None:
@@ -216,7 +219,10 @@ class _Cues:
             for a, b in zip(analysis.words, analysis.words[1:], strict=False)
         ]
         self.asks_list = bool(ASKS_LIST.search(question))
-        self.asks_definition = bool(ASKS_DEFINITION.search(question))
+        # "那句…的说法是啥" asks for the wording itself, not for a definition
+        self.asks_definition = bool(ASKS_DEFINITION.search(question)) and not bool(
+            ASKS_WORDING.search(question)
+        )
         self.definition = (
             _definition_pattern(words) if self.asks_definition or self.asks_list else None
         )
@@ -228,13 +234,14 @@ class _Cues:
         )
         self.date = bool(ASKS_DATE.search(question))
         self.span = bool(ASKS_SPAN.search(question))
+        self.contrast = bool(ASKS_CONTRAST.search(question))
         self.plan = bool(ASKS_PLAN.search(question))
         self.problem = bool(ASKS_PROBLEM.search(question))
         self.asks_fact = self.count or self.date or self.span
 
     def supplies(self, candidate: Candidate) -> bool:
         """Whether the passage can give what is asked: a count, a date or a span of time, a
-        list, a definition. A passage that only names the topic of "预备期是多久"
+        list, a contrast, a definition. A passage that only names the topic of "预备期是多久"
         is related, not an answer."""
         text = candidate.compact
         focus = self._focus(text)
@@ -245,6 +252,8 @@ class _Cues:
         if self.span and not HAS_SPAN.search(focus):
             return False
         if self.asks_list and not HAS_LIST.search(text):
+            return False
+        if self.contrast and not HAS_CONTRAST.search(focus):
             return False
         return not self.asks_definition or bool(self.definition and self.definition.search(text))
 

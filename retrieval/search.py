@@ -23,7 +23,7 @@ import jieba
 import numpy as np
 
 from .bm25 import BM25Index
-from .cues import is_cue_word
+from .cues import ASKS_DATE, is_cue_word
 from .models import KINDS
 from .numbers import number_tokens
 from .reference import ReferenceIndex
@@ -32,6 +32,7 @@ from .text import normalize, squeeze
 from .tokenizer import (
     bigrams,
     general_weight,
+    is_proper_name,
     query_tokens,
     query_words,
     question_bigrams,
@@ -47,6 +48,7 @@ MAX_PHRASE = 24
 CUE_WEIGHT = 6.0  # 明年, 打算, 不足 point at a section (ranking boosts it), not a topic
 KEYNESS_FLOOR = 3.0
 KEYNESS_TOPIC = 7.0
+FOREIGN_NAME_WEIGHT = 3.0
 ENGINES = {"bm25": BM25Index, "rank-bm25": ReferenceIndex}
 
 
@@ -60,6 +62,7 @@ class QueryWord:
     presence: float
     expansions: tuple[str, ...] = ()
     topicality: float = 1.0
+    foreign: bool = False  # a proper name the reports never mention
 
     @property
     def bigrams(self) -> tuple[str, ...]:
@@ -84,8 +87,9 @@ class QueryAnalysis:
     @property
     def evidence(self) -> float:
         """How strongly the question's words point at these reports rather than at
-        everyday Chinese: their rarity-weighted topicality (0 for a weather question)."""
-        total = self.total_weight
+        everyday Chinese: their rarity-weighted topicality (0 for a weather question). A
+        proper name the reports never mention (成都, 世界杯) weighs FOREIGN_NAME_WEIGHT times."""
+        total = sum(w.weight * (FOREIGN_NAME_WEIGHT if w.foreign else 1) for w in self.words)
         return sum(w.weight * w.topicality for w in self.words) / total if total else 0.0
 
 
@@ -227,7 +231,8 @@ class Searcher:
         weight = (
             min(general_weight(word), CUE_WEIGHT) if is_cue_word(word) else general_weight(word)
         )
-        return QueryWord(word, weight, parts, presence, expansions, topicality)
+        foreign = not presence and not ASKS_DATE.search(word) and is_proper_name(word)
+        return QueryWord(word, weight, parts, presence, expansions, topicality, foreign)
 
     def topicality(self, term: str) -> float:
         """0–1: how much more often the reports use a term than everyday Chinese does.

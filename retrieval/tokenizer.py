@@ -285,6 +285,30 @@ QUESTION_FILLER = frozenset(
         "有吗",
         "找",
         "想找",
+        "句",
+        "句子",
+        "好句子",
+        "例句",
+        "金句",
+        "的话",
+        "段",
+        "那段",
+        "段话",
+        "提法",
+        "说法",
+        "写法",
+        "表述",
+        "措辞",
+        "排比",
+        "排比句",
+        "对仗",
+        "对仗句",
+        "四字词",
+        "字词",
+        "开头",
+        "结尾",
+        "范文",
+        "模板",
     ]
 )
 PLACEHOLDER = re.compile(r"^x+$")
@@ -326,6 +350,21 @@ def general_weight(word: str) -> float:
     _ensure_jieba()
     freq = _general_freq.get(word, jieba.dt.FREQ.get(word, 0)) or 1
     return math.log(jieba.dt.total / freq)
+
+
+PROPER_NAME_TAGS = frozenset({"ns", "nz"})  # place names, other proper names (jieba's tags)
+LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def is_proper_name(word: str) -> bool:
+    """A place, brand or other proper name by jieba's dictionary tags, or a Latin-letter word
+    (英语, 成都, 世界杯, excel). Asked about but absent from the reports, such a name says the
+    question is about somewhere or something else."""
+    if LATIN_WORD.fullmatch(word):
+        return True
+    import jieba.posseg  # loads the tag table only when a question holds an unknown word
+
+    return jieba.posseg.dt.word_tag_tab.get(word) in PROPER_NAME_TAGS
 
 
 def is_term(token: str) -> bool:

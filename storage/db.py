@@ -27,7 +27,6 @@ from .errors import (
     translate_public_methods,
     translated,
 )
-from .inbox import InboxTable
 from .memory import MemoryTable
 from .migrations import migrations
 
@@ -105,7 +104,7 @@ def utc_now() -> datetime:
 
 
 @translate_public_methods
-class ReportStore(InboxTable, MemoryTable):
+class ReportStore(MemoryTable):
     """Open (creating and migrating) a report database at `path`."""
 
     def __init__(self, path: str | Path, clock: Callable[[], datetime] = utc_now) -> None:
@@ -514,12 +513,12 @@ class ReportStore(InboxTable, MemoryTable):
         user_id: int | None = None,
         chat_id: int | None = None,
         filters: dict | None = None,
-        event_id: int | None = None,
+        request_id: int | None = None,
         confident: bool | None = None,
     ) -> int:
         """Record one search from any interface; returns its id (used by buttons).
 
-        `event_id` is the inbox entry of a chat question: retried after a crash it updates
+        `request_id` is the inbox entry of a chat question: retried after a crash it updates
         its own row, never another question's.
         """
         row = {
@@ -533,16 +532,16 @@ class ReportStore(InboxTable, MemoryTable):
             "scores": json.dumps([round(s, 4) for s in scores]),
             "results": len(result_ids),
             "latency_ms": round(latency_ms, 3),
-            "event_id": event_id,
+            "request_id": request_id,
             "confident": None if confident is None else int(confident),
         }
         if self.read_only:
             return 0  # answered, not logged: nothing can be written
         with self.writing():
             existing = (
-                event_id is not None
+                request_id is not None
                 and self.db.execute(
-                    "select id from query_log where event_id = ?", [event_id]
+                    "select id from query_log where request_id = ?", [request_id]
                 ).fetchone()
             )
             if existing:

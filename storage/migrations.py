@@ -194,6 +194,23 @@ def m0007_inbox_entries(db: Database) -> None:
     )
 
 
+@migrations(name="0010_inbox_without_transport")
+def m0010_inbox_without_transport(db: Database) -> None:
+    """Name columns for what they are to storage, not for Telegram: an inbox entry is a
+    request to a receiver (a bot) with the transport's own id for it (external_id), and a
+    logged question refers to its request; the query log's unused update_id goes."""
+    db.execute("alter table inbox rename column bot_id to receiver_id")
+    db.execute("alter table inbox rename column update_id to external_id")
+    db.execute("drop index query_log_event_id")
+    db.execute("alter table query_log rename column event_id to request_id")
+    db.execute(
+        "create unique index query_log_request_id on query_log (request_id) "
+        "where request_id is not null"
+    )
+    if "update_id" in db["query_log"].columns_dict:
+        db.execute("alter table query_log drop column update_id")
+
+
 @migrations(name="0040_document_org")
 def m0040_document_org(db: Database) -> None:
     """The organisation a report speaks for (reports of one body compared across years),
