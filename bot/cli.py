@@ -300,8 +300,10 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
 
 @cli.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
+@click.option("--db", "db", type=click.Path(dir_okay=False), help="Database file.")
+@click.option("--config", "config", type=click.Path(dir_okay=False), help="TOML config file.")
 @click.pass_context
-def docs(ctx: click.Context, as_json: bool) -> None:
+def docs(ctx: click.Context, as_json: bool, db: str | None, config: str | None) -> None:
     """List stored documents with their ids and organisations (same as `docs list`).
 
     \b
@@ -310,7 +312,7 @@ def docs(ctx: click.Context, as_json: bool) -> None:
         reportbot docs set-org 3 青岚县税务局机关党委
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(docs_list, as_json=as_json)
+        ctx.invoke(docs_list, as_json=as_json, db=db, config=config)
 
 
 @docs.command(name="list")

@@ -54,10 +54,11 @@ def test_org_comes_from_the_title_or_the_opening_clause():
     assert extract_org("党建工作总结", "今年以来，我们认真学习。") is None
 
 
-def test_docs_show_the_organisation_and_set_org_changes_it(run):
+def test_docs_show_the_organisation_and_set_org_changes_it(run, db_path):
     years = doc_ids(run)
     assert sorted(years) == [2022, 2023, 2024]
     assert ORG in run("docs").output
+    assert ORG in CliRunner().invoke(cli, ["docs", "--db", str(db_path)]).output
     run("docs", "set-org", str(years[2022]), "青岚县税务局")
     listed = {d["doc_id"]: d["org"] for d in as_json(run, "docs")}
     assert listed[years[2022]] == "青岚县税务局"
