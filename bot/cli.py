@@ -22,6 +22,7 @@ from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
 from .config import DB_ENV, LOG_FORMAT, Settings, load_settings
+from .memory_views import figures_text
 from .render import answer_text, scope_line, to_plain
 from .service import IngestResult, ReportService
 
@@ -311,17 +312,37 @@ def ask(
             )
         )
     )
+    figures = service.figures(query)
+    if figures is not None:
+        click.echo("\n" + to_plain(figures_text(settings.bot.language, figures)))
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
-@with_existing_service
-def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
-    """List stored documents with their ids.
+@click.option("--db", "db", type=click.Path(dir_okay=False), help="Database file.")
+@click.option("--config", "config", type=click.Path(dir_okay=False), help="TOML config file.")
+@click.pass_context
+def docs(ctx: click.Context, as_json: bool, db: str | None, config: str | None) -> None:
+    """List stored documents with their ids and organisations (same as `docs list`).
 
     \b
     Example:
         reportbot docs --json
+        reportbot docs set-org 3 青岚县税务局机关党委
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(docs_list, as_json=as_json, db=db, config=config)
+
+
+@docs.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
+@with_existing_service
+def docs_list(service: ReportService, settings: Settings, as_json: bool) -> None:
+    """List stored documents with their ids and organisations.
+
+    \b
+    Example:
+        reportbot docs list --json
     """
     documents = service.documents()
     if as_json:
@@ -332,6 +353,7 @@ def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
                         "doc_id": d.doc_id,
                         "title": d.title,
                         "year": d.year,
+                        "org": d.org,
                         "source": d.source,
                         "sections": d.sections,
                         "chunks": d.chunks,
@@ -349,9 +371,24 @@ def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
     for d in documents:
         sample = "  (sample)" if d.sample else ""
         click.echo(
-            f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.sections} sections, "
+            f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.org or '-'}  {d.sections} sections, "
             f"{d.chunks} chunks{sample}"
         )
+
+
+@docs.command(name="set-org")
+@click.argument("doc_id", type=int)
+@click.argument("name")
+@with_service
+def docs_set_org(service: ReportService, settings: Settings, doc_id: int, name: str) -> None:
+    """File document DOC_ID under organisation NAME (compare and reuse group by it).
+
+    \b
+    Example:
+        reportbot docs set-org 3 青岚县税务局机关党委
+    """
+    info = service.set_org(doc_id, name)
+    click.echo(f"[{info.doc_id}] {info.title}: {info.org}")
 
 
 @cli.command()
@@ -640,3 +677,4 @@ def chat(service: ReportService, settings: Settings) -> None:
 from .cli_feedback import feedback  # noqa: E402  (its commands use with_service above)
 
 cli.add_command(feedback)
+from . import cli_memory  # noqa: E402, F401  (registers compare, reuse, facts, draft)

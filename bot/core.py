@@ -20,13 +20,16 @@ from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
 from .errors import InvalidRequestError
+from .memory_chat import MemoryChat
 from .render import escape, split_markup, to_plain
 from .replies import Button, InlineButton, Notice, Output, Reply
 from .service import MAX_QUERY_CHARS, NotFoundError, ReportService
 from .views import Views
 
 GROUP_TYPES = frozenset({"group", "supergroup"})
-MENU = ("start", "help", "ask", "wording", "problems", "plans", "docs", "doc", "all")
+MENU = (
+    "start", "help", "ask", "wording", "problems", "plans", "compare", "draft", "docs", "doc", "all",
+)  # fmt: skip
 ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym", "feedback"})
 REMOVE_WORDS = frozenset({"删除", "remove", "del", "-"})
 UNANSWERED_SHOWN = 15
@@ -144,6 +147,10 @@ class Conversation:
             "z": (1, self._scope_to),
             "y": (0, self._end_scope),
         }
+        self.memory = MemoryChat(service, self.views)
+        self._commands.update(self.memory.commands())
+        self._commands["draft"] = functools.partial(self._topic, "usage_draft", None, "w")
+        self._buttons.update(self.memory.buttons())
 
     def commands(self) -> list[tuple[str, str]]:
         """Public commands with descriptions, for the client's command menu."""
@@ -322,7 +329,8 @@ class Conversation:
                 group=event.in_group,
                 edit=edit,
                 scope=response.scope,
-            )
+            ),
+            *self.memory.figures(question),
         ]
 
     def _topic(
@@ -346,6 +354,7 @@ class Conversation:
 
     def _help(self, event: Event, argument: str) -> list[Output]:
         text = self.views.text("help", bot=escape(event.bot_username or "bot"))
+        text += self.views.text("help_memory")
         if self.access.is_admin(event.user_id):
             text += self.views.text("help_admin")
         inline = Button(self.views.text("btn_inline"), switch_inline="")

@@ -6,6 +6,8 @@ the caller. Keys missing from a language fall back to Chinese.
 
 from __future__ import annotations
 
+from .memory_messages import MEMORY_MESSAGES
+
 MESSAGES = {
     "zh": {
         "not_found": "报告中没有找到与“{query}”相关的内容。\n可以换个说法再问，或发送 /docs 看看有哪些报告。",
@@ -272,3 +274,7 @@ def message(lang: str, key: str, **values: object) -> str:
     """A message in the configured language, falling back to Chinese."""
     table = MESSAGES.get(lang, MESSAGES["zh"])
     return table.get(key, MESSAGES["zh"][key]).format(**values)
+
+
+for _lang, _table in MEMORY_MESSAGES.items():
+    MESSAGES[_lang].update(_table)

@@ -45,8 +45,10 @@ from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
+from ..storage.memory import FactRecord
 from ..storage.votes import StoredVote, VoteStore
 from .errors import InvalidRequestError
+from .memory import TeamMemory
 from .samples import open_samples, sample_files
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
@@ -55,6 +57,7 @@ from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, ch
 __all__ = [
     "ChunkRecord",
     "DocumentInfo",
+    "FactRecord",
     "InboxEntry",
     "InboxStore",
     "IngestResult",
@@ -160,7 +163,7 @@ def _analyse_source_job(
         return str(error)
 
 
-class ReportService:
+class ReportService(TeamMemory):
     """Reports in one database, searchable with cited passages."""
 
     def __init__(
@@ -484,20 +487,24 @@ class ReportService:
         store: ReportStore | None = None,
     ) -> int:
         report = analysed.report
-        return (store or self.store).save_document(
-            title=report.title,
-            source=source,
-            content_hash=content_hash,
-            format=report.format,
-            year=report.year,
-            parts=report.parts,
-            sections=len(report.sections),
-            chunks=analysed.chunks,
-            line_keys=line_keys,
-            phrases=analysed.phrases,
-            sample=sample,
-            replaces=replaces,
-        )
+        target = store or self.store
+        with target.writing():
+            doc_id = target.save_document(
+                title=report.title,
+                source=source,
+                content_hash=content_hash,
+                format=report.format,
+                year=report.year,
+                parts=report.parts,
+                sections=len(report.sections),
+                chunks=analysed.chunks,
+                line_keys=line_keys,
+                phrases=analysed.phrases,
+                sample=sample,
+                replaces=replaces,
+            )
+            self.remember(doc_id, analysed, target)
+        return doc_id
 
     def _ingest_samples(self, store: ReportStore) -> None:
         """Fill the sample database with the shipped sample reports (see bot/samples.py)."""

@@ -14,7 +14,7 @@ from .access import Access, RateLimiter
 from .config import Settings
 from .core import Conversation, Event
 from .render import to_plain
-from .replies import Button, Notice, Output, Reply
+from .replies import Button, Document, Notice, Output, Reply
 from .service import ReportService
 
 TERMINAL_USER = 0
@@ -42,6 +42,8 @@ def render(outputs: Iterable[Output]) -> tuple[str, list[Button]]:
     for output in outputs:
         if isinstance(output, Notice):
             parts.append(f"({to_plain(output.text)})")
+        elif isinstance(output, Document):
+            parts.append(f"[{output.file_name}, {len(output.content):,} bytes]")
         elif isinstance(output, Reply):
             parts.append(to_plain(output.text))
             labels = []

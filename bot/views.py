@@ -9,6 +9,7 @@ from ..retrieval.models import Hit
 from ..retrieval.scope import Scope
 from ..retrieval.wording import copy_ready
 from .callbacks import CallbackCodec
+from .memory_views import MemoryViews
 from .messages import message
 from .render import (
     EXCERPT_CHARS,
@@ -37,7 +38,7 @@ INDENT = "　"
 VOTES_PER_ROW = 3  # passages per row of 👍/👎 pairs: six short buttons fit a phone's width
 
 
-class Views:
+class Views(MemoryViews):
     """Reply builders in one language, signing every button with one codec."""
 
     def __init__(self, lang: str, codec: CallbackCodec, per_page: int) -> None:
@@ -99,6 +100,7 @@ class Views:
             tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown),
         ]
         rows.append(self._pager(mode, page, pages, log_id))
+        rows.extend(self.draft_rows(shown, log_id))
         rows.append((self.button("👍", "v", log_id, 1), self.button("👎", "v", log_id, 0)))
         rows += self._passage_votes(shown, log_id)
         rows += widen
@@ -269,9 +271,10 @@ class Views:
         rows.append(
             (
                 self.button(self.text("btn_scope_doc"), "z", info.doc_id),
-                self.button(self.text("btn_docs"), "l", 0),
+                self.button(self.text("btn_reuse"), "r", info.doc_id),
             )
         )
+        rows.append((self.button(self.text("btn_docs"), "l", 0),))
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
     def tree(self, firsts: Sequence[ChunkRecord]) -> str:

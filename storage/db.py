@@ -28,6 +28,7 @@ from .errors import (
     translate_public_methods,
     translated,
 )
+from .memory import MemoryTable
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -66,6 +67,7 @@ class DocumentInfo:
     sample: bool
     ingested_at: str
     content_hash: str
+    org: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def utc_now() -> datetime:
 
 
 @translate_public_methods
-class ReportStore:
+class ReportStore(MemoryTable):
     """Open (creating and migrating) a report database at `path`, or only read it."""
 
     def __init__(
@@ -308,6 +310,7 @@ class ReportStore:
                 sample=bool(row["sample"]),
                 ingested_at=row["ingested_at"],
                 content_hash=row["content_hash"],
+                org=row["org"],
             )
             for row in self.db.query(sql, params)
         ]
@@ -426,7 +429,7 @@ class ReportStore:
         return info
 
     def _delete(self, doc_id: int) -> None:
-        for table in ("chunks", "doc_lines", "doc_phrases"):
+        for table in ("facts", "chunks", "doc_lines", "doc_phrases"):
             self.db.execute(f"delete from {table} where doc_id = ?", [doc_id])
         self.db.execute("delete from documents where id = ?", [doc_id])
         self._record("delete", doc_id)
