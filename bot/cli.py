@@ -233,7 +233,7 @@ def search(
     """Top passages for QUERY, best first; nothing when the reports do not cover it.
 
     With --json and no QUERY, reads one query per line from standard input and prints
-    one JSON array per line.
+    one JSON array per line (an empty line gets []: output lines pair with input lines).
 
     \b
     Example:
@@ -246,15 +246,12 @@ def search(
             raise click.UsageError("QUERY is required unless --json reads queries from stdin")
         service.warm_up()  # many questions: the compiled kernel pays off
         for line in sys.stdin:
-            if line.strip():
-                response = service.search(line.strip(), k, **filters)
-                click.echo(
-                    json.dumps(
-                        [_hit_json(h, response.from_samples) for h in response.hits],
-                        ensure_ascii=False,
-                    )
-                )
+            response = service.search(line.strip(), k, **filters) if line.strip() else None
+            hits = [_hit_json(h, response.from_samples) for h in response.hits] if response else []
+            click.echo(json.dumps(hits, ensure_ascii=False))
         return
+    if not query.strip():
+        raise click.UsageError("the question is empty")
     response = service.search(query, k, **filters)
     if as_json:
         click.echo(

@@ -315,6 +315,15 @@ class ReportStore(MemoryTable):
             for row in self.db.query(sql, params)
         ]
 
+    def _forget_sample_references(self) -> None:
+        """Votes and draft picks made while only the samples were searched name sample
+        passage ids, which the user's first report numbers afresh from 1: drop them."""
+        self.db.execute("delete from passage_votes")
+        self.db.execute("delete from draft_picks")
+        self.db.execute(
+            "update meta set value = cast(value as integer) + 1 where key = 'feedback_version'"
+        )
+
     def ever_held_documents(self) -> bool:
         """Whether a report was ever stored here (deleting them all does not make it new)."""
         row = self.db.execute("select value from meta where key = 'next_doc_id'").fetchone()
@@ -371,6 +380,8 @@ class ReportStore(MemoryTable):
             for doc in sorted(stale):
                 self._delete(doc)
             doc_id = self._next_id("next_doc_id", 1)
+            if doc_id == 1 and not sample:
+                self._forget_sample_references()
             chunks = list(chunks)
             first_chunk = self._next_id("next_chunk_id", len(chunks))
             self.db.execute(

@@ -146,3 +146,21 @@ def test_many_people_voting_a_passage_down_for_many_questions_give_it_a_prior():
     effect = FeedbackModel(votes).effect(analysis("别的问题", "问题"), candidate(7, "问题"))
     assert effect is not None and effect.prior and effect.factor == 0.7
     assert FeedbackModel(votes[:2]).effect(analysis("别的", "别的"), candidate(7, "x")) is None
+
+
+def test_votes_on_the_samples_are_forgotten_when_the_first_report_arrives(tmp_path):
+    # sample passages and the user's first report are both numbered from 1
+    db = tmp_path / "new.db"
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    sample_passage = json.loads(run("search", QUESTION, "--json"))[0]["chunk_id"]
+    run("feedback", QUESTION, str(sample_passage), "down", "--user", "ann")
+    assert "ann" in run("feedback", "list")
+    report = tmp_path / "mine.txt"
+    report.write_text("某局2024年工作总结\n一、主要工作\n（一）抓学习。全年学习12次。\n", "utf-8")
+    run("ingest", str(report))
+    assert "ann" not in run("feedback", "list")
