@@ -57,6 +57,7 @@ THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading,
 THIN_PASSAGE_FACTOR = 0.6
 PLAN_FOR_FACT_FACTOR = 0.8
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
+OPENING_FACTOR = 0.8  # a report's opening paragraph: the whole year in brief
 DUPLICATE_SIMILARITY = 0.7
 SENTENCE_END = re.compile(r"[。;；!！?？]")
 SAME_MEASURE = {"回": "次", "位": "名人", "人": "名人", "名": "名人"}
@@ -285,7 +286,7 @@ class CueSet:
         if _body_length(candidate) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
-            factor *= LEAD_IN_FACTOR
+            factor *= LEAD_IN_FACTOR if candidate.section_path else OPENING_FACTOR
         return factor
 
 

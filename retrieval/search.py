@@ -97,9 +97,12 @@ class QueryAnalysis:
     def evidence(self) -> float:
         """How strongly the question's words point at these reports rather than at
         everyday Chinese: their rarity-weighted topicality (0 for a weather question). A
-        proper name the reports never mention (成都, 世界杯) weighs FOREIGN_NAME_WEIGHT times."""
-        total = sum(w.weight * (FOREIGN_NAME_WEIGHT if w.foreign else 1) for w in self.words)
-        return sum(w.weight * w.topicality for w in self.words) / total if total else 0.0
+        proper name the reports never mention (成都, 世界杯) weighs FOREIGN_NAME_WEIGHT times.
+        Cue words (明年, 打算, 问题) say which section, not what about: they count only when
+        the question names nothing else ("明年有啥打算")."""
+        words = [w for w in self.words if not is_cue_word(w.word)] or self.words
+        total = sum(w.weight * (FOREIGN_NAME_WEIGHT if w.foreign else 1) for w in words)
+        return sum(w.weight * w.topicality for w in words) / total if total else 0.0
 
 
 class Rows(NamedTuple):

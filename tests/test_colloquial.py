@@ -154,6 +154,16 @@ def test_a_wording_request_is_answered_by_the_topic_not_a_definition(reports):
     assert response.tier == CONFIDENT and "专项整治" in response.hits[0].text
 
 
+def test_cue_words_alone_do_not_make_a_question_about_these_reports(reports):
+    assert reports.answer("学校明年有啥打算", 5).tier == NOTHING  # 学校: not in the reports
+    assert reports.answer("明年有啥打算", 5).tier != NOTHING
+
+
+def test_a_reports_opening_ranks_below_the_passage_with_the_figure(service):
+    # the shipped samples: three years of one tax bureau, each opening with its own name
+    assert "发展党员" in top(service, "税务局发展了几个党员啊")
+
+
 def test_a_difference_needs_a_passage_that_sets_things_apart(reports):
     # the reports name both, and never say how they differ
     assert reports.answer("优秀共产党员和优秀党务工作者有啥区别", 5).tier == RELATED
