@@ -7,7 +7,7 @@ Cold start is a new process answering one question (`reportbot search Q --json`)
 sidecar present, page cache warm: the median of --starts runs. Per answer is the batch mode
 (questions on stdin, JSON Lines out): the wall time of a run with every question --reps
 times, minus that of a run with one question, divided by the questions answered; each
-answer is logged as usual. Then the index's bytes per chunk (numpy path: no weights yet);
+answer is logged as usual. Then the index's bytes per chunk as `serve` holds it;
 --profile runs the batch in this process under cProfile.
 """
 
@@ -21,6 +21,7 @@ import pstats
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -42,12 +43,18 @@ def run(db: Path, stdin: str | None, *args: str) -> float:
 
 
 def memory(db: Path) -> None:
-    """Bytes per chunk of the loaded search index, each field and the row metadata."""
+    """Bytes per chunk of the search index as `serve` holds it (compiled kernel loaded, word
+    weights computed), each field and the row metadata."""
     from reportbot.bot.service import ReportService
+    from reportbot.retrieval.bm25 import warm_up
 
+    warm_up(wait=True)
     service = ReportService.open(db)
     searcher = service.searcher()
     service.answer("党员发展")
+    for thread in threading.enumerate():
+        if thread.name == "bm25-weights":
+            thread.join()
     n = searcher.index.n_docs
     word, bigram = (sum(i.nbytes()) for i in (searcher.index, searcher.bigram_index))
     rows = sum(a.nbytes for a in searcher.rows)
