@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -110,6 +111,12 @@ class Stats:
     downvotes: int
     last_ingest: str | None
     top_queries: tuple[TopQuery, ...]
+
+
+@lru_cache(maxsize=8192)
+def _section_path(stored: str) -> tuple[str, ...]:
+    """A stored heading path (JSON), parsed once: a section's passages share it."""
+    return tuple(json.loads(stored))
 
 
 def now() -> str:
@@ -520,7 +527,7 @@ class ReportStore(InboxTable):
                 title,
                 position,
                 section,
-                tuple(json.loads(path)),
+                _section_path(path),
                 kind,
                 text,
                 tuple(tokens.split()),
