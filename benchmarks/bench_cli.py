@@ -7,7 +7,8 @@ Cold start is a new process answering one question (`reportbot search Q --json`)
 sidecar present, page cache warm: the median of --starts runs. Per answer is the batch mode
 (questions on stdin, JSON Lines out): the wall time of a run with every question --reps
 times, minus that of a run with one question, divided by the questions answered; each
-answer is logged as usual. --profile runs the batch in this process under cProfile.
+answer is logged as usual. Then the index's bytes per chunk as `serve` holds it;
+--profile runs the batch in this process under cProfile.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pstats
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -38,6 +40,28 @@ def run(db: Path, stdin: str | None, *args: str) -> float:
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     return time.perf_counter() - started
+
+
+def memory(db: Path) -> None:
+    """Bytes per chunk of the search index as `serve` holds it (compiled kernel loaded, word
+    weights computed), each field and the row metadata."""
+    from reportbot.bot.service import ReportService
+    from reportbot.retrieval.bm25 import warm_up
+
+    warm_up(wait=True)
+    service = ReportService.open(db)
+    searcher = service.searcher()
+    service.answer("党员发展")
+    for thread in threading.enumerate():
+        if thread.name == "bm25-weights":
+            thread.join()
+    n = searcher.index.n_docs
+    word, bigram = (sum(i.nbytes()) for i in (searcher.index, searcher.bigram_index))
+    rows = sum(a.nbytes for a in searcher.rows)
+    print(
+        f"index memory at {n:,} chunks: words {word / n:.0f} B/chunk, bigrams "
+        f"{bigram / n:.0f}, rows {rows / n:.0f}, in all {(word + bigram + rows) / n:.0f} B/chunk"
+    )
 
 
 def profile(db: Path, questions: str) -> None:
@@ -81,6 +105,7 @@ def main() -> None:
         f"batch: {len(questions) * args.reps} questions in {many:.2f} s, one in {one:.2f} s: "
         f"{per:.3f} ms per answer"
     )
+    memory(args.db)
     if args.profile:
         profile(args.db, batch)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -125,6 +126,12 @@ class StoreTable:
     @property
     def db(self) -> Database:
         return self.store.db
+
+
+@lru_cache(maxsize=8192)
+def _section_path(stored: str) -> tuple[str, ...]:
+    """A stored heading path (JSON), parsed once: a section's passages share it."""
+    return tuple(json.loads(stored))
 
 
 def now() -> str:
@@ -561,7 +568,7 @@ class ReportStore(MemoryTable):
                 title,
                 position,
                 section,
-                tuple(json.loads(path)),
+                _section_path(path),
                 kind,
                 text,
                 tuple(tokens.split()),
