@@ -184,6 +184,12 @@ class Engine:
         return float("nan")
 
 
+class Unweighed(BM25Index):
+    """No per-posting weights: the compiled path weighs term frequencies as it goes."""
+
+    weighed = False
+
+
 class Reportbot(Engine):
     """BM25Index.top_k; compiled=False times the numpy fallback on the same index."""
 
@@ -193,14 +199,17 @@ class Reportbot(Engine):
         index: BM25Index | None = None,
         compiled: bool = True,
         dtype: type = np.float32,
+        kind: type = BM25Index,
     ) -> None:
         self.name = "reportbot BM25Index" + ("" if compiled else " (numpy fallback)")
-        self.compiled, self.dtype, self.index = compiled, dtype, index
+        if kind is Unweighed:
+            self.name += " (weighed=False)"
+        self.compiled, self.dtype, self.index, self.kind = compiled, dtype, index, kind
         super().__init__(corpus)
 
     def build(self, corpus: Corpus) -> None:
         if self.index is None:
-            self.index = BM25Index(corpus.rows(), dtype=self.dtype)
+            self.index = self.kind(corpus.rows(), dtype=self.dtype)
 
     def search(self, query: list[str]) -> list[int]:
         return [row for row, _ in self.top_k(query, TOP)]
@@ -371,6 +380,7 @@ def bench(docs: int, cache: Path, reps: int, ref_queries: int, peers: bool) -> N
     ours = Reportbot(corpus)
     engines: list[Engine] = [ours]
     if compiled:
+        engines.append(Reportbot(corpus, kind=Unweighed))
         engines.append(Reportbot(corpus, ours.index, compiled=False))
     if peers:
         for cls, module in [(Bm25s, "bm25s"), (Tantivy, "tantivy")]:

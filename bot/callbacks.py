@@ -23,11 +23,18 @@ SECTION = "section"  # chunk id
 SECTION_PAGE = "secpage"  # first chunk id, page
 GROUP_SECTION_PAGE = "grouppage"  # first chunk id, group id (negated), page
 VOTE = "vote"  # log id, 1 up / 0 down
+PASSAGE_VOTE = "passvote"  # log id, chunk id, 1 up / 0 down
 OUTLINE = "outline"  # doc id, page
 DOCS = "docs"  # page
 DELETE = "delete"  # doc id
 CANCEL = "cancel"
 UNANSWERED = "more"  # page of /unanswered
+UNSCOPE = "unscope"  # log id: ask again without the filters the question named
+SCOPE_TO = "scope"  # doc id: search only this report from now on
+END_SCOPE = "endscope"
+PICK = "pick"  # chunk id: keep a passage for a draft
+DRAFT = "draft"  # log id: a .docx draft of the picked passages
+REUSE = "reuse"  # doc id: passages of this report worth reusing
 # single letters of buttons sent before the actions had names: they keep working
 LEGACY = {
     "a": ANSWER,
@@ -40,6 +47,13 @@ LEGACY = {
     "l": DOCS,
     "x": DELETE,
     "c": CANCEL,
+    "f": PASSAGE_VOTE,
+    "u": UNSCOPE,
+    "z": SCOPE_TO,
+    "y": END_SCOPE,
+    "k": PICK,
+    "g": DRAFT,
+    "r": REUSE,
 }
 
 

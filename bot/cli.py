@@ -24,10 +24,12 @@ from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
 from .config import DB_ENV, LOG_FORMAT, Settings, load_settings
-from .render import answer_text, to_plain
+from .memory_views import figures_text
+from .render import answer_text, scope_line, to_plain
 from .service import IngestResult, ReportService, expand_paths
 
 PROGRESS_MIN_FILES = 20
+WORD_FILTERS_HELP = "Ignore a report, year or kind the question names (2021年的打算)."
 
 
 def with_service(command: Callable) -> Callable:
@@ -221,6 +223,7 @@ def _hit_json(hit: Hit, sample: bool) -> dict:
 @click.option("--doc", "doc_id", type=int, help="Only this document id.")
 @click.option("--kind", type=click.Choice(KINDS[:3]), help="Only work, problem or plan sections.")
 @click.option("--year", type=int, help="Only documents of this year.")
+@click.option("--unfiltered", is_flag=True, help=WORD_FILTERS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="JSON array (JSON Lines for stdin queries).")
 @with_service
 def search(
@@ -231,32 +234,32 @@ def search(
     doc_id: int | None,
     kind: str | None,
     year: int | None,
+    unfiltered: bool,
     as_json: bool,
 ) -> None:
     """Top passages for QUERY, best first; nothing when the reports do not cover it.
 
     With --json and no QUERY, reads one query per line from standard input and prints
-    one JSON array per line.
+    one JSON array per line (an empty line gets []: output lines pair with input lines).
 
     \b
     Example:
         reportbot search 党员发展 -k 3 --kind work --json
     """
     k = k or settings.search.results
+    filters = {"doc_id": doc_id, "kind": kind, "year": year, "words": not unfiltered}
     if query is None:
         if not as_json:
             raise click.UsageError("QUERY is required unless --json reads queries from stdin")
+        service.warm_up()  # many questions: the compiled kernel pays off
         for line in sys.stdin:
-            if line.strip():
-                response = service.search(line.strip(), k, doc_id=doc_id, kind=kind, year=year)
-                click.echo(
-                    json.dumps(
-                        [_hit_json(h, response.from_samples) for h in response.hits],
-                        ensure_ascii=False,
-                    )
-                )
+            response = service.search(line.strip(), k, **filters) if line.strip() else None
+            hits = [_hit_json(h, response.from_samples) for h in response.hits] if response else []
+            click.echo(json.dumps(hits, ensure_ascii=False))
         return
-    response = service.search(query, k, doc_id=doc_id, kind=kind, year=year)
+    if not query.strip():
+        raise click.UsageError("the question is empty")
+    response = service.search(query, k, **filters)
     if as_json:
         click.echo(
             json.dumps(
@@ -284,8 +287,11 @@ def search(
 @cli.command()
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 20), default=None, help="How many passages.")
+@click.option("--unfiltered", is_flag=True, help=WORD_FILTERS_HELP)
 @with_service
-def ask(service: ReportService, settings: Settings, query: str, k: int | None) -> None:
+def ask(
+    service: ReportService, settings: Settings, query: str, k: int | None, unfiltered: bool
+) -> None:
     """The answer a chat user gets: cited passages [1], [2]… or a plain not-found.
 
     \b
@@ -294,7 +300,10 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     """
     if not query.strip():
         raise click.UsageError("the question is empty")
-    response = service.search(query, k or settings.search.results)
+    response = service.search(query, k or settings.search.results, words=not unfiltered)
+    scoped = scope_line(response.scope, settings.bot.language)
+    if scoped:
+        click.echo(to_plain(scoped))
     click.echo(
         to_plain(
             answer_text(
@@ -307,19 +316,49 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
             )
         )
     )
+    figures = service.figures(query)
+    if figures is not None:
+        click.echo("\n" + to_plain(figures_text(settings.bot.language, figures)))
 
 
-@cli.command()
-@click.argument("title", required=False)
+class _ListByDefault(click.Group):
+    """`docs 述职` is `docs list 述职`: a word that names no subcommand is a title filter."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_ListByDefault, invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
-@with_existing_service
-def docs(service: ReportService, settings: Settings, title: str | None, as_json: bool) -> None:
-    """List stored documents with their ids, newest first; TITLE keeps those whose title
-    contains it.
+@click.option("--db", "db", type=click.Path(dir_okay=False), help="Database file.")
+@click.option("--config", "config", type=click.Path(dir_okay=False), help="TOML config file.")
+@click.pass_context
+def docs(ctx: click.Context, as_json: bool, db: str | None, config: str | None) -> None:
+    """List stored documents with their ids and organisations, newest first (same as
+    `docs list`; `docs 述职` lists those whose title contains the word).
 
     \b
     Example:
         reportbot docs 述职 --json
+        reportbot docs set-org 3 青岚县税务局机关党委
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(docs_list, title=None, as_json=as_json, db=db, config=config)
+
+
+@docs.command(name="list")
+@click.argument("title", required=False)
+@click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
+@with_existing_service
+def docs_list(service: ReportService, settings: Settings, title: str | None, as_json: bool) -> None:
+    """List stored documents with their ids and organisations, newest first; TITLE keeps
+    those whose title contains it.
+
+    \b
+    Example:
+        reportbot docs list 述职 --json
     """
     documents = service.documents(title)
     if as_json:
@@ -330,6 +369,7 @@ def docs(service: ReportService, settings: Settings, title: str | None, as_json:
                         "doc_id": d.doc_id,
                         "title": d.title,
                         "year": d.year,
+                        "org": d.org,
                         "source": d.source,
                         "sections": d.sections,
                         "chunks": d.chunks,
@@ -347,9 +387,24 @@ def docs(service: ReportService, settings: Settings, title: str | None, as_json:
     for d in documents:
         sample = "  (sample)" if d.sample else ""
         click.echo(
-            f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.sections} sections, "
+            f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.org or '-'}  {d.sections} sections, "
             f"{d.chunks} chunks{sample}"
         )
+
+
+@docs.command(name="set-org")
+@click.argument("doc_id", type=int)
+@click.argument("name")
+@with_service
+def docs_set_org(service: ReportService, settings: Settings, doc_id: int, name: str) -> None:
+    """File document DOC_ID under organisation NAME (compare and reuse group by it).
+
+    \b
+    Example:
+        reportbot docs set-org 3 青岚县税务局机关党委
+    """
+    info = service.set_org(doc_id, name)
+    click.echo(f"[{info.doc_id}] {info.title}: {info.org}")
 
 
 @cli.command()
@@ -624,7 +679,7 @@ def chat(service: ReportService, settings: Settings) -> None:
     """Talk to the bot in the terminal: the same replies as in Telegram, as plain text.
 
     Type a question or a command (/docs, /doc 1, /wording 主题 …) per line; #N presses
-    button N of the last reply. End with Ctrl-D.
+    button N of the last reply. End with /quit or Ctrl-D.
 
     \b
     Example:
@@ -635,7 +690,14 @@ def chat(service: ReportService, settings: Settings) -> None:
     lines = sys.stdin
     if sys.stdin.isatty():
         click.echo(
-            "reportbot chat — /help for commands, #N presses a button, Ctrl-D quits", err=True
+            "reportbot chat — /help for commands, #N presses a button, /quit or Ctrl-D quits",
+            err=True,
         )
         lines = typed_lines()
     repl(terminal_conversation(service, settings), lines, click.echo)
+
+
+from .cli_feedback import feedback  # noqa: E402  (its commands use with_service above)
+
+cli.add_command(feedback)
+from . import cli_memory  # noqa: E402, F401  (registers compare, reuse, facts, draft)

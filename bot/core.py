@@ -21,14 +21,17 @@ from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
 from .errors import InvalidRequestError
+from .memory_chat import MemoryChat
 from .render import escape, split_markup, to_plain
 from .replies import Button, InlineButton, Notice, Output, Reply
 from .service import MAX_QUERY_CHARS, NotFoundError, ReportService
 from .views import Views
 
 GROUP_TYPES = frozenset({"group", "supergroup"})
-MENU = ("start", "help", "ask", "wording", "problems", "plans", "docs", "doc")
-ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym"})
+MENU = (
+    "start", "help", "ask", "wording", "problems", "plans", "compare", "draft", "docs", "doc", "all",
+)  # fmt: skip
+ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym", "feedback"})
 REMOVE_WORDS = frozenset({"删除", "remove", "del", "-"})
 UNANSWERED_SHOWN = 15
 COMMAND = re.compile(r"^/(提法|[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)(.*)$", re.S)
@@ -118,6 +121,7 @@ class Conversation:
             if settings.ingest.upload_dir
             else service.path.parent / "uploads"
         )
+        self.scopes: dict[int | None, int] = {}  # chat → the report its questions search
         self._commands: dict[str, Callable[[Event, str], list[Output]]] = {
             "start": self._start,
             "help": self._help,
@@ -128,10 +132,12 @@ class Conversation:
             "problems": functools.partial(self._topic, "usage_problems", "problem", False),
             "plans": functools.partial(self._topic, "usage_plans", "plan", False),
             "doc": self._doc,
+            "all": self._all,
             "delete": self._delete,
             "stats": self._stats,
             "unanswered": self._unanswered,
             "synonym": self._synonym,
+            "feedback": self._feedback,
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
             callbacks.ANSWER: (2, functools.partial(self._page, False)),
@@ -140,12 +146,20 @@ class Conversation:
             callbacks.SECTION_PAGE: (2, self._section_page),
             callbacks.GROUP_SECTION_PAGE: (3, self._group_section_page),
             callbacks.VOTE: (2, self._vote),
+            callbacks.PASSAGE_VOTE: (3, self._passage_vote),
             callbacks.OUTLINE: (2, self._outline_page),
             callbacks.DOCS: (1, self._docs_page),
             callbacks.DELETE: (1, self._confirm_delete),
             callbacks.CANCEL: (0, self._cancel),
             callbacks.UNANSWERED: (1, self._unanswered_page),
+            callbacks.UNSCOPE: (1, self._unscope),
+            callbacks.SCOPE_TO: (1, self._scope_to),
+            callbacks.END_SCOPE: (0, self._end_scope),
         }
+        self.memory = MemoryChat(service, self.views)
+        self._commands.update(self.memory.commands())
+        self._commands["draft"] = functools.partial(self._topic, "usage_draft", None, True)
+        self._buttons.update(self.memory.buttons())
 
     def commands(self) -> list[tuple[str, str]]:
         """Public commands with descriptions, for the client's command menu."""
@@ -287,9 +301,16 @@ class Conversation:
         return handler(event, command[3].strip())
 
     def _ask(
-        self, event: Event, question: str, kind: str | None = None, wording: bool = False
+        self,
+        event: Event,
+        question: str,
+        kind: str | None = None,
+        wording: bool = False,
+        words: bool = True,
+        edit: bool = False,
     ) -> list[Output]:
-        """Search and show the first page; empty and over-long questions get a hint."""
+        """Search (within the chat's report, and the filters the question names, unless not
+        `words`) and show the first page; empty and over-long questions get a hint."""
         question = " ".join(question.split())
         if not question:
             return [self._say(event, "empty_question")]
@@ -298,12 +319,14 @@ class Conversation:
         response = self.service.search(
             question,
             self.settings.search.results,
+            doc_id=self.scopes.get(event.chat_id) if words else None,
             kind=kind,
             source=self.source,
             user_id=event.user_id,
             chat_id=event.chat_id,
             request_id=event.event_id,
             wording=wording,
+            words=words,
         )
         return [
             self.views.results(
@@ -315,7 +338,10 @@ class Conversation:
                 from_samples=response.from_samples,
                 tier=response.tier,
                 group=event.in_group,
-            )
+                edit=edit,
+                scope=response.scope,
+            ),
+            *self.memory.figures(question),
         ]
 
     def _topic(
@@ -339,6 +365,7 @@ class Conversation:
 
     def _help(self, event: Event, argument: str) -> list[Output]:
         text = self.views.text("help", bot=escape(event.bot_username or "bot"))
+        text += self.views.text("help_memory")
         if self.access.is_admin(event.user_id):
             text += self.views.text("help_admin")
         inline = Button(self.views.text("btn_inline"), switch_inline="")
@@ -359,6 +386,11 @@ class Conversation:
         except NotFoundError:
             return [self._say(event, "no_such_doc", doc_id=int(argument))]
         return [self.views.outline(info, firsts, 0, group=event.in_group)]
+
+    def _all(self, event: Event, argument: str) -> list[Output]:
+        """/all: the next questions search every report again."""
+        self.scopes.pop(event.chat_id, None)
+        return [self._say(event, "unscoped")]
 
     def _delete(self, event: Event, argument: str) -> list[Output]:
         """Ask an admin to confirm; deleting happens on the button press."""
@@ -386,6 +418,11 @@ class Conversation:
             more = ((self.views.more_unanswered(page + 1),),)
             replies[-1] = replace(replies[-1], buttons=more)
         return replies
+
+    def _feedback(self, event: Event, argument: str) -> list[Output]:
+        """The latest passage votes and what they moved (admins only)."""
+        text = self.views.vote_effects(self.service.vote_effects(UNANSWERED_SHOWN))
+        return [Reply(piece) for piece in split_markup(text)]
 
     def _synonym(self, event: Event, argument: str) -> list[Output]:
         """Add, remove or list the team's synonym pairs (admins only)."""
@@ -494,6 +531,7 @@ class Conversation:
                 from_samples=response.from_samples,
                 tier=response.tier,
                 edit=True,
+                scope=response.scope,
             )
         ]
 
@@ -512,6 +550,35 @@ class Conversation:
     def _vote(self, event: Event, log_id: int, up: int) -> list[Output]:
         self.service.feedback(log_id, event.user_id, 1 if up else -1)
         return [Notice(self.views.text("vote_up" if up else "vote_down"))]
+
+    def _passage_vote(self, event: Event, log_id: int, chunk_id: int, up: int) -> list[Output]:
+        """👍/👎 under one passage: it teaches the ranking for this and similar questions."""
+        self.service.vote_passage(
+            None,
+            chunk_id,
+            bool(up),
+            voter=str(event.user_id),
+            source=self.source,
+            query_log_id=log_id,
+        )
+        return [Notice(self.views.text("passage_up" if up else "passage_down"))]
+
+    def _unscope(self, event: Event, log_id: int) -> list[Output]:
+        """Ask a logged question again over every report, without the filters it named."""
+        self.scopes.pop(event.chat_id, None)
+        question, filters = self.service.logged_question(log_id)
+        wording = bool(filters.get("wording"))
+        return self._ask(event, question, filters.get("kind"), wording, words=False, edit=True)
+
+    def _scope_to(self, event: Event, doc_id: int) -> list[Output]:
+        """「在这份报告里搜」: the chat's next questions search this report only."""
+        info = self.service.document(doc_id)
+        self.scopes[event.chat_id] = doc_id
+        return [self.views.scoped(info)]
+
+    def _end_scope(self, event: Event) -> list[Output]:
+        self.scopes.pop(event.chat_id, None)
+        return [Reply(self.views.text("unscoped"), edit=True)]
 
     def _outline_page(self, event: Event, doc_id: int, page: int) -> list[Output]:
         info, firsts = self.service.outline(doc_id)

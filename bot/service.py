@@ -25,6 +25,7 @@ from ..retrieval.bm25 import warm_up as warm_up_kernel
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
 from ..retrieval.evaluation import Answer, EvalReport, evaluate
+from ..retrieval.feedback import FeedbackModel, marked
 from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText
 from ..retrieval.models import Hit, IngestWarning
 from ..retrieval.pipeline import AnalysedReport, analyse_file, analyse_report
@@ -36,16 +37,26 @@ from ..retrieval.ranking import (
     asks_problems,
     select_passages,
 )
+from ..retrieval.scope import ReportFacts, Scope, scope_of
 from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
-from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
+from ..storage.db import (
+    ChunkRecord,
+    DocumentInfo,
+    ExportRow,
+    ReportStore,
+    Stats,
+    UnansweredQuestion,
+)
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
-from ..storage.querylog import ExportRow, QueryLog, UnansweredQuestion
+from ..storage.memory import FactRecord
+from ..storage.votes import StoredVote, VoteStore
 from .errors import InvalidRequestError
+from .memory import TeamMemory
 from .samples import open_samples, sample_files
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
@@ -55,6 +66,7 @@ __all__ = [
     "ChunkRecord",
     "DocumentInfo",
     "ExportRow",
+    "FactRecord",
     "InboxEntry",
     "InboxStore",
     "IngestResult",
@@ -63,12 +75,16 @@ __all__ = [
     "SearchResponse",
     "Stats",
     "StorageError",
+    "StoredVote",
     "UnansweredQuestion",
+    "VoteEffect",
 ]
 
 MAX_QUERY_CHARS = 500
+VOTE_REPORT_DEPTH = 10  # ranks looked at when saying where a vote moved its passage
 UPLOAD_SECONDS = 60.0
 PARALLEL_MIN_FILES = 16
+STORE_GROUP = 16  # documents per write transaction: fewer commits, the lock held briefly
 
 
 @lru_cache(maxsize=4096)
@@ -109,11 +125,22 @@ class SearchResponse:
     tier: str
     latency_ms: float
     filters: dict = field(default_factory=dict)
+    scope: Scope | None = None  # the filters applied, explicit or named in the question
 
     @property
     def answerable(self) -> bool:
         """Whether the reports hold anything on the question (confident or related)."""
         return self.tier != NOTHING
+
+
+@dataclass(frozen=True)
+class VoteEffect:
+    """A passage vote and where its passage now ranks for the voted question, without and
+    with the team's votes (None: not among the first VOTE_REPORT_DEPTH passages)."""
+
+    stored: StoredVote
+    before: int | None
+    after: int | None
 
 
 @dataclass(frozen=True)
@@ -146,7 +173,7 @@ def _analyse_source_job(
         return str(error)
 
 
-class ReportService:
+class ReportService(TeamMemory):
     """Reports in one database, searchable with cited passages."""
 
     def __init__(
@@ -157,7 +184,6 @@ class ReportService:
         engine: str = "bm25",
     ) -> None:
         self.store = store
-        self.log = QueryLog(store)
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
         self.engine = engine
@@ -167,6 +193,9 @@ class ReportService:
         self._synonyms_version = -1
         self._samples: tuple[ReportStore, ReportIndex] | None = None
         self._samples_lock = threading.Lock()
+        self.votes = VoteStore(store)
+        self._feedback = (-1, FeedbackModel(()))  # (votes version, model)
+        self._facts: tuple[tuple[int, int], tuple[ReportFacts, ...]] = ((0, -1), ())
 
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:
@@ -208,9 +237,9 @@ class ReportService:
     ) -> list[IngestResult]:
         """Ingest files and folders (recursively); good files are kept when others fail.
 
-        Parsing and tokenizing run in a process pool for large batches (jieba is the
-        bottleneck); each document is still written in its own transaction, so an
-        interrupted ingest keeps exactly the documents that finished.
+        Parsing and tokenizing run in a process pool for large batches; documents are
+        written STORE_GROUP at a time, each group in one transaction and reported once it
+        is committed, so an interrupted ingest keeps exactly the documents reported.
         """
         files, skipped = expand_paths(paths)
         results = [IngestResult(str(p), "skipped", reason=why) for p, why in skipped]
@@ -227,25 +256,47 @@ class ReportService:
             else:
                 todo.append(item)
         analysed_reports = self._analyse(todo, boilerplate, workers)
-        for done, item in enumerate(todo):
+        for done in range(0, len(todo), STORE_GROUP):
+            group = todo[done : done + STORE_GROUP]
+            analysed = [next(analysed_reports) for _ in group]  # parsed before the lock
+            stored, error = self._store_group(group, analysed)
+            if error is not None:  # disk full, read-only: every later file fails too
+                analysed_reports.close()  # cancels the parsing still queued
+                stored += [
+                    IngestResult(str(i.path), "not added", reason=str(error))
+                    for i in todo[done + len(stored) :]
+                ]
+            results.extend(stored)
+            if progress:
+                for result in stored:
+                    progress(result)
+            if error is not None:
+                break
+        return results
+
+    def _store_group(
+        self, group: list[_Prepared], analysed: list[AnalysedReport | str]
+    ) -> tuple[list[IngestResult], StorageError | None]:
+        """Store documents in one transaction; if it cannot be written (disk full), one at a
+        time, keeping those that fit: their results, and the error that stopped the rest."""
+        try:
+            with self.store.writing():
+                return [
+                    self._store_analysed(i, a) for i, a in zip(group, analysed, strict=True)
+                ], None
+        except (DuplicateError, NotFoundError):
+            raise
+        except StorageError:
+            pass
+        stored = []
+        for item, report in zip(group, analysed, strict=True):
             try:
-                result = self._store_analysed(item, next(analysed_reports))
+                stored.append(self._store_analysed(item, report))
             except (DuplicateError, NotFoundError):
                 raise
-            except StorageError as error:  # disk full, read-only: every later file fails too
-                analysed_reports.close()  # cancels the parsing still queued
-                stopped = [
-                    IngestResult(str(i.path), "not added", reason=str(error)) for i in todo[done:]
-                ]
-                results.extend(stopped)
-                if progress:
-                    for result in stopped:
-                        progress(result)
-                break
-            results.append(result)
-            if progress:
-                progress(result)
-        return results
+            except StorageError as error:
+                return stored, error
+        return stored, None
 
     def _prepare(self, path: Path, keep: bool = False) -> _Prepared:
         """Hash a file and key its short lines; unless `keep`, a worker reads it again
@@ -446,20 +497,24 @@ class ReportService:
         store: ReportStore | None = None,
     ) -> int:
         report = analysed.report
-        return (store or self.store).save_document(
-            title=report.title,
-            source=source,
-            content_hash=content_hash,
-            format=report.format,
-            year=report.year,
-            parts=report.parts,
-            sections=len(report.sections),
-            chunks=analysed.chunks,
-            line_keys=line_keys,
-            phrases=analysed.phrases,
-            sample=sample,
-            replaces=replaces,
-        )
+        target = store or self.store
+        with target.writing():
+            doc_id = target.save_document(
+                title=report.title,
+                source=source,
+                content_hash=content_hash,
+                format=report.format,
+                year=report.year,
+                parts=report.parts,
+                sections=len(report.sections),
+                chunks=analysed.chunks,
+                line_keys=line_keys,
+                phrases=analysed.phrases,
+                sample=sample,
+                replaces=replaces,
+            )
+            self.remember(doc_id, analysed, target)
+        return doc_id
 
     def _ingest_samples(self, store: ReportStore) -> None:
         """Fill the sample database with the shipped sample reports (see bot/samples.py)."""
@@ -497,10 +552,10 @@ class ReportService:
 
     def _synced(self, index: ReportIndex) -> Searcher:
         searcher = index.searcher()
-        version = self.log.synonyms_version()
+        version = self.store.synonyms_version()
         if self._synonyms_version != version or searcher.thesaurus is not self._thesaurus:
             if self._synonyms_version != version:
-                self._thesaurus = Thesaurus.with_team_pairs(self.log.synonyms())
+                self._thesaurus = Thesaurus.with_team_pairs(self.store.synonyms())
                 self._synonyms_version = version
             searcher.thesaurus = self._thesaurus
         return searcher
@@ -514,25 +569,41 @@ class ReportService:
         kind: str | None = None,
         year: int | None = None,
         wording: bool = False,
+        feedback: bool = True,
+        words: bool = True,
     ) -> SearchResponse:
         """Cited passages for a question (or none), without logging it: eval, paging.
 
         Asked for wording on a topic, problem sentences are left out unless the topic is
         itself a problem ("存在的不足"): nobody copies 学习不够深入 as a sample of 理论学习.
+        The team's passage votes re-order the candidates unless `feedback` is False; a
+        report, year or kind the question names is a filter unless `words` is False.
         """
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         store, index = self._corpus()
         searcher = self._synced(index)  # loading the index at start-up is not the answer's time
         started = time.perf_counter()
-        analysis = searcher.analyze(query)
-        ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
-        candidates = self._candidates(ranked, store)
-        if wording and not asks_problems(query):
-            candidates = [c for c in candidates if c.kind != "problem"]
-        hits = select_passages(analysis, candidates, k)
+        scope = scope_of(
+            query,
+            self._report_facts(store),
+            store.clock().year,
+            doc_id=doc_id,
+            kind=kind,
+            year=year,
+            words=words,
+        )
+        hits = self._select(searcher, store, scope.query, scope, k, wording, feedback)
+        if not hits and scope.query != query:  # the words naming the filters said the topic
+            hits = self._select(searcher, store, query, scope, k, wording, feedback)
         filters = {
             k: v
-            for k, v in {"doc": doc_id, "kind": kind, "year": year, "wording": wording}.items()
+            for k, v in {
+                "doc": doc_id,
+                "kind": kind,
+                "year": year,
+                "wording": wording,
+                "unfiltered": not words,
+            }.items()
             if v
         }
         return SearchResponse(
@@ -543,7 +614,35 @@ class ReportService:
             answer_tier(hits),
             (time.perf_counter() - started) * 1000,
             filters,
+            scope if scope else None,
         )
+
+    def _select(
+        self,
+        searcher: Searcher,
+        store: ReportStore,
+        query: str,
+        scope: Scope,
+        k: int,
+        wording: bool,
+        feedback: bool,
+    ) -> list[Hit]:
+        """Passages for the scoring query within the scope, re-ordered by the team's votes."""
+        analysis = searcher.analyze(query)
+        ranked = searcher.candidates(
+            analysis,
+            k,
+            doc_id=scope.doc_ids or None,
+            kind=scope.kind,
+            year=scope.year,
+            any_kind_in=scope.unlabelled,
+        )
+        candidates = self._candidates(ranked, store)
+        if wording and not asks_problems(query):
+            candidates = [c for c in candidates if c.kind != "problem"]
+        model = self.feedback_model() if feedback else None
+        candidates, effects = model.adjust(analysis, candidates) if model else (candidates, {})
+        return marked(select_passages(analysis, candidates, k), effects)
 
     def search(
         self,
@@ -558,12 +657,15 @@ class ReportService:
         chat_id: int | None = None,
         request_id: int | None = None,
         wording: bool = False,
+        words: bool = True,
     ) -> SearchResponse:
         """Answer a question with cited passages (or none) and log it; a related-only
         answer is logged as not confident, so it shows among the unanswered questions."""
-        response = self.answer(query, k, doc_id=doc_id, kind=kind, year=year, wording=wording)
+        response = self.answer(
+            query, k, doc_id=doc_id, kind=kind, year=year, wording=wording, words=words
+        )
         hits = response.hits
-        log_id = self.log.log_query(
+        log_id = self.store.log_query(
             query=response.query,
             source=source,
             user_id=user_id,
@@ -579,7 +681,7 @@ class ReportService:
 
     def page(self, query_log_id: int, k: int) -> SearchResponse:
         """A logged answer selected again, exactly as `search` selects it (for page buttons)."""
-        logged = self.log.logged_query(query_log_id)
+        logged = self.store.logged_query(query_log_id)
         filters = logged.filters
         response = self.answer(
             logged.query,
@@ -588,8 +690,22 @@ class ReportService:
             kind=filters.get("kind"),
             year=filters.get("year"),
             wording=bool(filters.get("wording")),
+            words=not filters.get("unfiltered"),
         )
         return replace(response, query_log_id=query_log_id)
+
+    def logged_question(self, query_log_id: int) -> tuple[str, dict]:
+        """A logged question and the filters it was asked with (to ask it again)."""
+        logged = self.store.logged_query(query_log_id)
+        return logged.query, logged.filters
+
+    def _report_facts(self, store: ReportStore) -> tuple[ReportFacts, ...]:
+        """Titles and (year, kind) pairs of every report searched (the user's or the
+        samples), reloaded when documents change."""
+        key = (id(store), store.generation())
+        if key != self._facts[0]:
+            self._facts = (key, tuple(store.report_facts()))
+        return self._facts[1]
 
     def analyze(self, query: str) -> QueryAnalysis:
         return self.searcher().analyze(query)
@@ -607,17 +723,74 @@ class ReportService:
 
     def synonyms(self) -> list[tuple[str, str]]:
         """The team's own synonym pairs (the shipped table and Cilin come on top)."""
-        return self.log.synonyms()
+        return self.store.synonyms()
 
     def add_synonym(self, word: str, synonym: str, added_by: str | None = None) -> bool:
         """Teach search that `word` and `synonym` mean the same; live at the next question."""
         word, synonym = normalize(word), normalize(synonym)
         if not word or not synonym or word == synonym or " " in word + synonym:
             raise InvalidRequestError("a synonym pair is two different words without spaces")
-        return self.log.add_synonym(word, synonym, added_by)
+        return self.store.add_synonym(word, synonym, added_by)
 
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:
-        return self.log.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
+        return self.store.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
+
+    # passage votes ----------------------------------------------------------------------
+
+    def vote_passage(
+        self,
+        question: str | None,
+        chunk_id: int,
+        up: bool,
+        *,
+        voter: str,
+        source: str = "cli",
+        query_log_id: int | None = None,
+    ) -> None:
+        """Record that a passage does (👍) or does not (👎) answer a question, for every
+        interface's answers; a chat vote names the logged answer instead of the question."""
+        if question is None and query_log_id is not None:
+            question = self.store.logged_query(query_log_id).query
+        question = " ".join((question or "").split())
+        if not question:
+            raise InvalidRequestError("a vote needs the question it answers")
+        if chunk_id not in self._corpus()[0].chunks([chunk_id]):
+            raise NotFoundError(f"no passage with id {chunk_id}")
+        self.votes.add(question, chunk_id, voter, 1 if up else -1, source, query_log_id)
+
+    def clear_votes(self, chunk_id: int | None = None) -> int:
+        """Forget the votes on one passage (or all): the ranking is as before they were cast."""
+        return self.votes.clear(chunk_id)
+
+    def feedback_model(self) -> FeedbackModel:
+        """The votes as a ranking adjustment, reloaded when any process changed them."""
+        version = self.votes.version()
+        if version != self._feedback[0]:
+            self._feedback = (version, FeedbackModel(s.vote for s in self.votes.all()))
+        return self._feedback[1]
+
+    def vote_effects(self, limit: int | None = 15) -> list[VoteEffect]:
+        """The latest votes (all for None), newest first, each with the rank its passage has
+        for its question without and with the team's votes: what the votes moved."""
+        stored_votes = self.votes.all()[::-1][:limit]
+        ranked: dict[str, tuple[list[int], list[int]]] = {}
+        for stored in stored_votes:
+            if stored.vote.question not in ranked:
+                ranked[stored.vote.question] = self._ranked_ids(stored.vote.question)
+        return [
+            VoteEffect(stored, *_places(ranked[stored.vote.question], stored.vote.chunk_id))
+            for stored in stored_votes
+        ]
+
+    def placement(self, question: str, chunk_id: int) -> tuple[int | None, int | None]:
+        """The passage's rank for the question without and with the team's votes."""
+        return _places(self._ranked_ids(question), chunk_id)
+
+    def _ranked_ids(self, question: str) -> tuple[list[int], list[int]]:
+        return (
+            [h.chunk_id for h in self.answer(question, VOTE_REPORT_DEPTH, feedback=False).hits],
+            [h.chunk_id for h in self.answer(question, VOTE_REPORT_DEPTH).hits],
+        )
 
     def _candidates(self, ranked: list[tuple[int, float]], store: ReportStore) -> list[Candidate]:
         records = store.chunks([chunk_id for chunk_id, _ in ranked])
@@ -632,6 +805,7 @@ class ReportService:
                 r.text,
                 frozenset(r.tokens) | title_tokens(r.doc_title),
                 r.page,
+                r.compact,
             )
             for chunk_id, score in ranked
             if (r := records.get(chunk_id)) is not None
@@ -660,7 +834,7 @@ class ReportService:
         return self._corpus()[0].section_chunks(chunk_id)
 
     def feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
-        self.log.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
+        self.store.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
 
     def stats(self) -> Stats:
         """Figures of the user's database (and how many samples stand in until its first report)."""
@@ -672,7 +846,7 @@ class ReportService:
 
     def unanswered(self, limit: int = 20, offset: int = 0) -> list[UnansweredQuestion]:
         """Questions with no result, only related passages, or a 👎, repeats counted."""
-        return self.log.unanswered(limit, offset)
+        return self.store.unanswered(limit, offset)
 
     def backup(self, destination: str | Path) -> Path:
         """An online copy of the database (safe while the bot serves)."""
@@ -680,7 +854,7 @@ class ReportService:
 
     def export_log(self, since: datetime | None = None) -> Iterator[ExportRow]:
         """Logged questions from `since` on (a time with its zone), oldest first."""
-        return self.log.export_log(since and since.astimezone(timezone.utc).isoformat())
+        return self.store.export_log(since and since.astimezone(timezone.utc).isoformat())
 
     def inbox(self) -> InboxStore:
         """The request inbox in this database (chat updates kept until they are handled)."""
@@ -694,6 +868,12 @@ class ReportService:
     @property
     def read_only(self) -> bool:
         return self.store.read_only
+
+
+def _places(ranked: tuple[list[int], list[int]], chunk_id: int) -> tuple[int | None, int | None]:
+    """1-based ranks of a passage in the two lists (None where it is absent)."""
+    before, after = (ids.index(chunk_id) + 1 if chunk_id in ids else None for ids in ranked)
+    return before, after
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:

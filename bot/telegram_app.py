@@ -31,6 +31,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
+    InputFile,
     InputTextMessageContent,
     LinkPreviewOptions,
     ReplyParameters,
@@ -66,7 +67,7 @@ from .inbox import (
 )
 from .queueing import FairUpdateProcessor
 from .render import to_plain
-from .replies import Article, Button, InlineButton, Notice, Output, Reply
+from .replies import Article, Button, Document, InlineButton, Notice, Output, Reply
 from .service import ReportService, StorageError
 
 CORE = "conversation"
@@ -428,6 +429,12 @@ async def deliver(
     for reply in outputs:
         if isinstance(reply, Reply):
             await send(update, context, reply)
+        elif isinstance(reply, Document):
+            chat = update.effective_chat
+            chat_id = chat.id if chat else update.effective_user.id
+            await context.bot.send_document(
+                chat_id, InputFile(reply.content, filename=reply.file_name), caption=reply.caption
+            )
 
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:

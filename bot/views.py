@@ -8,21 +8,28 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ..retrieval.models import Hit
+from ..retrieval.scope import Scope
 from ..retrieval.wording import copy_ready
 from .callbacks import (
     ANSWER,
     CANCEL,
     DELETE,
     DOCS,
+    END_SCOPE,
     GROUP_SECTION_PAGE,
     OUTLINE,
+    PASSAGE_VOTE,
+    REUSE,
+    SCOPE_TO,
     SECTION,
     SECTION_PAGE,
     UNANSWERED,
+    UNSCOPE,
     VOTE,
     WORDING,
     CallbackCodec,
 )
+from .memory_views import MemoryViews
 from .messages import message
 from .render import (
     EXCERPT_CHARS,
@@ -31,12 +38,20 @@ from .render import (
     excerpt,
     has_placeholder,
     key_sentences,
+    scope_line,
     shorten,
     split_markup,
     utf16_len,
 )
 from .replies import Article, Button, Reply
-from .service import ChunkRecord, DocumentInfo, IngestResult, Stats, UnansweredQuestion
+from .service import (
+    ChunkRecord,
+    DocumentInfo,
+    IngestResult,
+    Stats,
+    UnansweredQuestion,
+    VoteEffect,
+)
 
 GROUP_EXCERPT_CHARS = 120
 COPY_LIMIT = 256  # Telegram's CopyTextButton limit
@@ -47,9 +62,10 @@ LABEL_CHARS = 28
 SECTION_PAGE_CHARS = 3000  # UTF-16 units of report text per page of a section
 HEADER_CHARS = 200
 INDENT = "　"
+VOTES_PER_ROW = 3  # passages per row of 👍/👎 pairs: six short buttons fit a phone's width
 
 
-class Views:
+class Views(MemoryViews):
     """Reply builders in one language, signing every button with one codec."""
 
     def __init__(
@@ -81,14 +97,20 @@ class Views:
         group: bool = False,
         tier: str = "confident",
         edit: bool = False,
+        scope: Scope | None = None,
     ) -> Reply:
-        """One page of an answer, or of copy-ready wording."""
+        """One page of an answer, or of copy-ready wording; the filters it applied on top,
+        with a button that asks again without them."""
+        scoped = scope_line(scope, self.lang, kind)
+        widen = ((self.button(self.text("btn_unscope"), UNSCOPE, log_id),),) if scoped else ()
         if not hits:
-            return Reply(self.text("not_found", query=escape(shorten(query, 60))), quote=group)
+            text = self.text("not_found", query=escape(shorten(query, 60)))
+            return Reply(f"<i>{scoped}</i>\n{text}" if scoped else text, widen, edit, quote=group)
         pages = 1 if group else math.ceil(len(hits) / self.per_page)
         page = min(max(page, 0), pages - 1)
         shown = hits[page * self.per_page : (page + 1) * self.per_page]
-        notes = [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
+        notes = [scoped] if scoped else []
+        notes += [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
         notes += [self.text("page", page=page + 1, pages=pages)] if pages > 1 else []
         head = f"<i>{' · '.join(notes)}</i>\n" if notes else ""
         if wording:
@@ -108,10 +130,27 @@ class Views:
             tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown),
         ]
         rows.append(self._pager(WORDING if wording else ANSWER, page, pages, log_id))
+        rows.extend(self.draft_rows(shown, log_id))
         rows.append((self.button("👍", VOTE, log_id, 1), self.button("👎", VOTE, log_id, 0)))
+        rows += self._passage_votes(shown, log_id)
+        rows += widen
         return Reply(
             split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit, quote=group
         )
+
+    def _passage_votes(self, hits: Sequence[Hit], log_id: int) -> list[tuple[Button, ...]]:
+        """A 👍/👎 pair per shown passage ("2👎": passage [2] does not answer this question)."""
+        pairs = [
+            (
+                self.button(f"{h.rank}👍", PASSAGE_VOTE, log_id, h.chunk_id, 1),
+                self.button(f"{h.rank}👎", PASSAGE_VOTE, log_id, h.chunk_id, 0),
+            )
+            for h in hits
+        ]
+        return [
+            tuple(b for pair in pairs[i : i + VOTES_PER_ROW] for b in pair)
+            for i in range(0, len(pairs), VOTES_PER_ROW)
+        ]
 
     def _wording(
         self, topic: str, hits: Sequence[Hit], from_samples: bool
@@ -194,6 +233,11 @@ class Views:
 
     # documents ---------------------------------------------------------------------------
 
+    def scoped(self, info: DocumentInfo) -> Reply:
+        """Confirm that the next questions search one report, with a button to stop."""
+        stop = self.button(self.text("btn_end_scope"), END_SCOPE)
+        return Reply(self.text("scoped", title=escape(info.title)), ((stop,),))
+
     def documents(
         self, docs: Sequence[DocumentInfo], page: int, edit: bool = False, pager: bool = True
     ) -> Reply:
@@ -257,6 +301,12 @@ class Views:
             for r in shown
         ]
         rows.append(self._pager(OUTLINE, page, pages, info.doc_id))
+        rows.append(
+            (
+                self.button(self.text("btn_scope_doc"), SCOPE_TO, info.doc_id),
+                self.button(self.text("btn_reuse"), REUSE, info.doc_id),
+            )
+        )
         rows.append((self.button(self.text("btn_docs"), DOCS, 0),))
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
@@ -324,6 +374,27 @@ class Views:
         )
         top = "、".join(f"{escape(shorten(q.query, 30))}（{q.count}）" for q in figures.top_queries)
         return text + ("\n" + self.text("top_queries", queries=top) if top else "")
+
+    def vote_effects(self, effects: Sequence[VoteEffect]) -> str:
+        """The latest passage votes and where each moved its passage, for admins."""
+        if not effects:
+            return self.text("votes_none")
+        lines = [self.text("votes_header")]
+        for effect in effects:
+            stored, vote = effect.stored, effect.stored.vote
+            lines.append(
+                self.text(
+                    "vote_line",
+                    mark="👍" if vote.vote > 0 else "👎",
+                    query=escape(shorten(vote.question, 40)),
+                    chunk=vote.chunk_id,
+                    where=escape(shorten(stored.doc_title or self.text("vote_gone"), 30)),
+                    voter=escape(vote.voter),
+                    before=effect.before or "-",
+                    after=effect.after or "-",
+                )
+            )
+        return "\n".join(lines)
 
     def unanswered(self, rows: Sequence[UnansweredQuestion], first: bool = True) -> str:
         """Questions the reports lack, repeats once with a count, times in bot.timezone."""

@@ -19,9 +19,10 @@ immutable snapshot, so concurrent searches never see half an update.
 
 top_k has two paths with identical results (rows, scores, ties to the lower row). Once
 warm_up() has loaded the compiled kernel (bm25_kernel, numba: an optional dependency), it adds
-per-posting weights w(t,d) = tf * (k1+1) / (tf + K(d)), precomputed for the snapshot (4 bytes a
-posting in float32; recomputed in a background thread after each update, since avgdl moves), into
-an 8k-row buffer block by block. Otherwise, and while weights are being computed, it is numpy:
+per-posting weights w(t,d) = tf * (k1+1) / (tf + K(d)) into an 8k-row buffer block by block:
+precomputed for the snapshot (4 bytes a posting in float32; recomputed in a background thread
+after each update, since avgdl moves) or, while they are being computed and for an index that
+keeps none (weighed = False), computed from tf as it goes. Otherwise it is numpy:
 term-at-a-time MaxScore over a per-thread dense accumulator (reset after use): short postings are
 accumulated in one pass in query order, which alone gives exact sums. With long postings left,
 the leading candidates are completed by binary search in them; once the k-th best full score
@@ -107,9 +108,10 @@ _NO_MASK = np.zeros(1, bool)
 class BM25Index:
     """BM25Okapi over term postings, with appends, tombstones and a sidecar file."""
 
-    # Whether this index takes the compiled path once warm_up() has loaded it. Its weights cost
-    # 4 bytes a posting (8 in float64): a subclass for a secondary field can say False.
-    compiled = True
+    # Whether the compiled path reads precomputed posting weights (4 bytes a posting, 8 in
+    # float64) or weighs term frequencies as it goes (slower per posting, no memory): a subclass
+    # for a field with many postings can say False. The scores are the same either way.
+    weighed = True
 
     def __init__(
         self,
@@ -131,7 +133,7 @@ class BM25Index:
             len(lens),
             int(lens.sum()),
         )
-        if _kernel is not None and self.compiled:  # weights only serve the compiled path
+        if _kernel is not None and self.weighed:  # weights only serve the compiled path
             self._s = self._weigh(self._s)
 
     def _setup(
@@ -309,7 +311,7 @@ class BM25Index:
         """Weigh the new snapshot's postings off the caller's thread (called under self._lock)
         once the compiled path is loaded; until then searches take the numpy path, which needs
         no weights. Weights depend on avgdl, so every update invalidates them all."""
-        if _kernel is None or not self.compiled:
+        if _kernel is None or not self.weighed:
             return
         if not BACKGROUND_WEIGHTS:
             self._s = self._weigh(self._s)
@@ -354,16 +356,21 @@ class BM25Index:
         allowed = self._allowed(s, mask)
         if k <= 0 or not cols:
             return []
-        kernel = _kernel if self.compiled else None
-        if kernel is not None and s.weights is not None:
+        kernel = _kernel
+        if kernel is not None:
+            if (
+                self.weighed
+                and s.weights is None
+                and not self._weighing
+                and self._lock.acquire(blocking=False)
+            ):
+                try:  # loaded, or built before warm_up(): weigh now, off this thread
+                    self._schedule_weights()
+                finally:
+                    self._lock.release()
             found = self._compiled(kernel, s, cols, k, allowed)
             if found is not None:
                 return found
-        elif kernel is not None and not self._weighing and self._lock.acquire(blocking=False):
-            try:  # loaded, or built before warm_up(): weigh now, off this thread
-                self._schedule_weights()
-            finally:
-                self._lock.release()
         pieces = {c: _pieces(s, c) for c in cols}
         sizes = {c: sum(len(r) for r, _ in p) for c, p in pieces.items()}
         acc, touched = self._buffer(len(s.doc_len)), []
@@ -386,17 +393,25 @@ class BM25Index:
     def _compiled(
         self, kernel, s: _Snapshot, cols: list[int], k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]] | None:
-        """top_k through bm25_kernel: the same rows and scores; None if some idf is too small."""
+        """top_k through bm25_kernel: the same rows and scores, from the posting weights or
+        (until they are computed, or without them) from the term frequencies; None if some idf
+        is too small or the frequencies are of a dtype warm_up() did not compile for."""
+        weighed = s.weights is not None
+        if not weighed and not s.main.tf.dtype == s.delta.tf.dtype == np.uint8:
+            return None
         block = getattr(self._local, "block", None)
         if block is None:
             block = self._local.block = np.zeros(1 << SHIFT, self.dtype)
         rows, scores, ok = kernel.top_k(
             s.main.indptr,
             s.main.rows,
-            s.weights[0],
+            s.weights[0] if weighed else s.main.tf,
             s.delta.indptr,
             s.delta.rows,
-            s.weights[1],
+            s.weights[1] if weighed else s.delta.tf,
+            weighed,
+            s.norm,
+            self.dtype.type(self.k1 + 1),
             np.array(cols, np.int64),
             s.idf,
             _NO_MASK if allowed is None else np.ascontiguousarray(allowed),
@@ -743,9 +758,9 @@ def _load_kernel() -> None:
 
         for dtype in _DTYPES.values():
             index = BM25Index([["a", "b"], ["b"]], dtype=dtype)
-            s = index._weigh(index._s, bm25_kernel)
-            for mask in (None, np.ones(2, bool)):
-                index._compiled(bm25_kernel, s, [1, 0], 1, mask)
+            for s in (index._s, index._weigh(index._s, bm25_kernel)):
+                for mask in (None, np.ones(2, bool)):
+                    index._compiled(bm25_kernel, s, [1, 0], 1, mask)
     except Exception:  # a broken numba install must not break search: numpy still works
         log.warning("compiled BM25 top-k unavailable, searching with numpy", exc_info=True)
         return
@@ -790,7 +805,7 @@ def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]
 
 def reference_scores(corpus: Sequence[Sequence[str]], query: Sequence[str]) -> np.ndarray:
     """Scores from rank-bm25 itself: the reference the fast path must reproduce."""
-    from rank_bm25 import BM25Okapi  # only tests and benchmarks compare against it
+    from rank_bm25 import BM25Okapi  # the reference only: its import brings multiprocessing
 
     return BM25Okapi([list(tokens) for tokens in corpus], k1=K1, b=B, epsilon=EPSILON).get_scores(
         list(query)

@@ -1,9 +1,9 @@
-"""BM25Index's compiled top-k (numba): block-at-a-time accumulation of precomputed weights.
+"""BM25Index's compiled top-k (numba): block-at-a-time accumulation of posting weights.
 
 Imported only by bm25.warm_up(), since importing numba alone takes ~0.4 s. Scores are those of
 BM25Index.scores() to the bit: each row's sum of idf(t) * w(t,d) runs over the query tokens in
-query order, in the index dtype, with w(t,d) = tf * (k1+1) / (tf + K(d)) precomputed per posting
-(as rank-bm25 computes it, so float64 indexes reproduce rank-bm25's scores exactly).
+query order, in the index dtype, with w(t,d) = tf * (k1+1) / (tf + K(d)), precomputed per posting
+or computed from tf on the way (both as rank-bm25 computes it, so float64 indexes reproduce rank-bm25's scores exactly).
 
 Rows are taken 2**shift at a time, so the dense accumulator is small (8k rows: 32 KB in
 float32, measured fastest here against 4k-32k) and stays in the L1 cache; every token's postings
@@ -102,6 +102,9 @@ def top_k(
     delta_indptr,
     delta_rows,
     delta_w,
+    weighed,
+    norm,
+    k1_plus_1,
     cols,
     all_idf,
     allowed,
@@ -115,6 +118,8 @@ def top_k(
     """Best k rows (rows, scores, True), best first, ties to the lower row; (.., .., False)
     when some query token's idf is not above min_idf (the caller then takes the numpy path).
 
+    main_w and delta_w are the postings' weights w(t,d) when weighed, else their term
+    frequencies, weighed here from norm (K(d)) and k1_plus_1 as weigh() does;
     cols are the query tokens' columns in query order; allowed is read when use_allowed;
     local is a zeroed buffer of 2**shift entries of the index dtype and is left zeroed.
     Every idf must be positive so that a touched row's sum is never zero.
@@ -127,6 +132,7 @@ def top_k(
             return np.empty(0, np.int64), np.empty(0, local.dtype), False
     ranges = _postings(cols, main_indptr, delta_indptr)
     zero = local[0]
+    cell = np.empty(1, local.dtype)
     heap_scores = np.empty(k, local.dtype)
     heap_rows = np.empty(k, np.int64)
     size = 0
@@ -148,12 +154,14 @@ def top_k(
             s = idf[i]
             start, end = cursor[i, 0], _lower_bound(main_rows, cursor[i, 0], ranges[i, 1], hi)
             for p in range(start, end):
-                local[_U(main_rows[p] - lo)] += s * main_w[p]
+                row = _U(main_rows[p])
+                local[row - lo] += s * _weight(main_w[p], weighed, norm[row], k1_plus_1, cell)
             block[i, 0], block[i, 1], cursor[i, 0] = start, end, end
             count += end - start
             start, end = cursor[i, 2], _lower_bound(delta_rows, cursor[i, 2], ranges[i, 3], hi)
             for p in range(start, end):
-                local[_U(delta_rows[p] - lo)] += s * delta_w[p]
+                row = _U(delta_rows[p])
+                local[row - lo] += s * _weight(delta_w[p], weighed, norm[row], k1_plus_1, cell)
             block[i, 2], block[i, 3], cursor[i, 2] = start, end, end
             count += end - start
         if count == 0:
@@ -189,10 +197,20 @@ def top_k(
 
 
 @nb.njit(**_OPTIONS)
+def _weight(value, weighed, norm, k1_plus_1, cell):
+    """A posting's w(t,d): stored (weighed), else tf * (k1+1) / (tf + K(d)) in the dtype of
+    cell, a one-entry scratch array, with the very operations of BM25Index._weights."""
+    cell[0] = value  # converts as astype() does
+    if weighed:
+        return cell[0]
+    t = cell[0]
+    return t * k1_plus_1 / (norm + t)
+
+
+@nb.njit(**_OPTIONS)
 def weigh(rows, tf, norm, k1_plus_1, out):
-    """out = tf * (k1+1) / (tf + K(d)) per posting, in out's dtype, with the very operations of
-    BM25Index._weights (so the same numbers) in one pass and without holding the GIL."""
+    """out = tf * (k1+1) / (tf + K(d)) per posting, in out's dtype, in one pass and without
+    holding the GIL."""
+    cell = np.empty(1, out.dtype)
     for p in range(len(rows)):
-        out[p] = tf[p]  # converts as astype() does
-        t = out[p]
-        out[p] = t * k1_plus_1 / (norm[rows[p]] + t)
+        out[p] = _weight(tf[p], False, norm[rows[p]], k1_plus_1, cell)

@@ -54,6 +54,7 @@ class Chunk:
     tokens: tuple[str, ...] = field(default=(), repr=False)
     page: int | None = None
     year: int | None = None
+    compact: str = field(default="", repr=False)  # the text as search compares it (ranking)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Hit:
     also_in: tuple[str, ...] = ()
     confident: bool = True
     page: int | None = None
+    feedback: float = 1.0  # the factor the team's passage votes applied to its score
 
     @property
     def citation(self) -> str:

@@ -12,7 +12,8 @@ from .chunker import chunk_sections
 from .formats import SourceText, read_source
 from .models import Chunk, IngestWarning, ParsedReport
 from .parser import parse_report
-from .tokenizer import harvest_phrases, tokenize
+from .text import normalize, squeeze
+from .tokenizer import harvest_phrases, tokenize, tokenize_normalized
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,12 @@ def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter
     """Parse, chunk and tokenize one report; the passage's headings are indexed with it."""
     report = parse_report(source, name, boilerplate)
     phrases = frozenset(harvest_phrases("\n".join(s.text for s in report.sections)))
-    chunks = tuple(
-        replace(c, tokens=passage_tokens(c.path, c.text, phrases))
-        for c in chunk_sections(report.sections)
-    )
+    chunks = []
+    for chunk in chunk_sections(report.sections):
+        normalized = normalize(chunk.text)
+        tokens = passage_tokens(chunk.path, normalized, phrases)
+        chunks.append(replace(chunk, tokens=tokens, compact=squeeze(normalized)))
+    chunks = tuple(chunks)
     return AnalysedReport(report, chunks, phrases, self_check(report, source))
 
 
@@ -58,10 +61,11 @@ def analyse_file(path: Path, max_bytes: int, boilerplate: BoilerplateFilter) -> 
     return analyse_report(read_source(path, max_bytes), path.name, boilerplate)
 
 
-def passage_tokens(path: Iterable[str], text: str, phrases: Iterable[str]) -> tuple[str, ...]:
-    """Index tokens of a passage: its headings' (cached, they repeat) plus its own text's."""
+def passage_tokens(path: Iterable[str], normalized: str, phrases: Iterable[str]) -> tuple[str, ...]:
+    """Index tokens of a passage: its headings' (cached, they repeat) plus those of its
+    normalised text."""
     return tuple(t for heading in path for t in _heading_tokens(heading)) + tuple(
-        tokenize(text, phrases)
+        tokenize_normalized(normalized, phrases)
     )
 
 

@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
-import jieba
-
 from .cues import (
+    ASKS_CONTRAST,
     ASKS_COUNT,
     ASKS_DATE,
     ASKS_DEFINITION,
@@ -26,6 +25,8 @@ from .cues import (
     ASKS_PLAN,
     ASKS_PROBLEM,
     ASKS_SPAN,
+    ASKS_WORDING,
+    HAS_CONTRAST,
     HAS_COUNT,
     HAS_DATE,
     HAS_LIST,
@@ -33,7 +34,8 @@ from .cues import (
 )
 from .models import Hit
 from .search import BIGRAM_CREDIT, EXPANSION_CREDIT, QueryAnalysis, QueryWord
-from .text import normalize, squeeze
+from .text import compact_form
+from .tokenizer import dictionary_count
 
 CONFIDENT, RELATED, NOTHING = "confident", "related", "nothing"
 # Domain evidence below which the question is not about what these reports discuss.
@@ -55,6 +57,7 @@ THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading,
 THIN_PASSAGE_FACTOR = 0.6
 PLAN_FOR_FACT_FACTOR = 0.8
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
+OPENING_FACTOR = 0.8  # a report's opening paragraph: the whole year in brief
 DUPLICATE_SIMILARITY = 0.7
 SENTENCE_END = re.compile(r"[。;；!！?？]")
 SAME_MEASURE = {"回": "次", "位": "名人", "人": "名人", "名": "名人"}
@@ -74,16 +77,17 @@ class Candidate:
     text: str
     tokens: frozenset[str]
     page: int | None = None
+    compact_text: str = ""  # compact_form(text), made at ingest
 
     @cached_property
     def compact(self) -> str:
         """The text as search sees it: normalised, no white space."""
-        return squeeze(normalize(self.text))
+        return self.compact_text or compact_form(self.text)
 
     @cached_property
     def shingles(self) -> frozenset[str]:
         """4-character shingles, for near-duplicate detection."""
-        return frozenset(self.compact[i : i + 4] for i in range(max(1, len(self.compact) - 3)))
+        return _shingles(self.compact)
 
 
 def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int) -> list[Hit]:
@@ -100,7 +104,7 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
     judged = [(passage_coverage(analysis, c), c) for c in candidates]
     best = max((coverage for coverage, _ in judged), default=0.0)
     floor = max(RELATED_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
-    cues = _Cues(analysis)
+    cues = CueSet(analysis)
     confident_question = analysis.coverage >= CONFIDENT_CORPUS_COVERAGE
     scored = [
         (
@@ -199,24 +203,21 @@ def matched_terms(analysis: QueryAnalysis, candidate: Candidate) -> tuple[str, .
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
 
 
-class _Cues:
+class CueSet:
     """Per-question patterns, compiled once and applied to every candidate."""
 
     def __init__(self, analysis: QueryAnalysis) -> None:
         question = analysis.question
         words = [w for w in analysis.words if len(w.word) >= 2]
         self.proximity = [
-            (
-                re.compile(
-                    f"{re.escape(a.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(b.word)}|"
-                    f"{re.escape(b.word)}.{{0,{PROXIMITY_GAP}}}{re.escape(a.word)}"
-                ),
-                min(a.weight, b.weight),
-            )
+            (a.word, b.word, min(a.weight, b.weight))
             for a, b in zip(analysis.words, analysis.words[1:], strict=False)
         ]
         self.asks_list = bool(ASKS_LIST.search(question))
-        self.asks_definition = bool(ASKS_DEFINITION.search(question))
+        # "那句…的说法是啥" asks for the wording itself, not for a definition
+        self.asks_definition = bool(ASKS_DEFINITION.search(question)) and not bool(
+            ASKS_WORDING.search(question)
+        )
         self.definition = (
             _definition_pattern(words) if self.asks_definition or self.asks_list else None
         )
@@ -228,13 +229,14 @@ class _Cues:
         )
         self.date = bool(ASKS_DATE.search(question))
         self.span = bool(ASKS_SPAN.search(question))
+        self.contrast = bool(ASKS_CONTRAST.search(question))
         self.plan = bool(ASKS_PLAN.search(question))
         self.problem = bool(ASKS_PROBLEM.search(question))
         self.asks_fact = self.count or self.date or self.span
 
     def supplies(self, candidate: Candidate) -> bool:
         """Whether the passage can give what is asked: a count, a date or a span of time, a
-        list, a definition. A passage that only names the topic of "预备期是多久"
+        list, a contrast, a definition. A passage that only names the topic of "预备期是多久"
         is related, not an answer."""
         text = candidate.compact
         focus = self._focus(text)
@@ -245,6 +247,8 @@ class _Cues:
         if self.span and not HAS_SPAN.search(focus):
             return False
         if self.asks_list and not HAS_LIST.search(text):
+            return False
+        if self.contrast and not HAS_CONTRAST.search(focus):
             return False
         return not self.asks_definition or bool(self.definition and self.definition.search(text))
 
@@ -261,8 +265,10 @@ class _Cues:
         text = candidate.compact
         factor = 1.0
         if self.proximity:
-            near = sum(weight for pattern, weight in self.proximity if pattern.search(text))
-            factor *= 1.0 + PROXIMITY_WEIGHT * near / sum(w for _, w in self.proximity)
+            near = sum(
+                weight for a, b, weight in self.proximity if _near(text, a, b) or _near(text, b, a)
+            )
+            factor *= 1.0 + PROXIMITY_WEIGHT * near / sum(w for _, _, w in self.proximity)
         if self.definition and self.definition.search(text):
             factor *= DEFINITION_BOOST
         if self.measure is not None and self.measure.search(text):
@@ -280,15 +286,27 @@ class _Cues:
         if _body_length(candidate) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
-            factor *= LEAD_IN_FACTOR
+            factor *= LEAD_IN_FACTOR if candidate.section_path else OPENING_FACTOR
         return factor
+
+
+def _near(text: str, a: str, b: str) -> bool:
+    """b starts at most PROXIMITY_GAP characters after an occurrence of a ends (what the
+    pattern a.{0,3}b finds in compact text, without compiling a pattern per question)."""
+    start = text.find(a)
+    while start >= 0:
+        end = start + len(a)
+        if text.find(b, end, end + PROXIMITY_GAP + len(b)) >= 0:
+            return True
+        start = text.find(a, start + 1)
+    return False
 
 
 def _asked_measure(question: str) -> str | None:
     """The measure word of "几次 / 多少名", unless it starts a word (多少支部 is not 支)."""
     for match in ASKS_MEASURE.finditer(question):
         following = question[match.end(1) - 1 : match.end(1) + 1]
-        if len(following) < 2 or following not in jieba.dt.FREQ or not jieba.dt.FREQ[following]:
+        if len(following) < 2 or not dictionary_count(following):
             return match[1]
     return None
 
@@ -301,9 +319,15 @@ def _body_length(candidate: Candidate) -> int:
     return len(text)
 
 
+@lru_cache(maxsize=2048)
+def _shingles(text: str) -> frozenset[str]:
+    """Cached: the passages a question fetches are mostly the ones similar questions fetch."""
+    return frozenset(text[i : i + 4] for i in range(max(1, len(text) - 3)))
+
+
 @lru_cache(maxsize=8192)
 def _compact(heading: str) -> str:
-    return squeeze(normalize(heading))
+    return compact_form(heading)
 
 
 def _definition_pattern(words: Sequence[QueryWord]) -> re.Pattern | None:

@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from .bm25 import EPSILON, K1, B
 
@@ -57,6 +56,8 @@ class ReferenceIndex:
     def _rebuild(self) -> None:
         self._live = [row for row, alive in enumerate(self._alive) if alive]
         corpus = [self._rows[row] for row in self._live]
+        from rank_bm25 import BM25Okapi  # imported when chosen: not every start pays for it
+
         self._bm25 = BM25Okapi(corpus, k1=K1, b=B, epsilon=EPSILON) if corpus else None
         self._df = Counter(term for tokens in corpus for term in set(tokens))
 

@@ -33,6 +33,11 @@ def squeeze(text: str) -> str:
     return _SPACE.sub("", text)
 
 
+def compact_form(text: str) -> str:
+    """Text as passages are compared (ranking, needles): normalised, without white space."""
+    return squeeze(normalize(text))
+
+
 def line_key(line: str) -> str:
     """Stable key of a line, used to spot lines repeated across documents."""
     return hashlib.sha1(squeeze(unicodedata.normalize("NFKC", line)).encode()).hexdigest()[:16]

@@ -8,18 +8,14 @@ placeholders (X, XX, XXX) are never terms.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import sys
-import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from importlib import resources
-
-import jieba
 
 from .numbers import number_tokens
+from .segmenter import segmenter
 from .text import normalize
 
 FUNCTION_WORDS = frozenset(
@@ -261,6 +257,10 @@ QUESTION_FILLER = frozenset(
         "东西",
         "那块",
         "这块",
+        "那边",
+        "这边",
+        "为啥",
+        "为什么",
         # asking for wording: words about the request, not about its topic
         "写",
         "咋写",
@@ -285,35 +285,47 @@ QUESTION_FILLER = frozenset(
         "有吗",
         "找",
         "想找",
+        "句",
+        "句子",
+        "好句子",
+        "例句",
+        "金句",
+        "的话",
+        "段",
+        "那段",
+        "段话",
+        "提法",
+        "说法",
+        "写法",
+        "表述",
+        "措辞",
+        "排比",
+        "排比句",
+        "对仗",
+        "对仗句",
+        "四字词",
+        "字词",
+        "开头",
+        "结尾",
+        "范文",
+        "模板",
+        "形容",
+        "咋形容",
+        "比较",
+        "好",
+        "好的",
+        "好听",
+        "说好听",
+        "一串",
+        "几句",
     ]
 )
 PLACEHOLDER = re.compile(r"^x+$")
+CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
 PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 WORD_RUN = re.compile(r"[^\W_x]+")
 MAX_PHRASES_PER_DOCUMENT = 300
 PHRASE_IN_QUOTES = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]|《([^》]{2,24})》")
-
-_init_lock = threading.Lock()
-_ready = False
-_general_freq: dict[str, int] = {}
-
-
-def _ensure_jieba() -> None:
-    """Load jieba's dictionary and our glossary once, quietly (jieba prints to stderr)."""
-    global _ready
-    if _ready:
-        return
-    with _init_lock:
-        if _ready:
-            return
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        glossary = resources.files(__package__).joinpath("glossary.txt").read_text("utf-8")
-        for line in glossary.splitlines():
-            word, freq, tag = line.split()
-            _general_freq[word] = jieba.dt.FREQ.get(word, 0)
-            jieba.add_word(word, int(freq), tag)
-        _ready = True
 
 
 def general_weight(word: str) -> float:
@@ -323,46 +335,94 @@ def general_weight(word: str) -> float:
     (there only to keep terms whole) must not make 三会一课 look like a common word. A word
     the dictionary lacks counts as seen once.
     """
-    _ensure_jieba()
-    freq = _general_freq.get(word, jieba.dt.FREQ.get(word, 0)) or 1
-    return math.log(jieba.dt.total / freq)
+    freq = segmenter.general_frequency(word)
+    if not freq and len(word) == 2 and CJK_PAIR.fullmatch(word):
+        # two characters joined by the reports' vocabulary: as informative as their mean
+        return sum(map(general_weight, word)) / 2
+    return math.log(segmenter.total / (freq or 1))
 
 
+PROPER_NAME_TAGS = frozenset({"ns", "nz"})  # place names, other proper names (jieba's tags)
+LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def is_proper_name(word: str) -> bool:
+    """A place, brand or other proper name by jieba's dictionary tags, or a Latin-letter word
+    (英语, 成都, 世界杯, excel). Asked about but absent from the reports, such a name says the
+    question is about somewhere or something else."""
+    if LATIN_WORD.fullmatch(word):
+        return True
+    import jieba.posseg  # reads the tag table only once a question holds an absent word
+
+    return jieba.posseg.dt.word_tag_tab.get(word) in PROPER_NAME_TAGS
+
+
+def in_dictionary(word: str) -> bool:
+    """Whether jieba's dictionary knows the word or a longer word starting with it."""
+    return segmenter.frequency(word) is not None
+
+
+def dictionary_count(word: str) -> int:
+    """The word's count in jieba's dictionary (glossary included), 0 when it has none."""
+    return segmenter.frequency(word) or 0
+
+
+@lru_cache(maxsize=1 << 16)
 def is_term(token: str) -> bool:
-    """A token worth indexing: not punctuation, not a placeholder, not a function word."""
+    """A token worth indexing: not punctuation, not a placeholder, not a function word.
+
+    Cached: a corpus repeats a few thousand tokens, and two pattern matches per token cost
+    more than segmenting."""
     return not (PUNCT_OR_SPACE.match(token) or PLACEHOLDER.match(token) or token in FUNCTION_WORDS)
 
 
 def tokenize(text: str, phrases: Iterable[str] = ()) -> list[str]:
     """Index tokens of a passage: jieba search mode, plus known phrases it contains whole."""
-    _ensure_jieba()
-    normalized = normalize(text)
-    tokens = [t for t in jieba.cut_for_search(normalized) if is_term(t.strip())]
+    return tokenize_normalized(normalize(text), phrases)
+
+
+def tokenize_normalized(normalized: str, phrases: Iterable[str] = ()) -> list[str]:
+    """tokenize() of text normalize() has made (ingest normalises each passage once)."""
+    tokens = [t for t in segmenter.cut_for_search(normalized) if is_term(t.strip())]
     return tokens + number_tokens(normalized) + [p for p in phrases if p in normalized]
 
 
-def query_words(question: str) -> list[str]:
+def query_words(question: str, known: Callable[[str], bool] | None = None) -> list[str]:
     """Content words of a question in precise mode, without jieba's HMM.
 
     The HMM invents words from unknown character runs (工作中有哪些 → 工作 / 中有 / 哪些);
     such a "word" is absent from the reports, looks maximally rare and would dominate the
-    question. Without it unknown runs fall apart into dictionary words and characters.
+    question. Without it unknown runs fall apart into dictionary words and characters;
+    two neighbouring characters that the reports use as a word (`known`) are joined again
+    (应知应会 → 应知 / 应会).
     """
-    return [w for w in _segments(normalize(question)) if is_question_term(w)]
+    segments = _segments(normalize(question))
+    if known is not None:
+        segments = _joined(segments, known)
+    return [w for w in segments if is_question_term(w)]
+
+
+def _joined(segments: Sequence[str], known: Callable[[str], bool]) -> list[str]:
+    """Adjacent single characters merged left to right where the pair is a known word."""
+    out: list[str] = []
+    for segment in segments:
+        if out and len(out[-1]) == 1 and len(segment) == 1 and known(out[-1] + segment):
+            out[-1] += segment
+        else:
+            out.append(segment)
+    return out
 
 
 @lru_cache(maxsize=256)
 def _segments(normalized: str) -> tuple[str, ...]:
     """HMM-free precise tokens of a question, cached: content words and bigram spans are
     both read from the same segmentation."""
-    _ensure_jieba()
-    return tuple(t.strip() for t in jieba.lcut(normalized, HMM=False) if t.strip())
+    return tuple(t.strip() for t in segmenter.cut(normalized, hmm=False) if t.strip())
 
 
 def query_tokens(text: str) -> list[str]:
     """Search-mode tokens of question text, as passages are indexed but without the HMM."""
-    _ensure_jieba()
-    return [t for t in jieba.cut_for_search(normalize(text), HMM=False) if is_term(t.strip())]
+    return [t for t in segmenter.cut_for_search(normalize(text), hmm=False) if is_term(t.strip())]
 
 
 def is_question_term(token: str) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .connection import Table
+from .db import StoreTable
 from .errors import ReadOnlyError, translate_public_methods
 
 
@@ -36,8 +36,8 @@ class InboxEntry:
 
 
 @translate_public_methods
-class InboxStore(Table):
-    """The inbox table, over the database's shared connection."""
+class InboxStore(StoreTable):
+    """The inbox table, over the connection of a ReportStore."""
 
     def put(self, receiver_id: int, requests: Iterable[tuple[int, str]]) -> list[InboxEntry]:
         """Store fetched requests (id, JSON) before they are confirmed, in order.
@@ -47,7 +47,7 @@ class InboxStore(Table):
         ids started over), never a duplicate of an old one.
         """
         entries = []
-        with self.writing():
+        with self.store.writing():
             for external_id, payload in requests:
                 digest = payload_digest(payload)
                 row = (
@@ -55,7 +55,7 @@ class InboxStore(Table):
                         "insert into inbox (receiver_id, external_id, digest, payload, "
                         "received_at) values (?, ?, ?, ?, ?) on conflict do nothing "
                         "returning id, done_at",
-                        [receiver_id, external_id, digest, payload, self.connection.now()],
+                        [receiver_id, external_id, digest, payload, self.store.now()],
                     ).fetchone()
                     or self.db.execute(
                         "select id, done_at from inbox where receiver_id = ? and "
@@ -68,11 +68,11 @@ class InboxStore(Table):
 
     def done(self, entry_id: int) -> None:
         """Mark an entry handled."""
-        if self.read_only:
+        if self.store.read_only:
             raise ReadOnlyError(f"{self.path}: database is read-only")
         self.db.execute(
             "update inbox set done_at = ? where id = ? and done_at is null",
-            [self.connection.now(), entry_id],
+            [self.store.now(), entry_id],
         )  # one statement: its own transaction
 
     def pending(self, receiver_id: int, max_attempts: int = 3) -> list[tuple[int, str]]:
@@ -81,7 +81,7 @@ class InboxStore(Table):
         Each call counts an attempt; an entry that has been resumed `max_attempts` times
         without finishing (a request that crashes the bot) is given up and marked done.
         """
-        with self.writing():
+        with self.store.writing():
             # entries stored before the receiver was recorded (0) belong to whoever serves now
             self.db.execute(
                 "update or ignore inbox set receiver_id = ? where receiver_id = 0", [receiver_id]
@@ -94,7 +94,7 @@ class InboxStore(Table):
             self.db.execute(
                 "update inbox set done_at = ? where done_at is null and "
                 "receiver_id = ? and attempts > ?",
-                [self.connection.now(), receiver_id, max_attempts],
+                [self.store.now(), receiver_id, max_attempts],
             )
             return [
                 tuple(r)
@@ -108,8 +108,8 @@ class InboxStore(Table):
     def prune(self, keep_days: float = 7) -> int:
         """Forget finished requests older than `keep_days` (Telegram re-sends none after a
         day); returns how many rows went. Freed pages are reused, so the file stays bounded."""
-        since = (self.connection.clock() - timedelta(days=keep_days)).isoformat(timespec="seconds")
-        with self.writing():
+        since = (self.store.clock() - timedelta(days=keep_days)).isoformat(timespec="seconds")
+        with self.store.writing():
             return self.db.execute(
                 "delete from inbox where done_at is not null and done_at < ?", [since]
             ).rowcount

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..retrieval.bm25 import BM25Index, IndexFileError
-from ..retrieval.search import Rows, Searcher
+from ..retrieval.bm25 import IndexFileError
+from ..retrieval.search import FieldIndex, Rows, Searcher
 from .db import Change, ReportStore
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,8 @@ class ReportIndex:
             return None
         state = self.store.state()
         try:
-            index = BM25Index.load(_bm25_path(self.store.path), expected_generation=state)
-            bigram_index = BM25Index.load(_bigram_path(self.store.path), expected_generation=state)
+            index = FieldIndex.load(_bm25_path(self.store.path), expected_generation=state)
+            bigram_index = FieldIndex.load(_bigram_path(self.store.path), expected_generation=state)
             rows, phrases = _load_rows(_rows_path(self.store.path), state, index.n_docs)
             if bigram_index.n_docs != index.n_docs:
                 raise IndexFileError("the word and bigram index files do not match")

@@ -231,3 +231,83 @@ def m0011_samples_apart(db: Database) -> None:
             [doc_id],
         )
         db.execute("update meta set value = ? where key = 'state'", [secrets.token_hex(8)])
+
+
+@migrations(name="0020_chunk_compact")
+def m0020_chunk_compact(db: Database) -> None:
+    """Each passage's compared form (normalised, no white space), made once at ingest instead
+    of on every question that fetches it; older rows stay null and are compacted when read."""
+    db["chunks"].add_column("compact", str)
+
+
+@migrations(name="0030_passage_votes")
+def m0030_passage_votes(db: Database) -> None:
+    """👍/👎 on one passage as an answer to one question, which teaches the ranking; one
+    vote per person, question and passage (voting again replaces it), versioned so every
+    process picks up a change. `question_key` is the question as feedback compares it."""
+    db["passage_votes"].create(
+        {
+            "id": int,
+            "question": str,
+            "question_key": str,
+            "chunk_id": int,
+            "voter": str,
+            "source": str,
+            "vote": int,
+            "query_log_id": int,
+            "time": str,
+        },
+        pk="id",
+        not_null={"question", "question_key", "chunk_id", "voter", "source", "vote", "time"},
+    )
+    db["passage_votes"].create_index(["question_key", "chunk_id", "voter"], unique=True)
+    db["passage_votes"].create_index(["chunk_id"])
+    db["meta"].insert({"key": "feedback_version", "value": "0"})
+
+
+@migrations(name="0040_document_org")
+def m0040_document_org(db: Database) -> None:
+    """The organisation a report speaks for (reports of one body compared across years),
+    read from the title and opening text of the reports already stored."""
+    from ..retrieval.orgs import extract_org
+
+    db["documents"].add_column("org", str)
+    for doc_id, title in db.execute("select id, title from documents").fetchall():
+        opening = db.execute(
+            "select text from chunks where doc_id = ? and path = '[]' order by position limit 1",
+            [doc_id],
+        ).fetchone()
+        org = extract_org(title, opening[0] if opening else "")
+        db.execute("update documents set org = ? where id = ?", [org, doc_id])
+
+
+@migrations(name="0041_facts")
+def m0041_facts(db: Database) -> None:
+    """Counts and amounts of each passage; `facts_version` says which extractor read a
+    document (null: not yet, so stored documents get their facts on first use)."""
+    db["facts"].create(
+        {
+            "id": int,
+            "doc_id": int,
+            "chunk_id": int,
+            "what": str,
+            "number": float,
+            "unit": str,
+            "text": str,
+            "approx": int,
+        },
+        pk="id",
+        not_null={"doc_id", "chunk_id", "what", "unit", "text"},
+    )
+    db["facts"].create_index(["doc_id"])
+    db["documents"].add_column("facts_version", int)
+
+
+@migrations(name="0042_draft_picks")
+def m0042_draft_picks(db: Database) -> None:
+    """Passages a user picked for a draft, kept until the draft is made."""
+    db["draft_picks"].create(
+        {"user_id": int, "chunk_id": int, "added_at": str},
+        pk=("user_id", "chunk_id"),
+        not_null={"added_at"},
+    )

@@ -152,12 +152,27 @@ def test_concurrent_compiled_searches_agree_with_sequential(compiled):
     assert all(found == expected for found in searched_in_threads(index, qs))
 
 
-def test_an_index_class_can_keep_to_the_numpy_path(compiled):
-    class Secondary(BM25Index):
-        compiled = False
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_unweighed_index_is_compiled_from_term_frequencies(compiled, dtype):
+    """weighed = False keeps no posting weights; the kernel weighs tf as it goes, to the bit."""
 
-    index = Secondary([["a", "b"], ["b"], ["c"]])
-    index.add([["a"]])
+    class Secondary(BM25Index):
+        weighed = False
+
+    rng = np.random.default_rng(31)
+    corpus = zipf_corpus(rng, 3000, 300)
+    index = Secondary(corpus[:2500], dtype=dtype)
+    index.add(corpus[2500:])
+    index.delete(range(0, 3000, 7))
     assert index._s.weights is None
-    assert [row for row, _ in index.top_k(["a"], 5)] == [0, 3]
+    mask = rng.random(3000) < 0.5
+    for query in queries(rng, 300, 80):
+        cols = index._query_cols(index._s, query)
+        if cols:
+            assert (
+                index._compiled(compiled, index._s, cols, 10, None) is not None
+                or min(index._s.idf[cols]) <= bm25.MIN_IDF
+            )
+        for k, m in ((10, None), (5, mask)):
+            assert index.top_k(query, k, m) == numpy_top_k(index, query, k, m)
     assert index._s.weights is None

@@ -58,10 +58,15 @@ def test_search_json_is_empty_array_for_out_of_domain(run, ingested):
 
 
 def test_search_json_lines_from_stdin(run, ingested):
-    result = run("search", "--json", input="党员春训\n怎样做红烧肉\n一述一评\n")
+    result = run("search", "--json", input="党员春训\n怎样做红烧肉\n\n一述一评\n")
     arrays = [json.loads(line) for line in result.output.splitlines()]
-    assert len(arrays) == 3
-    assert arrays[1] == [] and arrays[0] and arrays[2]
+    assert len(arrays) == 4  # one line per input line, the empty one included
+    assert arrays[1] == arrays[2] == [] and arrays[0] and arrays[3]
+
+
+def test_an_empty_question_is_a_usage_error_and_not_logged(run, ingested):
+    assert "the question is empty" in run("search", "   ", expect=2).output
+    assert "\nqueries: 0\n" in run("stats").output
 
 
 def test_search_kind_filter(run, ingested):
@@ -139,14 +144,12 @@ def test_backup_is_a_working_copy_and_never_overwrites(run, ingested, tmp_path):
 
 def test_export_log_with_feedback(run, ingested, db_path):
     from reportbot.storage.db import ReportStore
-    from reportbot.storage.querylog import QueryLog
 
     run("search", "党员春训")
     run("search", "怎样做红烧肉")
     store = ReportStore(db_path)
-    log = QueryLog(store)
-    first = next(log.export_log()).id
-    log.add_feedback(first, 7, -1)
+    first = next(store.export_log()).id
+    store.add_feedback(first, 7, -1)
     store.close()
     rows = [json.loads(line) for line in run("export-log").output.splitlines()]
     assert [r["query"] for r in rows] == ["党员春训", "怎样做红烧肉"]

@@ -118,8 +118,8 @@ def test_a_sample_passage_button_pressed_after_the_first_report_is_gone(db_path,
 
     with ReportService.open(db_path) as rb:
         conv = Conversation(rb, parse_settings({"access": {"public": True}}), secret=b"k")
-        [answer] = conv.handle(Event(1, 1, "private", text=QUESTION, bot_username="b"))
-        section = next(b for row in answer.buttons for b in row if b.text == "📄 1")
+        replies = conv.handle(Event(1, 1, "private", text=QUESTION, bot_username="b"))
+        section = next(b for r in replies for row in r.buttons for b in row if b.text == "📄 1")
         rb.ingest([seeds])
         [notice] = conv.handle(Event(1, 1, "private", callback_data=section.data))
     assert notice.alert and "已被删除" in notice.text
