@@ -232,7 +232,7 @@ class TeamMemory:
 
     def logged_topic(self, query_log_id: int) -> str:
         """The question a draft button was shown under: the draft's title."""
-        return self.store.logged_query(query_log_id).query
+        return self.log.logged_query(query_log_id).query
 
     def draft_picks(self, user_id: int, topic: str) -> tuple[bytes, int] | None:
         """A user's picked passages still stored, as a draft (then the picks are cleared)."""

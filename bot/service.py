@@ -42,18 +42,12 @@ from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
-from ..storage.db import (
-    ChunkRecord,
-    DocumentInfo,
-    ExportRow,
-    ReportStore,
-    Stats,
-    UnansweredQuestion,
-)
+from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
 from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
 from ..storage.memory import FactRecord
+from ..storage.querylog import ExportRow, QueryLog, UnansweredQuestion
 from ..storage.votes import StoredVote, VoteStore
 from .errors import InvalidRequestError
 from .memory import TeamMemory
@@ -184,6 +178,7 @@ class ReportService(TeamMemory):
         engine: str = "bm25",
     ) -> None:
         self.store = store
+        self.log = QueryLog(store)
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
         self.engine = engine
@@ -552,10 +547,10 @@ class ReportService(TeamMemory):
 
     def _synced(self, index: ReportIndex) -> Searcher:
         searcher = index.searcher()
-        version = self.store.synonyms_version()
+        version = self.log.synonyms_version()
         if self._synonyms_version != version or searcher.thesaurus is not self._thesaurus:
             if self._synonyms_version != version:
-                self._thesaurus = Thesaurus.with_team_pairs(self.store.synonyms())
+                self._thesaurus = Thesaurus.with_team_pairs(self.log.synonyms())
                 self._synonyms_version = version
             searcher.thesaurus = self._thesaurus
         return searcher
@@ -665,7 +660,7 @@ class ReportService(TeamMemory):
             query, k, doc_id=doc_id, kind=kind, year=year, wording=wording, words=words
         )
         hits = response.hits
-        log_id = self.store.log_query(
+        log_id = self.log.log_query(
             query=response.query,
             source=source,
             user_id=user_id,
@@ -681,7 +676,7 @@ class ReportService(TeamMemory):
 
     def page(self, query_log_id: int, k: int) -> SearchResponse:
         """A logged answer selected again, exactly as `search` selects it (for page buttons)."""
-        logged = self.store.logged_query(query_log_id)
+        logged = self.log.logged_query(query_log_id)
         filters = logged.filters
         response = self.answer(
             logged.query,
@@ -696,7 +691,7 @@ class ReportService(TeamMemory):
 
     def logged_question(self, query_log_id: int) -> tuple[str, dict]:
         """A logged question and the filters it was asked with (to ask it again)."""
-        logged = self.store.logged_query(query_log_id)
+        logged = self.log.logged_query(query_log_id)
         return logged.query, logged.filters
 
     def _report_facts(self, store: ReportStore) -> tuple[ReportFacts, ...]:
@@ -723,17 +718,17 @@ class ReportService(TeamMemory):
 
     def synonyms(self) -> list[tuple[str, str]]:
         """The team's own synonym pairs (the shipped table and Cilin come on top)."""
-        return self.store.synonyms()
+        return self.log.synonyms()
 
     def add_synonym(self, word: str, synonym: str, added_by: str | None = None) -> bool:
         """Teach search that `word` and `synonym` mean the same; live at the next question."""
         word, synonym = normalize(word), normalize(synonym)
         if not word or not synonym or word == synonym or " " in word + synonym:
             raise InvalidRequestError("a synonym pair is two different words without spaces")
-        return self.store.add_synonym(word, synonym, added_by)
+        return self.log.add_synonym(word, synonym, added_by)
 
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:
-        return self.store.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
+        return self.log.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
 
     # passage votes ----------------------------------------------------------------------
 
@@ -750,7 +745,7 @@ class ReportService(TeamMemory):
         """Record that a passage does (👍) or does not (👎) answer a question, for every
         interface's answers; a chat vote names the logged answer instead of the question."""
         if question is None and query_log_id is not None:
-            question = self.store.logged_query(query_log_id).query
+            question = self.log.logged_query(query_log_id).query
         question = " ".join((question or "").split())
         if not question:
             raise InvalidRequestError("a vote needs the question it answers")
@@ -834,7 +829,7 @@ class ReportService(TeamMemory):
         return self._corpus()[0].section_chunks(chunk_id)
 
     def feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
-        self.store.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
+        self.log.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
 
     def stats(self) -> Stats:
         """Figures of the user's database (and how many samples stand in until its first report)."""
@@ -846,7 +841,7 @@ class ReportService(TeamMemory):
 
     def unanswered(self, limit: int = 20, offset: int = 0) -> list[UnansweredQuestion]:
         """Questions with no result, only related passages, or a 👎, repeats counted."""
-        return self.store.unanswered(limit, offset)
+        return self.log.unanswered(limit, offset)
 
     def backup(self, destination: str | Path) -> Path:
         """An online copy of the database (safe while the bot serves)."""
@@ -854,7 +849,7 @@ class ReportService(TeamMemory):
 
     def export_log(self, since: datetime | None = None) -> Iterator[ExportRow]:
         """Logged questions from `since` on (a time with its zone), oldest first."""
-        return self.store.export_log(since and since.astimezone(timezone.utc).isoformat())
+        return self.log.export_log(since and since.astimezone(timezone.utc).isoformat())
 
     def inbox(self) -> InboxStore:
         """The request inbox in this database (chat updates kept until they are handled)."""

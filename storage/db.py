@@ -1,56 +1,26 @@
-"""The report database: documents, chunks, query log and feedback in one SQLite file."""
+"""The reports in the database: documents, chunks, the change log, ingest evidence, figures."""
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
-import threading
-import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from ..retrieval.models import Chunk
 from ..retrieval.scope import ReportFacts
+from .connection import Connection, now
 from .errors import (
-    RESTORE_HINT,
-    DamagedError,
     DuplicateError,
     NotFoundError,
-    ReadOnlyError,
     StorageError,
     translate_public_methods,
-    translated,
 )
 from .memory import MemoryTable
-from .migrations import migrations
-
-BUSY_TIMEOUT_MS = 10_000
-_LOG_COLUMNS = [
-    "time",
-    "source",
-    "user_id",
-    "chat_id",
-    "query",
-    "filters",
-    "result_ids",
-    "scores",
-    "results",
-    "latency_ms",
-    "request_id",
-    "confident",
-]
-_LOG_INSERT = (
-    f"insert into query_log ({', '.join(_LOG_COLUMNS)}) "
-    f"values ({', '.join('?' * len(_LOG_COLUMNS))})"
-)
 
 
 @dataclass(frozen=True)
@@ -98,46 +68,6 @@ class Change:
 
 
 @dataclass(frozen=True)
-class LoggedQuery:
-    """A logged question with what buttons need to select its answer again."""
-
-    query_log_id: int
-    query: str
-    filters: dict
-    result_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class UnansweredQuestion:
-    """A question that found nothing, only related passages, or got a 👎, with its repeats."""
-
-    query: str
-    asked: int
-    time: str  # the latest time it was asked (UTC, as stored)
-    results: int  # the fewest results any asking got: 0 means nothing was found
-    downvotes: int
-
-
-@dataclass(frozen=True)
-class ExportRow:
-    """One logged question as `export-log` writes it, with its 👍/👎 counts."""
-
-    id: int
-    time: str
-    source: str
-    user_id: int | None
-    chat_id: int | None
-    query: str
-    filters: str
-    results: int
-    result_ids: str
-    scores: str
-    latency_ms: float | None
-    upvotes: int
-    downvotes: int
-
-
-@dataclass(frozen=True)
 class TopQuery:
     """A question asked often lately, with how often."""
 
@@ -164,170 +94,15 @@ class Stats:
     top_queries: tuple[TopQuery, ...]
 
 
-class StoreTable:
-    """A table (or a few) kept by its own class over the connection of a ReportStore:
-    the same file and transactions, a concern of its own (the inbox, passage votes)."""
-
-    def __init__(self, store: ReportStore) -> None:
-        self.store = store
-        self.path = store.path  # where translated errors say the trouble is
-
-    @property
-    def db(self) -> Database:
-        return self.store.db
-
-
 @lru_cache(maxsize=8192)
 def _section_path(stored: str) -> tuple[str, ...]:
     """A stored heading path (JSON), parsed once: a section's passages share it."""
     return tuple(json.loads(stored))
 
 
-def now() -> str:
-    """UTC timestamp as stored in every time column."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @translate_public_methods
-class ReportStore(MemoryTable):
-    """Open (creating and migrating) a report database at `path`, or only read it."""
-
-    def __init__(
-        self,
-        path: str | Path,
-        clock: Callable[[], datetime] = utc_now,
-        read_only: bool = False,
-    ) -> None:
-        self.path = Path(path)
-        self.clock = clock
-        self._local = threading.local()
-        self._connections: list[Database] = []
-        self._connections_lock = threading.Lock()
-        self._uri: str | None = None  # set when the database is opened read-only
-        with translated(self.path):
-            self._open(read_only)
-
-    @property
-    def read_only(self) -> bool:
-        """Opened read-only (a read-only file or mount): answers work, nothing is logged."""
-        return self._uri is not None
-
-    def _open(self, read_only: bool) -> None:
-        """Create or migrate a writable database; open a read-only one as it is."""
-        if read_only or (
-            self.path.exists()
-            and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
-        ):
-            self._open_read_only()
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not self.path.exists() and not os.access(self.path.parent, os.W_OK):
-                raise ReadOnlyError(
-                    f"{self.path}: cannot create a database there (the folder is read-only)"
-                )
-        self._check_is_ours()
-        if self.read_only:
-            if migrations.pending(self.db):
-                raise ReadOnlyError(
-                    f"{self.path}: database is read-only and was made by an "
-                    "older version; open it once with write access to upgrade"
-                )
-            return
-        self.db.enable_wal()
-        migrations.apply(self.db)
-
-    def _open_read_only(self) -> None:
-        """mode=ro reads a WAL database when its -shm file exists or can be made; on a
-        read-only mount it cannot, and nothing can change the file there: immutable=1."""
-        base = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
-        for uri in (base, base + "&immutable=1"):
-            conn = sqlite3.connect(uri, uri=True)
-            try:
-                conn.execute("select count(*) from sqlite_master").fetchone()
-            except sqlite3.OperationalError:
-                if uri != base:
-                    raise
-                continue
-            finally:
-                conn.close()
-            self._uri = uri
-            return
-
-    def _check_is_ours(self) -> None:
-        """Refuse to add tables to somebody else's SQLite file."""
-        tables = {
-            name
-            for (name,) in self.db.execute("select name from sqlite_master where type = 'table'")
-        }
-        if tables and not (migrations.applied(self.db) if "_sqlite_migrations" in tables else []):
-            raise DamagedError(
-                f"{self.path} is not a reportbot database (it holds other "
-                f"tables); check --db, or {RESTORE_HINT}"
-            )
-
-    @property
-    def db(self) -> Database:
-        """This thread's connection: SQLite connections must not be shared between threads."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            if self._uri is not None:
-                conn = sqlite3.connect(
-                    self._uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-                )
-            else:
-                conn = sqlite3.connect(
-                    self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-                )
-            db = Database(conn)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA foreign_keys = ON")
-            # In WAL mode NORMAL survives any crash of the process; only an OS crash or power
-            # cut can lose the last commits. It spares an fsync on every logged question.
-            db.execute("PRAGMA synchronous = NORMAL")
-            self._local.db = db
-            with self._connections_lock:
-                self._connections.append(db)
-        return db
-
-    @contextmanager
-    def writing(self) -> Iterator[Database]:
-        """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
-
-        A deferred transaction that reads first and writes later fails at once with
-        "database is locked" when another process wrote in between; taking the lock first
-        makes SQLite wait (busy_timeout) instead.
-        """
-        if self.read_only:
-            raise ReadOnlyError(f"{self.path}: database is read-only")
-        db = self.db
-        if db.conn.in_transaction:
-            yield db
-            return
-        with translated(self.path):
-            db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            with translated(self.path):
-                db.execute("COMMIT")
-        except BaseException:
-            if db.conn.in_transaction:  # SQLite may have rolled back already (disk full)
-                db.execute("ROLLBACK")
-            raise
-
-    def now(self) -> str:
-        """This store's clock as a stored timestamp (tests inject the clock)."""
-        return self.clock().isoformat(timespec="seconds")
-
-    def close(self) -> None:
-        with self._connections_lock:
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-        self._local = threading.local()
+class ReportStore(Connection, MemoryTable):
+    """The reports: documents, their chunks, the change log and ingest evidence."""
 
     # documents ---------------------------------------------------------------
 
@@ -651,123 +426,6 @@ class ReportStore(MemoryTable):
             ) in self.db.execute(sql, params)
         ]
 
-    # query log and feedback -----------------------------------------------------
-
-    def log_query(
-        self,
-        *,
-        query: str,
-        source: str,
-        result_ids: Sequence[int],
-        scores: Sequence[float],
-        latency_ms: float,
-        user_id: int | None = None,
-        chat_id: int | None = None,
-        filters: dict | None = None,
-        request_id: int | None = None,
-        confident: bool | None = None,
-    ) -> int:
-        """Record one search from any interface; returns its id (used by buttons).
-
-        `request_id` is the inbox entry of a chat question: retried after a crash it updates
-        its own row, never another question's.
-        """
-        row = {
-            "time": now(),
-            "source": source,
-            "user_id": user_id,
-            "chat_id": chat_id,
-            "query": query,
-            "filters": json.dumps(filters or {}, ensure_ascii=False),
-            "result_ids": json.dumps(list(result_ids)),
-            "scores": json.dumps([round(s, 4) for s in scores]),
-            "results": len(result_ids),
-            "latency_ms": round(latency_ms, 3),
-            "request_id": request_id,
-            "confident": None if confident is None else int(confident),
-        }
-        if self.read_only:
-            return 0  # answered, not logged: nothing can be written
-        with self.writing():
-            existing = (
-                request_id is not None
-                and self.db.execute(
-                    "select id from query_log where request_id = ?", [request_id]
-                ).fetchone()
-            )
-            if existing:
-                self.db["query_log"].update(existing[0], row)
-                return existing[0]
-            # plain SQL: sqlite-utils' insert() inspects the table first, 5x the cost
-            return self.db.execute(_LOG_INSERT, [row[c] for c in _LOG_COLUMNS]).lastrowid
-
-    def logged_query(self, query_log_id: int) -> LoggedQuery:
-        row = self.db.execute(
-            "select query, filters, result_ids from query_log where id = ?", [query_log_id]
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"no logged query {query_log_id}")
-        return LoggedQuery(
-            query_log_id, row[0], json.loads(row[1] or "{}"), tuple(json.loads(row[2]))
-        )
-
-    def add_feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
-        """Store a 👍 (+1) or 👎 (-1); a user's second vote on the same answer replaces the first."""
-        self.logged_query(query_log_id)
-        with self.writing():
-            self.db.execute(
-                """insert into feedback (query_log_id, user_id, vote, time) values (?, ?, ?, ?)
-                   on conflict (query_log_id, user_id) do update set vote = excluded.vote,
-                   time = excluded.time""",
-                [query_log_id, user_id, vote, now()],
-            )
-
-    # the team's synonyms ----------------------------------------------------------
-
-    def synonyms(self) -> list[tuple[str, str]]:
-        """The team's (word, synonym) pairs, in the order they were added."""
-        return [
-            tuple(r)
-            for r in self.db.execute("select word, synonym from synonyms order by added_at, rowid")
-        ]
-
-    def synonyms_version(self) -> int:
-        """Bumped by every change to the pairs, so other processes know to reload them."""
-        row = self.db.execute("select value from meta where key = 'synonyms_version'").fetchone()
-        return int(row[0]) if row else 0
-
-    def add_synonym(self, word: str, synonym: str, added_by: str | None = None) -> bool:
-        """Store a pair; False if it was already there."""
-        with self.writing():
-            inserted = self.db.execute(
-                "insert or ignore into synonyms (word, synonym, added_by, added_at) "
-                "values (?, ?, ?, ?)",
-                [word, synonym, added_by, now()],
-            ).rowcount
-            self._bump_synonyms()
-        return bool(inserted)
-
-    def remove_synonym(self, word: str, synonym: str | None = None) -> int:
-        """Forget a pair (or every pair of a word, either way round); returns how many."""
-        with self.writing():
-            if synonym is None:
-                removed = self.db.execute(
-                    "delete from synonyms where word = ? or synonym = ?", [word, word]
-                ).rowcount
-            else:
-                removed = self.db.execute(
-                    "delete from synonyms where (word = ? and synonym = ?) "
-                    "or (word = ? and synonym = ?)",
-                    [word, synonym, synonym, word],
-                ).rowcount
-            self._bump_synonyms()
-        return removed
-
-    def _bump_synonyms(self) -> None:
-        self.db.execute(
-            "update meta set value = cast(value as integer) + 1 where key = 'synonyms_version'"
-        )
-
     # backups and exports -------------------------------------------------------------
 
     def backup(self, destination: str | Path) -> Path:
@@ -782,28 +440,6 @@ class ReportStore(MemoryTable):
         finally:
             target.close()
         return destination
-
-    def export_log(self, since: str | None = None) -> Iterator[ExportRow]:
-        """Query-log rows (oldest first) with their 👍/👎 counts."""
-        sql = """select q.id, q.time, q.source, q.user_id, q.chat_id, q.query, q.filters,
-                        q.results, q.result_ids, q.scores, q.latency_ms,
-                        coalesce(sum(f.vote > 0), 0) as upvotes,
-                        coalesce(sum(f.vote < 0), 0) as downvotes
-                 from query_log q left join feedback f on f.query_log_id = q.id
-                 where q.time >= ? group by q.id order by q.id"""
-        yield from (ExportRow(**row) for row in self.db.query(sql, [since or ""]))
-
-    def unanswered(self, limit: int = 20, offset: int = 0) -> list[UnansweredQuestion]:
-        """Questions that found nothing, only related passages, or got a 👎 (the material
-        the team lacks), each once with how often it was asked, latest first."""
-        sql = """select q.query, count(*) as asked, max(q.time) as time, min(q.results) as results,
-                        sum((select count(*) from feedback f
-                             where f.query_log_id = q.id and f.vote < 0)) as downvotes
-                 from query_log q
-                 where q.source != 'eval' and (q.results = 0 or q.confident = 0 or exists
-                       (select 1 from feedback f where f.query_log_id = q.id and f.vote < 0))
-                 group by q.query order by max(q.id) desc limit ? offset ?"""
-        return [UnansweredQuestion(**row) for row in self.db.query(sql, [limit, offset])]
 
     def stats(self, days: int = 7) -> Stats:
         since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")

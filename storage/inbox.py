@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .db import StoreTable
+from .connection import StoreTable
 from .errors import ReadOnlyError, translate_public_methods
 
 

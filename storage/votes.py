@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from ..retrieval.feedback import Vote, question_key
-from .db import StoreTable
+from .connection import StoreTable
 from .errors import translate_public_methods
 
 

@@ -144,12 +144,14 @@ def test_backup_is_a_working_copy_and_never_overwrites(run, ingested, tmp_path):
 
 def test_export_log_with_feedback(run, ingested, db_path):
     from reportbot.storage.db import ReportStore
+    from reportbot.storage.querylog import QueryLog
 
     run("search", "党员春训")
     run("search", "怎样做红烧肉")
     store = ReportStore(db_path)
-    first = next(store.export_log()).id
-    store.add_feedback(first, 7, -1)
+    log = QueryLog(store)
+    first = next(log.export_log()).id
+    log.add_feedback(first, 7, -1)
     store.close()
     rows = [json.loads(line) for line in run("export-log").output.splitlines()]
     assert [r["query"] for r in rows] == ["党员春训", "怎样做红烧肉"]
