@@ -768,6 +768,14 @@ class ReportService(TeamMemory):
         """The latest votes (all for None), newest first, each with the rank its passage has
         for its question without and with the team's votes: what the votes moved."""
         stored_votes = self.votes.all()[::-1][:limit]
+        # votes cast while the samples were searched name sample passages: cite those
+        cited = self._corpus()[0].chunks([s.vote.chunk_id for s in stored_votes if not s.doc_title])
+        stored_votes = [
+            replace(s, doc_title=r.doc_title, section_path=r.path)
+            if (r := cited.get(s.vote.chunk_id)) and not s.doc_title
+            else s
+            for s in stored_votes
+        ]
         ranked: dict[str, tuple[list[int], list[int]]] = {}
         for stored in stored_votes:
             if stored.vote.question not in ranked:
