@@ -147,8 +147,8 @@ class ReportStore(Connection, MemoryTable):
         ]
 
     def _forget_sample_references(self) -> None:
-        """Votes and draft picks made while only the samples were searched name sample
-        passage ids, which the user's first report numbers afresh from 1: drop them."""
+        """Votes and draft picks made while only the samples were searched are about
+        passages no longer searched once the first report arrives: drop them."""
         self.db.execute("delete from passage_votes")
         self.db.execute("delete from draft_picks")
         self.db.execute(

@@ -149,7 +149,7 @@ def test_many_people_voting_a_passage_down_for_many_questions_give_it_a_prior():
 
 
 def test_votes_on_the_samples_are_forgotten_when_the_first_report_arrives(tmp_path):
-    # sample passages and the user's first report are both numbered from 1
+    # from the first report on, searches draw on the user's reports, not the samples
     db = tmp_path / "new.db"
 
     def run(*args: str) -> str:
