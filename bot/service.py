@@ -36,6 +36,7 @@ from ..retrieval.ranking import (
     select_passages,
 )
 from ..retrieval.search import QueryAnalysis, Searcher
+from ..retrieval.segmenter import segmenter
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
@@ -143,6 +144,7 @@ class ReportService:
         self.worker = ParseWorker.shared()
         self._thesaurus = Thesaurus()
         self._synonyms_version = -1
+        segmenter.load_in_background()  # beside the index load: the first question needs both
         if store.is_empty() and not store.read_only:
             self._ingest_samples()
 
