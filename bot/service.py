@@ -39,6 +39,7 @@ from ..retrieval.ranking import (
 )
 from ..retrieval.scope import ReportFacts, Scope, scope_of
 from ..retrieval.search import QueryAnalysis, Searcher
+from ..retrieval.segmenter import segmenter
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
@@ -191,6 +192,7 @@ class ReportService(TeamMemory):
         self.votes = VoteStore(store)
         self._feedback = (-1, FeedbackModel(()))  # (votes version, model)
         self._facts: tuple[tuple[int, int], tuple[ReportFacts, ...]] = ((0, -1), ())
+        segmenter.load_in_background()  # beside the index load: the first question needs both
 
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:

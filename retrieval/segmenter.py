@@ -67,6 +67,12 @@ class Segmenter:
                 self.lexicon.add(word, int(freq))
             self._ready = True
 
+    def load_in_background(self) -> None:
+        """Start loading the dictionary now, so that it overlaps other start-up work (the
+        index load mostly waits on memory and runs without the GIL)."""
+        if not self._ready:
+            threading.Thread(target=self._ensure, name="segmenter-load", daemon=True).start()
+
     def cut(self, text: str, hmm: bool = True) -> list[str]:
         """Precise mode (jieba.lcut)."""
         self._ensure()

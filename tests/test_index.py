@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import zipfile
+
 import pytest
 
 from reportbot.bot.service import ReportService
+from reportbot.retrieval import bm25
 from reportbot.retrieval.search import Searcher
 from reportbot.storage.index import MAX_INCREMENTAL_CHANGES, ReportIndex
 
@@ -53,6 +57,32 @@ def test_damaged_index_file_is_rebuilt_not_trusted(db_path, seeds, damage):
     second = ReportService.open(db_path)
     assert [h.chunk_id for h in second.search("一述一评").hits] == expected
     second.close()
+
+
+def test_a_damaged_mapped_array_is_found_after_start_and_rebuilt(db_path, seeds, monkeypatch):
+    """Checksums of memory-mapped arrays are read after start-up, and a mismatch rebuilds."""
+    monkeypatch.setattr(bm25, "MAP_MIN", 1024)  # map the seeds' arrays as 1M passages' are
+    first = ReportService.open(db_path)
+    first.ingest([seeds])
+    expected = [(h.chunk_id, h.score) for h in first.search("党员春训").hits]
+    first.close()
+    sidecar = db_path.with_name(db_path.name + ".bigrams.npz")
+    with zipfile.ZipFile(sidecar) as z:
+        info = z.getinfo("tf.npy")
+    data = bytearray(sidecar.read_bytes())
+    start = info.header_offset + 30 + int.from_bytes(data[info.header_offset + 26 :][:2], "little")
+    start += int.from_bytes(data[info.header_offset + 28 :][:2], "little")
+    data[start + info.file_size - 1] ^= 0x07  # one term frequency, as a bad sector would
+    sidecar.write_bytes(bytes(data))
+    second = ReportService.open(db_path)
+    second.searcher()
+    for thread in threading.enumerate():
+        if thread.name == "index-verify":
+            thread.join()
+    second.index.wait()
+    assert [(h.chunk_id, h.score) for h in second.search("党员春训").hits] == expected
+    second.close()
+    bm25.BM25Index.load(sidecar)  # rewritten whole: its checksums hold
 
 
 def test_index_written_for_another_state_is_stale(db_path, tmp_path, seeds):
