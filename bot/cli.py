@@ -7,25 +7,29 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
-from ..retrieval.errors import RetrievalError
+from .. import __version__
+from ..errors import ReportbotError
 from ..retrieval.evaluation import load_questions
 from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
-from ..storage.errors import StorageError
-from .config import DB_ENV, LOG_FORMAT, ConfigError, Settings, load_settings
-from .errors import BotError
-from .render import answer_text, to_plain
-from .service import IngestResult, ReportService
+from .config import DB_ENV, LOG_FORMAT, Settings, load_settings
+from .memory_views import figures_text
+from .render import answer_text, scope_line, to_plain
+from .service import IngestResult, ReportService, expand_paths
 
 PROGRESS_MIN_FILES = 20
+WORD_FILTERS_HELP = "Ignore a report, year or kind the question names (2021年的打算)."
 
 
 def with_service(command: Callable) -> Callable:
@@ -47,6 +51,7 @@ def _with_service(command: Callable, existing: bool) -> Callable:
     @wraps(command)
     def wrapper(ctx: click.Context, db: str | None, config: str | None, **kwargs):
         parent = ctx.find_root().params
+        path = db or parent.get("db") or os.environ.get(DB_ENV) or "the database"
         try:
             settings = load_settings(config or parent.get("config"))
             override = db or parent.get("db")
@@ -56,26 +61,33 @@ def _with_service(command: Callable, existing: bool) -> Callable:
                 raise click.ClickException(
                     f"{path}: no such database (check the path, or ingest reports into it first)"
                 )
-            service = ReportService.open(
+            with ReportService.open(
                 path,
                 boilerplate_patterns=settings.ingest.boilerplate_patterns,
                 max_file_bytes=settings.ingest.max_file_bytes,
                 engine=settings.search.engine,
-            )
-        except (ConfigError, StorageError) as error:
-            raise click.ClickException(str(error)) from error
-        try:
-            return command(service, settings, **kwargs)
-        except (RetrievalError, StorageError, ConfigError, BotError) as error:
-            raise click.ClickException(str(error)) from error
-        finally:
-            service.close()
+            ) as service:
+                return command(service, settings, **kwargs)
+        except (ReportbotError, sqlite3.DatabaseError, OSError) as error:
+            if isinstance(error, BrokenPipeError):  # `| head`: click exits quietly
+                raise
+            raise click.ClickException(one_line(error, path)) from error
 
     return wrapper
 
 
+def one_line(error: Exception, db: str | Path) -> str:
+    """What went wrong, in one line: reportbot's own errors say it already; SQLite's and the
+    file system's get the file they are about."""
+    if isinstance(error, sqlite3.DatabaseError):
+        return f"{db} is not a reportbot database, or is damaged ({error})"
+    if isinstance(error, OSError):
+        return f"{error.filename or db}: {error.strerror or error}"
+    return str(error)
+
+
 @click.group()
-@click.version_option(package_name="reportbot")
+@click.version_option(__version__, prog_name="reportbot")
 @click.option(
     "--db",
     type=click.Path(dir_okay=False),
@@ -112,24 +124,9 @@ def ingest(service: ReportService, settings: Settings, paths: tuple[str, ...]) -
     Example:
         reportbot ingest 2023年总结.docx reports/
     """
-    results: list[IngestResult] = []
     show_bar = len(paths) > PROGRESS_MIN_FILES or any(Path(p).is_dir() for p in paths)
-    with (
-        click.progressbar(length=0, file=sys.stderr, label="ingesting")
-        if show_bar and sys.stderr.isatty()
-        else _NoBar() as bar
-    ):
-
-        def report(result: IngestResult) -> None:
-            bar.update(1)
-            click.echo(_ingest_line(result))
-            if result.status in ("added", "replaced"):
-                for warning in result.warnings:
-                    click.echo(
-                        f"warning: {Path(result.path).name}: {_warning_text(warning)}", err=True
-                    )
-
-        results = service.ingest(paths, progress=report)
+    with _Progress(len(expand_paths(paths)[0]) if show_bar else 0) as progress:
+        results = service.ingest(paths, progress=progress.report)
     for result in results:
         if result.status == "skipped":
             click.echo(_ingest_line(result))
@@ -163,15 +160,35 @@ def _warning_text(warning: IngestWarning) -> str:
     return "no heading structure found, the whole file became one section"
 
 
-class _NoBar:
-    def __enter__(self):
+class _Progress:
+    """Per-file lines, under a progress bar of the real length on a terminal's stderr: each
+    line erases the bar first and the bar is drawn again below it, so neither breaks."""
+
+    def __init__(self, total: int) -> None:
+        self._bar = (
+            click.progressbar(length=total, file=sys.stderr, label="ingesting", show_pos=True)
+            if total and sys.stderr.isatty()
+            else None
+        )
+
+    def __enter__(self) -> _Progress:
+        if self._bar:
+            self._bar.__enter__()
         return self
 
-    def __exit__(self, *exc):
-        return False
+    def __exit__(self, *exc: object) -> None:
+        if self._bar:
+            self._bar.__exit__(*exc)
 
-    def update(self, n: int) -> None:
-        pass
+    def report(self, result: IngestResult) -> None:
+        if self._bar:
+            click.echo("\r\033[K", nl=False, err=True)
+        click.echo(_ingest_line(result))
+        if result.status in ("added", "replaced"):
+            for warning in result.warnings:
+                click.echo(f"warning: {Path(result.path).name}: {_warning_text(warning)}", err=True)
+        if self._bar:
+            self._bar.update(1)
 
 
 def _ingest_line(result: IngestResult) -> str:
@@ -206,6 +223,7 @@ def _hit_json(hit: Hit, sample: bool) -> dict:
 @click.option("--doc", "doc_id", type=int, help="Only this document id.")
 @click.option("--kind", type=click.Choice(KINDS[:3]), help="Only work, problem or plan sections.")
 @click.option("--year", type=int, help="Only documents of this year.")
+@click.option("--unfiltered", is_flag=True, help=WORD_FILTERS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="JSON array (JSON Lines for stdin queries).")
 @with_service
 def search(
@@ -216,33 +234,32 @@ def search(
     doc_id: int | None,
     kind: str | None,
     year: int | None,
+    unfiltered: bool,
     as_json: bool,
 ) -> None:
     """Top passages for QUERY, best first; nothing when the reports do not cover it.
 
     With --json and no QUERY, reads one query per line from standard input and prints
-    one JSON array per line.
+    one JSON array per line (an empty line gets []: output lines pair with input lines).
 
     \b
     Example:
         reportbot search 党员发展 -k 3 --kind work --json
     """
     k = k or settings.search.results
+    filters = {"doc_id": doc_id, "kind": kind, "year": year, "words": not unfiltered}
     if query is None:
         if not as_json:
             raise click.UsageError("QUERY is required unless --json reads queries from stdin")
         service.warm_up()  # many questions: the compiled kernel pays off
         for line in sys.stdin:
-            if line.strip():
-                response = service.search(line.strip(), k, doc_id=doc_id, kind=kind, year=year)
-                click.echo(
-                    json.dumps(
-                        [_hit_json(h, response.from_samples) for h in response.hits],
-                        ensure_ascii=False,
-                    )
-                )
+            response = service.search(line.strip(), k, **filters) if line.strip() else None
+            hits = [_hit_json(h, response.from_samples) for h in response.hits] if response else []
+            click.echo(json.dumps(hits, ensure_ascii=False))
         return
-    response = service.search(query, k, doc_id=doc_id, kind=kind, year=year)
+    if not query.strip():
+        raise click.UsageError("the question is empty")
+    response = service.search(query, k, **filters)
     if as_json:
         click.echo(
             json.dumps(
@@ -270,8 +287,11 @@ def search(
 @cli.command()
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 20), default=None, help="How many passages.")
+@click.option("--unfiltered", is_flag=True, help=WORD_FILTERS_HELP)
 @with_service
-def ask(service: ReportService, settings: Settings, query: str, k: int | None) -> None:
+def ask(
+    service: ReportService, settings: Settings, query: str, k: int | None, unfiltered: bool
+) -> None:
     """The answer a chat user gets: cited passages [1], [2]… or a plain not-found.
 
     \b
@@ -280,7 +300,10 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
     """
     if not query.strip():
         raise click.UsageError("the question is empty")
-    response = service.search(query, k or settings.search.results)
+    response = service.search(query, k or settings.search.results, words=not unfiltered)
+    scoped = scope_line(response.scope, settings.bot.language)
+    if scoped:
+        click.echo(to_plain(scoped))
     click.echo(
         to_plain(
             answer_text(
@@ -293,19 +316,51 @@ def ask(service: ReportService, settings: Settings, query: str, k: int | None) -
             )
         )
     )
+    figures = service.figures(query)
+    if figures is not None:
+        click.echo("\n" + to_plain(figures_text(settings.bot.language, figures)))
 
 
-@cli.command()
+class _ListByDefault(click.Group):
+    """`docs 述职` is `docs list 述职`: a word that names no subcommand is a title filter."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_ListByDefault, invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
-@with_existing_service
-def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
-    """List stored documents with their ids.
+@click.option("--db", "db", type=click.Path(dir_okay=False), help="Database file.")
+@click.option("--config", "config", type=click.Path(dir_okay=False), help="TOML config file.")
+@click.pass_context
+def docs(ctx: click.Context, as_json: bool, db: str | None, config: str | None) -> None:
+    """List stored documents with their ids and organisations, newest first (same as
+    `docs list`; `docs 述职` lists those whose title contains the word).
 
     \b
     Example:
-        reportbot docs --json
+        reportbot docs 述职 --json
+        reportbot docs set-org 3 青岚县税务局机关党委
     """
-    documents = service.documents()
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(docs_list, title=None, as_json=as_json, db=db, config=config)
+
+
+@docs.command(name="list")
+@click.argument("title", required=False)
+@click.option("--json", "as_json", is_flag=True, help="JSON array of documents.")
+@with_existing_service
+def docs_list(service: ReportService, settings: Settings, title: str | None, as_json: bool) -> None:
+    """List stored documents with their ids and organisations, newest first; TITLE keeps
+    those whose title contains it.
+
+    \b
+    Example:
+        reportbot docs list 述职 --json
+    """
+    documents = service.documents(title)
     if as_json:
         click.echo(
             json.dumps(
@@ -314,6 +369,7 @@ def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
                         "doc_id": d.doc_id,
                         "title": d.title,
                         "year": d.year,
+                        "org": d.org,
                         "source": d.source,
                         "sections": d.sections,
                         "chunks": d.chunks,
@@ -331,9 +387,24 @@ def docs(service: ReportService, settings: Settings, as_json: bool) -> None:
     for d in documents:
         sample = "  (sample)" if d.sample else ""
         click.echo(
-            f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.sections} sections, "
+            f"[{d.doc_id}] {d.title}  {d.year or '-'}  {d.org or '-'}  {d.sections} sections, "
             f"{d.chunks} chunks{sample}"
         )
+
+
+@docs.command(name="set-org")
+@click.argument("doc_id", type=int)
+@click.argument("name")
+@with_service
+def docs_set_org(service: ReportService, settings: Settings, doc_id: int, name: str) -> None:
+    """File document DOC_ID under organisation NAME (compare and reuse group by it).
+
+    \b
+    Example:
+        reportbot docs set-org 3 青岚县税务局机关党委
+    """
+    info = service.set_org(doc_id, name)
+    click.echo(f"[{info.doc_id}] {info.title}: {info.org}")
 
 
 @cli.command()
@@ -491,19 +562,26 @@ def backup(service: ReportService, settings: Settings, destination: str) -> None
 
 
 @cli.command(name="export-log")
-@click.option("--since", help="Only questions from this date on (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only questions from this date on (YYYY-MM-DD, in bot.timezone).",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @with_existing_service
-def export_log(service: ReportService, settings: Settings, since: str | None, fmt: str) -> None:
+def export_log(
+    service: ReportService, settings: Settings, since: datetime | None, fmt: str
+) -> None:
     """Print the query log with 👍/👎 counts, for your own analysis.
 
     \b
     Example:
         reportbot export-log --since 2026-11-01 --format csv > questions.csv
     """
-    rows = service.export_log(since)
+    zone = ZoneInfo(settings.bot.timezone)
+    rows = (asdict(r) for r in service.export_log(since and since.replace(tzinfo=zone)))
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -601,7 +679,7 @@ def chat(service: ReportService, settings: Settings) -> None:
     """Talk to the bot in the terminal: the same replies as in Telegram, as plain text.
 
     Type a question or a command (/docs, /doc 1, /wording 主题 …) per line; #N presses
-    button N of the last reply. End with Ctrl-D.
+    button N of the last reply. End with /quit or Ctrl-D.
 
     \b
     Example:
@@ -612,7 +690,14 @@ def chat(service: ReportService, settings: Settings) -> None:
     lines = sys.stdin
     if sys.stdin.isatty():
         click.echo(
-            "reportbot chat — /help for commands, #N presses a button, Ctrl-D quits", err=True
+            "reportbot chat — /help for commands, #N presses a button, /quit or Ctrl-D quits",
+            err=True,
         )
         lines = typed_lines()
     repl(terminal_conversation(service, settings), lines, click.echo)
+
+
+from .cli_feedback import feedback  # noqa: E402  (its commands use with_service above)
+
+cli.add_command(feedback)
+from . import cli_memory  # noqa: E402, F401  (registers compare, reuse, facts, draft)

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from .errors import BotError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -31,7 +33,7 @@ CONFIG_ENV = "REPORTBOT_CONFIG"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-class ConfigError(Exception):
+class ConfigError(BotError):
     """The configuration file is missing, malformed, has unknown keys or a value out of range."""
 
 

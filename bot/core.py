@@ -12,23 +12,26 @@ import functools
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PureWindowsPath
 
 from ..retrieval.formats import SUPPORTED_SUFFIXES
-from ..storage.errors import NotFoundError
+from . import callbacks
 from .access import Access, DenialBudget, RateLimiter
 from .callbacks import CallbackCodec
 from .config import Settings
 from .errors import InvalidRequestError
+from .memory_chat import MemoryChat
 from .render import escape, split_markup, to_plain
 from .replies import Button, InlineButton, Notice, Output, Reply
-from .service import MAX_QUERY_CHARS, ReportService
+from .service import MAX_QUERY_CHARS, NotFoundError, ReportService
 from .views import Views
 
 GROUP_TYPES = frozenset({"group", "supergroup"})
-MENU = ("start", "help", "ask", "wording", "problems", "plans", "docs", "doc")
-ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym"})
+MENU = (
+    "start", "help", "ask", "wording", "problems", "plans", "compare", "draft", "docs", "doc", "all",
+)  # fmt: skip
+ADMIN_COMMANDS = frozenset({"delete", "stats", "unanswered", "synonym", "feedback"})
 REMOVE_WORDS = frozenset({"删除", "remove", "del", "-"})
 UNANSWERED_SHOWN = 15
 COMMAND = re.compile(r"^/(提法|[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)(.*)$", re.S)
@@ -50,7 +53,8 @@ class Upload:
 
 @dataclass(frozen=True)
 class Event:
-    """One thing a user did: a message, an edit, a button press or an inline query."""
+    """One thing a user did: a message, an edit, a button press, an inline query or the
+    inline result they posted (`chosen_inline`: its query)."""
 
     user_id: int
     chat_id: int | None
@@ -58,6 +62,7 @@ class Event:
     text: str | None = None
     callback_data: str | None = None
     inline_query: str | None = None
+    chosen_inline: str | None = None
     document: Upload | None = None
     is_reply_to_bot: bool = False
     bot_username: str = ""
@@ -105,39 +110,56 @@ class Conversation:
         self.denials = denials or DenialBudget()
         self.source = source
         self.codec = CallbackCodec(secret)
-        self.views = Views(settings.bot.language, self.codec, settings.bot.results_per_page)
+        self.views = Views(
+            settings.bot.language,
+            self.codec,
+            settings.bot.results_per_page,
+            settings.bot.timezone,
+        )
         self.upload_dir = (
             Path(settings.ingest.upload_dir).expanduser()
             if settings.ingest.upload_dir
             else service.path.parent / "uploads"
         )
+        self.scopes: dict[int | None, int] = {}  # chat → the report its questions search
         self._commands: dict[str, Callable[[Event, str], list[Output]]] = {
             "start": self._start,
             "help": self._help,
             "ask": self._ask,
             "docs": self._docs,
-            "wording": functools.partial(self._topic, "usage_wording", None, "w"),
-            "提法": functools.partial(self._topic, "usage_wording", None, "w"),
-            "problems": functools.partial(self._topic, "usage_problems", "problem", "a"),
-            "plans": functools.partial(self._topic, "usage_plans", "plan", "a"),
+            "wording": functools.partial(self._topic, "usage_wording", None, True),
+            "提法": functools.partial(self._topic, "usage_wording", None, True),
+            "problems": functools.partial(self._topic, "usage_problems", "problem", False),
+            "plans": functools.partial(self._topic, "usage_plans", "plan", False),
             "doc": self._doc,
+            "all": self._all,
             "delete": self._delete,
             "stats": self._stats,
             "unanswered": self._unanswered,
             "synonym": self._synonym,
+            "feedback": self._feedback,
         }
         self._buttons: dict[str, tuple[int, Callable[..., list[Output]]]] = {
-            "a": (2, functools.partial(self._page, "a")),
-            "w": (2, functools.partial(self._page, "w")),
-            "s": (1, self._open_section),
-            "p": (2, self._section_page),
-            "q": (3, self._group_section_page),
-            "v": (2, self._vote),
-            "d": (2, self._outline_page),
-            "l": (1, self._docs_page),
-            "x": (1, self._confirm_delete),
-            "c": (0, self._cancel),
+            callbacks.ANSWER: (2, functools.partial(self._page, False)),
+            callbacks.WORDING: (2, functools.partial(self._page, True)),
+            callbacks.SECTION: (1, self._open_section),
+            callbacks.SECTION_PAGE: (2, self._section_page),
+            callbacks.GROUP_SECTION_PAGE: (3, self._group_section_page),
+            callbacks.VOTE: (2, self._vote),
+            callbacks.PASSAGE_VOTE: (3, self._passage_vote),
+            callbacks.OUTLINE: (2, self._outline_page),
+            callbacks.DOCS: (1, self._docs_page),
+            callbacks.DELETE: (1, self._confirm_delete),
+            callbacks.CANCEL: (0, self._cancel),
+            callbacks.UNANSWERED: (1, self._unanswered_page),
+            callbacks.UNSCOPE: (1, self._unscope),
+            callbacks.SCOPE_TO: (1, self._scope_to),
+            callbacks.END_SCOPE: (0, self._end_scope),
         }
+        self.memory = MemoryChat(service, self.views)
+        self._commands.update(self.memory.commands())
+        self._commands["draft"] = functools.partial(self._topic, "usage_draft", None, True)
+        self._buttons.update(self.memory.buttons())
 
     def commands(self) -> list[tuple[str, str]]:
         """Public commands with descriptions, for the client's command menu."""
@@ -147,6 +169,8 @@ class Conversation:
         """Answer one event; blocks on the database, so adapters run it in a thread."""
         if event.inline_query is not None:
             return self._inline(event)
+        if event.chosen_inline is not None:
+            return self._chosen(event)
         if event.callback_data is not None:
             return self._press(event)
         if not self._addressed(event):
@@ -277,9 +301,16 @@ class Conversation:
         return handler(event, command[3].strip())
 
     def _ask(
-        self, event: Event, question: str, kind: str | None = None, mode: str = "a"
+        self,
+        event: Event,
+        question: str,
+        kind: str | None = None,
+        wording: bool = False,
+        words: bool = True,
+        edit: bool = False,
     ) -> list[Output]:
-        """Search and show the first page; empty and over-long questions get a hint."""
+        """Search (within the chat's report, and the filters the question names, unless not
+        `words`) and show the first page; empty and over-long questions get a hint."""
         question = " ".join(question.split())
         if not question:
             return [self._say(event, "empty_question")]
@@ -288,16 +319,18 @@ class Conversation:
         response = self.service.search(
             question,
             self.settings.search.results,
+            doc_id=self.scopes.get(event.chat_id) if words else None,
             kind=kind,
             source=self.source,
             user_id=event.user_id,
             chat_id=event.chat_id,
-            event_id=event.event_id,
-            wording=mode == "w",
+            request_id=event.event_id,
+            wording=wording,
+            words=words,
         )
         return [
             self.views.results(
-                mode,
+                wording,
                 question,
                 response.hits,
                 response.query_log_id,
@@ -305,16 +338,19 @@ class Conversation:
                 from_samples=response.from_samples,
                 tier=response.tier,
                 group=event.in_group,
-            )
+                edit=edit,
+                scope=response.scope,
+            ),
+            *self.memory.figures(question),
         ]
 
     def _topic(
-        self, usage: str, kind: str | None, mode: str, event: Event, topic: str
+        self, usage: str, kind: str | None, wording: bool, event: Event, topic: str
     ) -> list[Output]:
         """/wording, /problems and /plans: a search that needs a topic."""
         if not topic.strip():
             return [self._say(event, "usage", usage=self.views.text(usage))]
-        return self._ask(event, topic, kind, mode)
+        return self._ask(event, topic, kind, wording)
 
     def _start(self, event: Event, argument: str) -> list[Output]:
         """Help, or the section a group's deep link points to."""
@@ -329,12 +365,17 @@ class Conversation:
 
     def _help(self, event: Event, argument: str) -> list[Output]:
         text = self.views.text("help", bot=escape(event.bot_username or "bot"))
+        text += self.views.text("help_memory")
         if self.access.is_admin(event.user_id):
             text += self.views.text("help_admin")
         inline = Button(self.views.text("btn_inline"), switch_inline="")
         return [Reply(text, ((inline,),), quote=event.in_group)]
 
     def _docs(self, event: Event, argument: str) -> list[Output]:
+        """The reports, newest first; `/docs 述职` only those whose title has the word (on one
+        page: page buttons carry no filter)."""
+        if argument:
+            return [self.views.documents(self.service.documents(argument), 0, pager=False)]
         return [self.views.documents(self.service.documents(), 0)]
 
     def _doc(self, event: Event, argument: str) -> list[Output]:
@@ -345,6 +386,11 @@ class Conversation:
         except NotFoundError:
             return [self._say(event, "no_such_doc", doc_id=int(argument))]
         return [self.views.outline(info, firsts, 0, group=event.in_group)]
+
+    def _all(self, event: Event, argument: str) -> list[Output]:
+        """/all: the next questions search every report again."""
+        self.scopes.pop(event.chat_id, None)
+        return [self._say(event, "unscoped")]
 
     def _delete(self, event: Event, argument: str) -> list[Output]:
         """Ask an admin to confirm; deleting happens on the button press."""
@@ -359,8 +405,24 @@ class Conversation:
         return [Reply(self.views.stats(self.service.stats()))]
 
     def _unanswered(self, event: Event, argument: str) -> list[Output]:
-        rows = self.service.unanswered(UNANSWERED_SHOWN)
-        return [Reply(piece) for piece in split_markup(self.views.unanswered(rows))]
+        return self._unanswered_page(event, 0)
+
+    def _unanswered_page(self, event: Event, page: int) -> list[Output]:
+        """A page of /unanswered; the "more" button under it shows the next one."""
+        if not self.access.is_admin(event.user_id):
+            return [Notice(self.views.text("admin_only"), alert=True)]
+        rows = self.service.unanswered(UNANSWERED_SHOWN + 1, page * UNANSWERED_SHOWN)
+        shown = rows[:UNANSWERED_SHOWN]
+        replies = [Reply(p) for p in split_markup(self.views.unanswered(shown, page == 0))]
+        if len(rows) > len(shown):
+            more = ((self.views.more_unanswered(page + 1),),)
+            replies[-1] = replace(replies[-1], buttons=more)
+        return replies
+
+    def _feedback(self, event: Event, argument: str) -> list[Output]:
+        """The latest passage votes and what they moved (admins only)."""
+        text = self.views.vote_effects(self.service.vote_effects(UNANSWERED_SHOWN))
+        return [Reply(piece) for piece in split_markup(text)]
 
     def _synonym(self, event: Event, argument: str) -> list[Output]:
         """Add, remove or list the team's synonym pairs (admins only)."""
@@ -437,7 +499,7 @@ class Conversation:
         decoded = self.codec.decode(event.callback_data or "")
         via_group = bool(
             decoded
-            and decoded[0] == "q"
+            and decoded[0] == callbacks.GROUP_SECTION_PAGE
             and len(decoded[1]) == 3
             and -decoded[1][1] in self.access.chats
         )
@@ -452,14 +514,14 @@ class Conversation:
         except NotFoundError:
             return [Notice(self.views.text("gone"), alert=True)]
 
-    def _page(self, mode: str, event: Event, log_id: int, page: int) -> list[Output]:
+    def _page(self, wording: bool, event: Event, log_id: int, page: int) -> list[Output]:
         """A page of a logged answer, selected again as it was: buttons work after a restart."""
         response = self.service.page(log_id, self.settings.search.results)
         if not response.hits:
             raise NotFoundError(f"all passages of logged query {log_id} are gone")
         return [
             self.views.results(
-                mode,
+                wording,
                 response.query,
                 response.hits,
                 log_id,
@@ -469,6 +531,7 @@ class Conversation:
                 from_samples=response.from_samples,
                 tier=response.tier,
                 edit=True,
+                scope=response.scope,
             )
         ]
 
@@ -487,6 +550,35 @@ class Conversation:
     def _vote(self, event: Event, log_id: int, up: int) -> list[Output]:
         self.service.feedback(log_id, event.user_id, 1 if up else -1)
         return [Notice(self.views.text("vote_up" if up else "vote_down"))]
+
+    def _passage_vote(self, event: Event, log_id: int, chunk_id: int, up: int) -> list[Output]:
+        """👍/👎 under one passage: it teaches the ranking for this and similar questions."""
+        self.service.vote_passage(
+            None,
+            chunk_id,
+            bool(up),
+            voter=str(event.user_id),
+            source=self.source,
+            query_log_id=log_id,
+        )
+        return [Notice(self.views.text("passage_up" if up else "passage_down"))]
+
+    def _unscope(self, event: Event, log_id: int) -> list[Output]:
+        """Ask a logged question again over every report, without the filters it named."""
+        self.scopes.pop(event.chat_id, None)
+        question, filters = self.service.logged_question(log_id)
+        wording = bool(filters.get("wording"))
+        return self._ask(event, question, filters.get("kind"), wording, words=False, edit=True)
+
+    def _scope_to(self, event: Event, doc_id: int) -> list[Output]:
+        """「在这份报告里搜」: the chat's next questions search this report only."""
+        info = self.service.document(doc_id)
+        self.scopes[event.chat_id] = doc_id
+        return [self.views.scoped(info)]
+
+    def _end_scope(self, event: Event) -> list[Output]:
+        self.scopes.pop(event.chat_id, None)
+        return [Reply(self.views.text("unscoped"), edit=True)]
 
     def _outline_page(self, event: Event, doc_id: int, page: int) -> list[Output]:
         info, firsts = self.service.outline(doc_id)
@@ -523,11 +615,19 @@ class Conversation:
         if refusal:  # nothing the user could tap and post into a chat by mistake
             start = "access" if refusal.title_key == "denied_title" else "help"
             return [InlineButton(to_plain(self.views.text(refusal.title_key)), start)]
-        response = self.service.search(
-            query,
-            self.settings.search.results,
-            source=self.source,
-            user_id=event.user_id,
-            event_id=event.event_id,
-        )
-        return list(self.views.articles(response.hits, response.query_log_id))
+        response = self.service.answer(query, self.settings.search.results)
+        return list(self.views.articles(response.hits))
+
+    def _chosen(self, event: Event) -> list[Output]:
+        """Log an inline question once, when its result is posted: inline queries arrive
+        at every keystroke, and logging each would count 作, 作风, 作风建 … as questions."""
+        query = " ".join((event.chosen_inline or "").split())
+        if query and len(query) <= MAX_QUERY_CHARS and self.access.allows(event.user_id, None):
+            self.service.search(
+                query,
+                self.settings.search.results,
+                source=self.source,
+                user_id=event.user_id,
+                request_id=event.event_id,
+            )
+        return []

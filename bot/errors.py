@@ -1,7 +1,9 @@
-"""Errors of the bot layer: a request the service cannot carry out as asked."""
+"""Errors of the bot layer: a request the service cannot carry out as asked, a bad config."""
+
+from ..errors import ReportbotError
 
 
-class BotError(Exception):
+class BotError(ReportbotError):
     """Base class of the bot layer's errors; its message is one line for the user."""
 
 

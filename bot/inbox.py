@@ -32,9 +32,7 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
-from ..storage.db import ReportStore
-from ..storage.errors import StorageError
-from ..storage.inbox import InboxEntry
+from .service import InboxEntry, InboxStore, StorageError
 
 BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 30.0
@@ -80,8 +78,8 @@ def bot_id_of(token: str) -> int:
 class Inbox:
     """The inbox of one bot: which fetched update is which entry, back-off, pruning."""
 
-    def __init__(self, store: ReportStore, bot_id: int, clock: Clock | None = None) -> None:
-        self.store = store
+    def __init__(self, requests: InboxStore, bot_id: int, clock: Clock | None = None) -> None:
+        self.requests = requests
         self.bot_id = bot_id
         self.clock = clock or Clock()
         self.on_stalled: Callable[[list[dict]], Awaitable[None]] | None = None
@@ -98,7 +96,7 @@ class Inbox:
         """Store a fetched batch; False (after backing off) if it could not be stored."""
         batch = [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in updates]
         try:
-            entries = await asyncio.to_thread(self.store.inbox_put, self.bot_id, batch)
+            entries = await asyncio.to_thread(self.requests.put, self.bot_id, batch)
         except StorageError as error:
             await self._back_off(updates, error)
             return False
@@ -107,7 +105,7 @@ class Inbox:
             self._failures = 0
             self._told.clear()
         for entry in entries:
-            self._entries[entry.update_id] = entry
+            self._entries[entry.external_id] = entry
         return True
 
     async def _back_off(self, updates: list[dict], error: StorageError) -> None:
@@ -131,7 +129,7 @@ class Inbox:
         await self.clock.sleep(delay)
 
     def add_pending(self, entry: InboxEntry) -> None:
-        self._entries[entry.update_id] = entry
+        self._entries[entry.external_id] = entry
 
     def claim(self, update_id: int) -> InboxEntry | bool | None:
         """The entry to handle, None for an update not from the inbox, False to skip it."""
@@ -150,15 +148,15 @@ class Inbox:
     async def finish(self, entry: InboxEntry) -> None:
         """Mark an entry done (a failure is logged; a restart would answer it again)."""
         try:
-            await asyncio.to_thread(self.store.inbox_done, entry.entry_id)
+            await asyncio.to_thread(self.requests.done, entry.entry_id)
         except StorageError as error:
             if self._log.ready():
-                _LOG.warning("cannot mark update %d done: %s", entry.update_id, error)
+                _LOG.warning("cannot mark update %d done: %s", entry.external_id, error)
         finally:
             self._in_progress.discard(entry.entry_id)
-        if self._entries.get(entry.update_id) == entry:
-            self._entries[entry.update_id] = replace(entry, done=True)
-            self._entries.move_to_end(entry.update_id)
+        if self._entries.get(entry.external_id) == entry:
+            self._entries[entry.external_id] = replace(entry, done=True)
+            self._entries.move_to_end(entry.external_id)
             while len(self._entries) > REMEMBER_DONE and next(iter(self._entries.values())).done:
                 self._entries.popitem(last=False)
         await self.prune_if_due()
@@ -173,7 +171,7 @@ class Inbox:
             return
         self._last_prune = now
         try:
-            removed = await asyncio.to_thread(self.store.inbox_prune, KEEP_DAYS)
+            removed = await asyncio.to_thread(self.requests.prune, KEEP_DAYS)
         except StorageError as error:
             _LOG.warning("cannot prune the inbox: %s", error)
             return
@@ -227,8 +225,8 @@ class InboxApplication(Application):
 
 async def resume(app: Application, inbox: Inbox) -> int:
     """Queue the updates a previous run fetched but did not finish; returns how many."""
-    await asyncio.to_thread(inbox.store.inbox_prune, KEEP_DAYS)
-    pending = await asyncio.to_thread(inbox.store.inbox_pending, inbox.bot_id)
+    await asyncio.to_thread(inbox.requests.prune, KEEP_DAYS)
+    pending = await asyncio.to_thread(inbox.requests.pending, inbox.bot_id)
     for entry_id, payload in pending:
         update = Update.de_json(json.loads(payload), app.bot)
         inbox.add_pending(InboxEntry(entry_id, update.update_id, False))

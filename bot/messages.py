@@ -6,6 +6,8 @@ the caller. Keys missing from a language fall back to Chinese.
 
 from __future__ import annotations
 
+from .memory_messages import MEMORY_MESSAGES
+
 MESSAGES = {
     "zh": {
         "not_found": "报告中没有找到与“{query}”相关的内容。\n可以换个说法再问，或发送 /docs 看看有哪些报告。",
@@ -21,7 +23,8 @@ MESSAGES = {
             "/wording 主题 — 可直接复制的参考提法（也可写 /提法 主题）\n"
             "/problems 主题 — 只查“存在问题”\n"
             "/plans 主题 — 只查“下步打算”\n"
-            "/docs — 报告列表，/doc 编号 — 某份报告的目录\n\n"
+            "/docs [标题中的词] — 报告列表（最新在前），/doc 编号 — 某份报告的目录\n"
+            "问题里可以写范围：<i>2021年的打算</i>、<i>述职报告里存在什么问题</i>；/all 取消范围\n\n"
             "答案下方的按钮可以翻页、查看整节原文、复制和评价。\n"
             "在任意聊天中输入 @{bot} 关键词，可以把原文连同出处插入对话。\n"
             "在群里请 @我、回复我的消息或使用命令（如 /ask 问题）。"
@@ -29,7 +32,7 @@ MESSAGES = {
         "help_admin": (
             "\n\n<b>管理员</b>：发送 .docx/.doc/.wps/.pdf/.txt/.md 文件即可导入报告；"
             "/delete 编号 删除报告；/stats 使用统计；/unanswered 没答上或被点 👎 的问题；"
-            "/synonym 口语词 报告用词 教会搜索一对同义词。"
+            "/synonym 口语词 报告用词 教会搜索一对同义词；/feedback 看段落评价把哪些段落排前或排后。"
         ),
         "usage_synonym": "/synonym 口语词 报告用词，例如 /synonym 一把手 第一责任人；"
         "/synonym 列出全部；/synonym 删除 口语词 [报告用词]",
@@ -93,6 +96,8 @@ MESSAGES = {
         "why_empty": "无结果",
         "why_related": "只有相关段落",
         "why_down": "👎 {count}",
+        "asked_times": "问了 {count} 次，{why}",
+        "btn_more": "更多 ▼",
         "digest_header": "📊 <b>每周小结</b>",
         "error": "出了点问题，请稍后再试。",
         "unavailable": "暂时无法处理，请稍后再试。",
@@ -113,6 +118,25 @@ MESSAGES = {
         "cmd_plans": "只查下步打算",
         "cmd_docs": "报告列表",
         "cmd_doc": "某份报告的目录",
+        "passage_up": "已记录 👍：类似的问题以后会把这段排在前面。",
+        "passage_down": "已记录 👎：类似的问题以后会把这段排在后面。",
+        "votes_header": "<b>最近的段落评价</b>（排名：不计评价 → 计入评价）",
+        "votes_none": "还没有人评价过段落。",
+        "vote_line": "{mark} “{query}” → 段落 {chunk}（{where}），{voter}：第 {before} → 第 {after} 名",
+        "vote_gone": "已删除",
+        "cmd_feedback": "段落评价如何影响排名",
+        "scope_line": "只看：{filters}",
+        "scope_doc": "《{title}》",
+        "scope_year": "{year}年",
+        "scope_kind_work": "工作情况",
+        "scope_kind_problem": "存在问题",
+        "scope_kind_plan": "下步打算",
+        "btn_unscope": "✖ 不限范围",
+        "btn_scope_doc": "🔎 在这份报告里搜",
+        "btn_end_scope": "✖ 取消范围",
+        "scoped": "之后的问题只在《{title}》里找。发送 /all 或点下方按钮取消。",
+        "unscoped": "已取消范围，之后的问题在全部报告里找。",
+        "cmd_all": "在全部报告里搜（取消范围）",
     },
     "en": {
         "not_found": "Nothing in the reports matches “{query}”.\n"
@@ -129,7 +153,8 @@ MESSAGES = {
             "/wording TOPIC — copy-ready example wording (or /提法 TOPIC)\n"
             "/problems TOPIC — only “problems” sections\n"
             "/plans TOPIC — only “next steps” sections\n"
-            "/docs — list of reports, /doc N — outline of one report\n\n"
+            "/docs [word] — list of reports (newest first), /doc N — outline of one report\n"
+            "Name a scope in the question: <i>2021年的打算</i>, <i>述职报告里存在什么问题</i>; /all ends one\n\n"
             "Buttons under an answer page, open the whole section, copy and rate.\n"
             "In any chat, type @{bot} and keywords to insert a passage with its source.\n"
             "In groups, mention me, reply to me or use a command (e.g. /ask QUESTION)."
@@ -137,7 +162,7 @@ MESSAGES = {
         "help_admin": (
             "\n\n<b>Admins</b>: send a .docx/.doc/.wps/.pdf/.txt/.md file to ingest it; /delete N removes a "
             "report; /stats usage figures; /unanswered questions without results or with 👎; "
-            "/synonym WORD OFFICIAL teaches search a synonym."
+            "/synonym WORD OFFICIAL teaches search a synonym; /feedback shows what passage votes moved."
         ),
         "usage_synonym": "/synonym WORD OFFICIAL, e.g. /synonym 一把手 第一责任人; /synonym lists "
         "them; /synonym remove WORD [OFFICIAL]",
@@ -204,6 +229,8 @@ MESSAGES = {
         "why_empty": "no results",
         "why_related": "related passages only",
         "why_down": "👎 {count}",
+        "asked_times": "asked {count} times, {why}",
+        "btn_more": "More ▼",
         "digest_header": "📊 <b>Weekly digest</b>",
         "error": "Something went wrong; please try again later.",
         "unavailable": "Cannot handle this right now; please try again later.",
@@ -224,6 +251,25 @@ MESSAGES = {
         "cmd_plans": "Search plan sections",
         "cmd_docs": "List the reports",
         "cmd_doc": "Outline of one report",
+        "passage_up": "Noted 👍: similar questions will rank this passage higher.",
+        "passage_down": "Noted 👎: similar questions will rank this passage lower.",
+        "votes_header": "<b>Latest passage votes</b> (rank without → with the votes)",
+        "votes_none": "Nobody has voted on a passage yet.",
+        "vote_line": "{mark} “{query}” → passage {chunk} ({where}), {voter}: #{before} → #{after}",
+        "vote_gone": "deleted",
+        "cmd_feedback": "How passage votes move the ranking",
+        "scope_line": "Only: {filters}",
+        "scope_doc": "“{title}”",
+        "scope_year": "{year}",
+        "scope_kind_work": "work sections",
+        "scope_kind_problem": "problem sections",
+        "scope_kind_plan": "plan sections",
+        "btn_unscope": "✖ Search everything",
+        "btn_scope_doc": "🔎 Search in this report",
+        "btn_end_scope": "✖ Stop searching here",
+        "scoped": "From now on I search only “{title}”. Send /all or tap below to stop.",
+        "unscoped": "Searching all reports again.",
+        "cmd_all": "Search all reports (end a scope)",
     },
 }
 
@@ -232,3 +278,7 @@ def message(lang: str, key: str, **values: object) -> str:
     """A message in the configured language, falling back to Chinese."""
     table = MESSAGES.get(lang, MESSAGES["zh"])
     return table.get(key, MESSAGES["zh"][key]).format(**values)
+
+
+for _lang, _table in MEMORY_MESSAGES.items():
+    MESSAGES[_lang].update(_table)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from ..retrieval.models import Hit
+from ..retrieval.scope import Scope
 from .messages import message
 
 EXCERPT_CHARS = 220
@@ -137,6 +138,25 @@ def answer_text(
             )
         lines.append("")
     return "\n".join(lines).strip()
+
+
+SCOPE_TITLE_CHARS = 30
+
+
+def scope_line(scope: Scope | None, lang: str = "zh", shown_kind: str | None = None) -> str:
+    """ "只看：2021年 · 下步打算": the filters an answer applied ("" when none); a kind a
+    command already announces (/problems) is left out."""
+    if not scope:
+        return ""
+    parts = [
+        message(lang, "scope_doc", title=escape(shorten(title, SCOPE_TITLE_CHARS)))
+        for title in scope.titles
+    ]
+    if scope.year is not None:
+        parts.append(message(lang, "scope_year", year=scope.year))
+    if scope.kind and scope.kind != shown_kind:
+        parts.append(message(lang, f"scope_kind_{scope.kind}"))
+    return message(lang, "scope_line", filters=" · ".join(parts)) if parts else ""
 
 
 def split_markup(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -63,4 +63,13 @@ class InlineButton:
     start: str
 
 
-Output = Reply | Notice | Article | InlineButton
+@dataclass(frozen=True)
+class Document:
+    """A file sent into the chat (a draft .docx), with a short caption."""
+
+    file_name: str
+    content: bytes
+    caption: str = ""
+
+
+Output = Reply | Notice | Article | InlineButton | Document

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..retrieval.bm25 import warm_up as warm_up_kernel
 from ..retrieval.boilerplate import REPEAT_DOCUMENTS, BoilerplateFilter, candidate_keys
 from ..retrieval.errors import DocumentError
 from ..retrieval.evaluation import Answer, EvalReport, evaluate
+from ..retrieval.feedback import FeedbackModel, marked
 from ..retrieval.formats import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, SourceText
 from ..retrieval.models import Hit, IngestWarning
 from ..retrieval.pipeline import AnalysedReport, analyse_file, analyse_report
@@ -35,6 +37,7 @@ from ..retrieval.ranking import (
     asks_problems,
     select_passages,
 )
+from ..retrieval.scope import ReportFacts, Scope, scope_of
 from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.segmenter import segmenter
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
@@ -42,11 +45,38 @@ from ..retrieval.text import normalize
 from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import DuplicateError, NotFoundError, StorageError
+from ..storage.inbox import InboxEntry, InboxStore
 from ..storage.index import ReportIndex
+from ..storage.memory import FactRecord
+from ..storage.querylog import ExportRow, QueryLog, UnansweredQuestion
+from ..storage.votes import StoredVote, VoteStore
 from .errors import InvalidRequestError
+from .memory import TeamMemory
+from .samples import open_samples, sample_files
 from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, checked_source
 
+# The adapters' only door to the layers below: what they need of storage (result and error
+# classes, the request inbox) they import from here (tests/test_layers.py checks).
+__all__ = [
+    "ChunkRecord",
+    "DocumentInfo",
+    "ExportRow",
+    "FactRecord",
+    "InboxEntry",
+    "InboxStore",
+    "IngestResult",
+    "NotFoundError",
+    "ReportService",
+    "SearchResponse",
+    "Stats",
+    "StorageError",
+    "StoredVote",
+    "UnansweredQuestion",
+    "VoteEffect",
+]
+
 MAX_QUERY_CHARS = 500
+VOTE_REPORT_DEPTH = 10  # ranks looked at when saying where a vote moved its passage
 UPLOAD_SECONDS = 60.0
 PARALLEL_MIN_FILES = 16
 STORE_GROUP = 16  # documents per write transaction: fewer commits, the lock held briefly
@@ -90,11 +120,22 @@ class SearchResponse:
     tier: str
     latency_ms: float
     filters: dict = field(default_factory=dict)
+    scope: Scope | None = None  # the filters applied, explicit or named in the question
 
     @property
     def answerable(self) -> bool:
         """Whether the reports hold anything on the question (confident or related)."""
         return self.tier != NOTHING
+
+
+@dataclass(frozen=True)
+class VoteEffect:
+    """A passage vote and where its passage now ranks for the voted question, without and
+    with the team's votes (None: not among the first VOTE_REPORT_DEPTH passages)."""
+
+    stored: StoredVote
+    before: int | None
+    after: int | None
 
 
 @dataclass(frozen=True)
@@ -127,7 +168,7 @@ def _analyse_source_job(
         return str(error)
 
 
-class ReportService:
+class ReportService(TeamMemory):
     """Reports in one database, searchable with cited passages."""
 
     def __init__(
@@ -138,19 +179,31 @@ class ReportService:
         engine: str = "bm25",
     ) -> None:
         self.store = store
+        self.log = QueryLog(store)
         self.boilerplate_patterns = tuple(boilerplate_patterns)
         self.max_file_bytes = max_file_bytes
+        self.engine = engine
         self.index = ReportIndex(store, engine=engine)
         self.worker = ParseWorker.shared()
         self._thesaurus = Thesaurus()
         self._synonyms_version = -1
         segmenter.load_in_background()  # beside the index load: the first question needs both
-        if store.is_empty() and not store.read_only:
-            self._ingest_samples()
+        self._samples: tuple[ReportStore, ReportIndex] | None = None
+        self._samples_lock = threading.Lock()
+        self.votes = VoteStore(store)
+        self._feedback = (-1, FeedbackModel(()))  # (votes version, model)
+        self._facts: tuple[tuple[int, int], tuple[ReportFacts, ...]] = ((0, -1), ())
 
     @classmethod
     def open(cls, db_path: str | Path, **options) -> ReportService:
+        """The service over the database at `db_path`; also `with ReportService.open(p) as rb:`."""
         return cls(ReportStore(db_path), **options)
+
+    def __enter__(self) -> ReportService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def warm_up(self) -> None:
         """Load in the background what the first question would otherwise wait for: the
@@ -168,6 +221,8 @@ class ReportService:
         self.index.wait()
         self.index.save()
         self.store.close()
+        if self._samples is not None:
+            self._samples[0].close()
 
     # ingest ----------------------------------------------------------------------
 
@@ -274,7 +329,7 @@ class ReportService:
         if item.error:
             return IngestResult(str(item.path), "failed", reason=item.error)
         same = self.store.find_document(content_hash=item.content_hash)
-        if same is not None and not same.sample:
+        if same is not None:
             return self._unchanged(item.path, same)
         return None
 
@@ -396,7 +451,7 @@ class ReportService:
                 frozenset(candidate_keys(text.lines)),
             )
             same = self.store.find_document(content_hash=item.content_hash)
-            if same is not None and not same.sample:
+            if same is not None:
                 removed = None
                 if old is not None and old.doc_id != same.doc_id:
                     removed = self.store.delete_document(old.doc_id).doc_id
@@ -436,29 +491,31 @@ class ReportService:
         line_keys: Iterable[str],
         replaces: int | None = None,
         sample: bool = False,
+        store: ReportStore | None = None,
     ) -> int:
         report = analysed.report
-        return self.store.save_document(
-            title=report.title,
-            source=source,
-            content_hash=content_hash,
-            format=report.format,
-            year=report.year,
-            parts=report.parts,
-            sections=len(report.sections),
-            chunks=analysed.chunks,
-            line_keys=line_keys,
-            phrases=analysed.phrases,
-            sample=sample,
-            replaces=replaces,
-        )
+        target = store or self.store
+        with target.writing():
+            doc_id = target.save_document(
+                title=report.title,
+                source=source,
+                content_hash=content_hash,
+                format=report.format,
+                year=report.year,
+                parts=report.parts,
+                sections=len(report.sections),
+                chunks=analysed.chunks,
+                line_keys=line_keys,
+                phrases=analysed.phrases,
+                sample=sample,
+                replaces=replaces,
+            )
+            self.remember(doc_id, analysed, target)
+        return doc_id
 
-    def _ingest_samples(self) -> None:
-        """Load the shipped sample reports so a new database can answer at once."""
-        folder = resources.files("reportbot.storage.samples")
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if Path(entry.name).suffix not in SUPPORTED_SUFFIXES:
-                continue
+    def _ingest_samples(self, store: ReportStore) -> None:
+        """Fill the sample database with the shipped sample reports (see bot/samples.py)."""
+        for entry in sample_files():
             with resources.as_file(entry) as path:
                 analysed = analyse_file(path, DEFAULT_MAX_BYTES, BoilerplateFilter())
             self._save(
@@ -467,7 +524,18 @@ class ReportService:
                 hashlib.sha256(entry.read_bytes()).hexdigest(),
                 (),
                 sample=True,
+                store=store,
             )
+
+    def _corpus(self) -> tuple[ReportStore, ReportIndex]:
+        """The reports searches draw on: the user's, or the samples until the first one."""
+        if self.store.ever_held_documents():
+            return self.store, self.index
+        with self._samples_lock:
+            if self._samples is None:
+                samples = open_samples(self._ingest_samples)
+                self._samples = samples, ReportIndex(samples, engine=self.engine)
+        return self._samples
 
     def delete(self, doc_id: int) -> DocumentInfo:
         return self.store.delete_document(doc_id)
@@ -477,11 +545,14 @@ class ReportService:
     def searcher(self) -> Searcher:
         """The index for the current documents, brought up to date with the database and
         with the team's synonyms (another process may have changed either)."""
-        searcher = self.index.searcher()
-        version = self.store.synonyms_version()
+        return self._synced(self._corpus()[1])
+
+    def _synced(self, index: ReportIndex) -> Searcher:
+        searcher = index.searcher()
+        version = self.log.synonyms_version()
         if self._synonyms_version != version or searcher.thesaurus is not self._thesaurus:
             if self._synonyms_version != version:
-                self._thesaurus = Thesaurus.with_team_pairs(self.store.synonyms())
+                self._thesaurus = Thesaurus.with_team_pairs(self.log.synonyms())
                 self._synonyms_version = version
             searcher.thesaurus = self._thesaurus
         return searcher
@@ -495,35 +566,80 @@ class ReportService:
         kind: str | None = None,
         year: int | None = None,
         wording: bool = False,
+        feedback: bool = True,
+        words: bool = True,
     ) -> SearchResponse:
         """Cited passages for a question (or none), without logging it: eval, paging.
 
         Asked for wording on a topic, problem sentences are left out unless the topic is
         itself a problem ("存在的不足"): nobody copies 学习不够深入 as a sample of 理论学习.
+        The team's passage votes re-order the candidates unless `feedback` is False; a
+        report, year or kind the question names is a filter unless `words` is False.
         """
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
-        searcher = self.searcher()  # loading the index at start-up is not the answer's time
+        store, index = self._corpus()
+        searcher = self._synced(index)  # loading the index at start-up is not the answer's time
         started = time.perf_counter()
-        analysis = searcher.analyze(query)
-        ranked = searcher.candidates(analysis, k, doc_id=doc_id, kind=kind, year=year)
-        candidates = self._candidates(ranked)
-        if wording and not asks_problems(query):
-            candidates = [c for c in candidates if c.kind != "problem"]
-        hits = select_passages(analysis, candidates, k)
+        scope = scope_of(
+            query,
+            self._report_facts(store),
+            store.clock().year,
+            doc_id=doc_id,
+            kind=kind,
+            year=year,
+            words=words,
+        )
+        hits = self._select(searcher, store, scope.query, scope, k, wording, feedback)
+        if not hits and scope.query != query:  # the words naming the filters said the topic
+            hits = self._select(searcher, store, query, scope, k, wording, feedback)
         filters = {
             k: v
-            for k, v in {"doc": doc_id, "kind": kind, "year": year, "wording": wording}.items()
+            for k, v in {
+                "doc": doc_id,
+                "kind": kind,
+                "year": year,
+                "wording": wording,
+                "unfiltered": not words,
+            }.items()
             if v
         }
         return SearchResponse(
             query,
             tuple(hits),
             None,
-            not self.store.has_user_documents(),
+            store is not self.store,
             answer_tier(hits),
             (time.perf_counter() - started) * 1000,
             filters,
+            scope if scope else None,
         )
+
+    def _select(
+        self,
+        searcher: Searcher,
+        store: ReportStore,
+        query: str,
+        scope: Scope,
+        k: int,
+        wording: bool,
+        feedback: bool,
+    ) -> list[Hit]:
+        """Passages for the scoring query within the scope, re-ordered by the team's votes."""
+        analysis = searcher.analyze(query)
+        ranked = searcher.candidates(
+            analysis,
+            k,
+            doc_id=scope.doc_ids or None,
+            kind=scope.kind,
+            year=scope.year,
+            any_kind_in=scope.unlabelled,
+        )
+        candidates = self._candidates(ranked, store)
+        if wording and not asks_problems(query):
+            candidates = [c for c in candidates if c.kind != "problem"]
+        model = self.feedback_model() if feedback else None
+        candidates, effects = model.adjust(analysis, candidates) if model else (candidates, {})
+        return marked(select_passages(analysis, candidates, k), effects)
 
     def search(
         self,
@@ -536,20 +652,23 @@ class ReportService:
         source: str = "cli",
         user_id: int | None = None,
         chat_id: int | None = None,
-        event_id: int | None = None,
+        request_id: int | None = None,
         wording: bool = False,
+        words: bool = True,
     ) -> SearchResponse:
         """Answer a question with cited passages (or none) and log it; a related-only
         answer is logged as not confident, so it shows among the unanswered questions."""
-        response = self.answer(query, k, doc_id=doc_id, kind=kind, year=year, wording=wording)
+        response = self.answer(
+            query, k, doc_id=doc_id, kind=kind, year=year, wording=wording, words=words
+        )
         hits = response.hits
-        log_id = self.store.log_query(
+        log_id = self.log.log_query(
             query=response.query,
             source=source,
             user_id=user_id,
             chat_id=chat_id,
             filters=response.filters,
-            event_id=event_id,
+            request_id=request_id,
             result_ids=[h.chunk_id for h in hits],
             scores=[h.score for h in hits],
             latency_ms=response.latency_ms,
@@ -559,17 +678,31 @@ class ReportService:
 
     def page(self, query_log_id: int, k: int) -> SearchResponse:
         """A logged answer selected again, exactly as `search` selects it (for page buttons)."""
-        logged = self.store.logged_query(query_log_id)
-        filters = logged["filters"]
+        logged = self.log.logged_query(query_log_id)
+        filters = logged.filters
         response = self.answer(
-            logged["query"],
+            logged.query,
             k,
             doc_id=filters.get("doc"),
             kind=filters.get("kind"),
             year=filters.get("year"),
             wording=bool(filters.get("wording")),
+            words=not filters.get("unfiltered"),
         )
         return replace(response, query_log_id=query_log_id)
+
+    def logged_question(self, query_log_id: int) -> tuple[str, dict]:
+        """A logged question and the filters it was asked with (to ask it again)."""
+        logged = self.log.logged_query(query_log_id)
+        return logged.query, logged.filters
+
+    def _report_facts(self, store: ReportStore) -> tuple[ReportFacts, ...]:
+        """Titles and (year, kind) pairs of every report searched (the user's or the
+        samples), reloaded when documents change."""
+        key = (id(store), store.generation())
+        if key != self._facts[0]:
+            self._facts = (key, tuple(store.report_facts()))
+        return self._facts[1]
 
     def analyze(self, query: str) -> QueryAnalysis:
         return self.searcher().analyze(query)
@@ -587,20 +720,85 @@ class ReportService:
 
     def synonyms(self) -> list[tuple[str, str]]:
         """The team's own synonym pairs (the shipped table and Cilin come on top)."""
-        return self.store.synonyms()
+        return self.log.synonyms()
 
     def add_synonym(self, word: str, synonym: str, added_by: str | None = None) -> bool:
         """Teach search that `word` and `synonym` mean the same; live at the next question."""
         word, synonym = normalize(word), normalize(synonym)
         if not word or not synonym or word == synonym or " " in word + synonym:
             raise InvalidRequestError("a synonym pair is two different words without spaces")
-        return self.store.add_synonym(word, synonym, added_by)
+        return self.log.add_synonym(word, synonym, added_by)
 
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:
-        return self.store.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
+        return self.log.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
 
-    def _candidates(self, ranked: list[tuple[int, float]]) -> list[Candidate]:
-        records = self.store.chunks([chunk_id for chunk_id, _ in ranked])
+    # passage votes ----------------------------------------------------------------------
+
+    def vote_passage(
+        self,
+        question: str | None,
+        chunk_id: int,
+        up: bool,
+        *,
+        voter: str,
+        source: str = "cli",
+        query_log_id: int | None = None,
+    ) -> None:
+        """Record that a passage does (👍) or does not (👎) answer a question, for every
+        interface's answers; a chat vote names the logged answer instead of the question."""
+        if question is None and query_log_id is not None:
+            question = self.log.logged_query(query_log_id).query
+        question = " ".join((question or "").split())
+        if not question:
+            raise InvalidRequestError("a vote needs the question it answers")
+        if chunk_id not in self._corpus()[0].chunks([chunk_id]):
+            raise NotFoundError(f"no passage with id {chunk_id}")
+        self.votes.add(question, chunk_id, voter, 1 if up else -1, source, query_log_id)
+
+    def clear_votes(self, chunk_id: int | None = None) -> int:
+        """Forget the votes on one passage (or all): the ranking is as before they were cast."""
+        return self.votes.clear(chunk_id)
+
+    def feedback_model(self) -> FeedbackModel:
+        """The votes as a ranking adjustment, reloaded when any process changed them."""
+        version = self.votes.version()
+        if version != self._feedback[0]:
+            self._feedback = (version, FeedbackModel(s.vote for s in self.votes.all()))
+        return self._feedback[1]
+
+    def vote_effects(self, limit: int | None = 15) -> list[VoteEffect]:
+        """The latest votes (all for None), newest first, each with the rank its passage has
+        for its question without and with the team's votes: what the votes moved."""
+        stored_votes = self.votes.all()[::-1][:limit]
+        # votes cast while the samples were searched name sample passages: cite those
+        cited = self._corpus()[0].chunks([s.vote.chunk_id for s in stored_votes if not s.doc_title])
+        stored_votes = [
+            replace(s, doc_title=r.doc_title, section_path=r.path)
+            if (r := cited.get(s.vote.chunk_id)) and not s.doc_title
+            else s
+            for s in stored_votes
+        ]
+        ranked: dict[str, tuple[list[int], list[int]]] = {}
+        for stored in stored_votes:
+            if stored.vote.question not in ranked:
+                ranked[stored.vote.question] = self._ranked_ids(stored.vote.question)
+        return [
+            VoteEffect(stored, *_places(ranked[stored.vote.question], stored.vote.chunk_id))
+            for stored in stored_votes
+        ]
+
+    def placement(self, question: str, chunk_id: int) -> tuple[int | None, int | None]:
+        """The passage's rank for the question without and with the team's votes."""
+        return _places(self._ranked_ids(question), chunk_id)
+
+    def _ranked_ids(self, question: str) -> tuple[list[int], list[int]]:
+        return (
+            [h.chunk_id for h in self.answer(question, VOTE_REPORT_DEPTH, feedback=False).hits],
+            [h.chunk_id for h in self.answer(question, VOTE_REPORT_DEPTH).hits],
+        )
+
+    def _candidates(self, ranked: list[tuple[int, float]], store: ReportStore) -> list[Candidate]:
+        records = store.chunks([chunk_id for chunk_id, _ in ranked])
         return [
             Candidate(
                 chunk_id,
@@ -620,40 +818,52 @@ class ReportService:
 
     # browsing ----------------------------------------------------------------------
 
-    def documents(self) -> list[DocumentInfo]:
-        """The documents searches draw on: the user's, or the samples while there are none."""
-        return self.store.documents()
+    def documents(self, title: str | None = None) -> list[DocumentInfo]:
+        """The documents searches draw on (the user's, or the samples until the first one),
+        newest first: latest year, then latest added; `title` keeps those whose title has it."""
+        docs = self._corpus()[0].documents()
+        if title:
+            docs = [d for d in docs if normalize(title) in normalize(d.title)]
+        return sorted(docs, key=lambda d: (d.year or 0, d.doc_id), reverse=True)
 
     def outline(self, doc_id: int) -> tuple[DocumentInfo, list[ChunkRecord]]:
         """A document and the first passage of each of its sections, in order."""
-        info = self.store.document(doc_id)
+        store = self._corpus()[0]
+        info = store.document(doc_id)
         firsts = {}
-        for record in self.store.document_chunks(doc_id):
+        for record in store.document_chunks(doc_id):
             firsts.setdefault(record.section, record)
         return info, list(firsts.values())
 
     def section(self, chunk_id: int) -> list[ChunkRecord]:
-        return self.store.section_chunks(chunk_id)
+        return self._corpus()[0].section_chunks(chunk_id)
 
     def feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
-        self.store.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
+        self.log.add_feedback(query_log_id, user_id, 1 if vote > 0 else -1)
 
     def stats(self) -> Stats:
-        return self.store.stats()
+        """Figures of the user's database (and how many samples stand in until its first report)."""
+        samples = 0 if self.store.ever_held_documents() else len(sample_files())
+        return replace(self.store.stats(), sample_documents=samples)
 
     def document(self, doc_id: int) -> DocumentInfo:
-        return self.store.document(doc_id)
+        return self._corpus()[0].document(doc_id)
 
-    def unanswered(self, limit: int = 20) -> list[dict]:
-        """Recent questions with no result, only related passages, or a 👎."""
-        return self.store.unanswered(limit)
+    def unanswered(self, limit: int = 20, offset: int = 0) -> list[UnansweredQuestion]:
+        """Questions with no result, only related passages, or a 👎, repeats counted."""
+        return self.log.unanswered(limit, offset)
 
     def backup(self, destination: str | Path) -> Path:
         """An online copy of the database (safe while the bot serves)."""
         return self.store.backup(destination)
 
-    def export_log(self, since: str | None = None) -> Iterator[dict]:
-        return self.store.export_log(since)
+    def export_log(self, since: datetime | None = None) -> Iterator[ExportRow]:
+        """Logged questions from `since` on (a time with its zone), oldest first."""
+        return self.log.export_log(since and since.astimezone(timezone.utc).isoformat())
+
+    def inbox(self) -> InboxStore:
+        """The request inbox in this database (chat updates kept until they are handled)."""
+        return InboxStore(self.store)
 
     @property
     def path(self) -> Path:
@@ -663,6 +873,12 @@ class ReportService:
     @property
     def read_only(self) -> bool:
         return self.store.read_only
+
+
+def _places(ranked: tuple[list[int], list[int]], chunk_id: int) -> tuple[int | None, int | None]:
+    """1-based ranks of a passage in the two lists (None where it is absent)."""
+    before, after = (ids.index(chunk_id) + 1 if chunk_id in ids else None for ids in ranked)
+    return before, after
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:

@@ -31,6 +31,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
+    InputFile,
     InputTextMessageContent,
     LinkPreviewOptions,
     ReplyParameters,
@@ -43,6 +44,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChosenInlineResultHandler,
     ContextTypes,
     Defaults,
     InlineQueryHandler,
@@ -50,7 +52,6 @@ from telegram.ext import (
     filters,
 )
 
-from ..storage.errors import StorageError
 from .access import Access, DenialBudget
 from .config import LOG_FORMAT, BotSettings, ConfigError, Settings
 from .core import Conversation, Event, Upload
@@ -66,13 +67,19 @@ from .inbox import (
 )
 from .queueing import FairUpdateProcessor
 from .render import to_plain
-from .replies import Article, Button, InlineButton, Notice, Output, Reply
-from .service import ReportService
+from .replies import Article, Button, Document, InlineButton, Notice, Output, Reply
+from .service import ReportService, StorageError
 
 CORE = "conversation"
 DIGEST_JOB = "weekly digest"
 STORAGE_LOG = "storage failures logged"
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query")
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "inline_query",
+    "chosen_inline_result",  # sent once inline feedback is on (BotFather: /setinlinefeedback)
+)
 INLINE_CACHE_SECONDS = 10
 BACKOFF_SECONDS = 0.5
 DOWNLOAD_TIMEOUT = 120.0
@@ -136,7 +143,7 @@ def build_application(
         )
     keep_token_out_of_logs()
     service.warm_up()
-    inbox = Inbox(service.store, bot_id_of(token), clock)
+    inbox = Inbox(service.inbox(), bot_id_of(token), clock)
     app = (
         Application.builder()
         .application_class(InboxApplication, kwargs={"inbox": inbox})
@@ -170,6 +177,7 @@ def build_application(
     app.add_handler(MessageHandler(filters.ALL, on_update))  # text, commands, files, edits, …
     app.add_handler(CallbackQueryHandler(on_update))
     app.add_handler(InlineQueryHandler(on_update))
+    app.add_handler(ChosenInlineResultHandler(on_update))
     app.add_error_handler(on_error)
     if settings.bot.digest_chat is not None and app.job_queue is not None:
         weekday, at = digest_schedule(settings.bot)
@@ -368,6 +376,9 @@ def to_event(update: Update, bot_id: int, bot_username: str) -> Event | None:
             inline_query=update.inline_query.query,
             bot_username=bot_username,
         )
+    if update.chosen_inline_result:
+        chosen = update.chosen_inline_result.query
+        return Event(user.id, None, "inline", chosen_inline=chosen, bot_username=bot_username)
     chat = update.effective_chat
     chat_id, chat_type = (chat.id, chat.type) if chat else (user.id, "private")
     if update.callback_query:
@@ -418,6 +429,12 @@ async def deliver(
     for reply in outputs:
         if isinstance(reply, Reply):
             await send(update, context, reply)
+        elif isinstance(reply, Document):
+            chat = update.effective_chat
+            chat_id = chat.id if chat else update.effective_user.id
+            await context.bot.send_document(
+                chat_id, InputFile(reply.content, filename=reply.file_name), caption=reply.caption
+            )
 
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:

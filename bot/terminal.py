@@ -14,12 +14,13 @@ from .access import Access, RateLimiter
 from .config import Settings
 from .core import Conversation, Event
 from .render import to_plain
-from .replies import Button, Notice, Output, Reply
+from .replies import Button, Document, Notice, Output, Reply
 from .service import ReportService
 
 TERMINAL_USER = 0
 BOT_NAME = "reportbot"
 PRESS = re.compile(r"^#(\d+)$")
+QUIT = frozenset({"/quit", "/exit", "/q", "退出"})
 
 
 def terminal_conversation(service: ReportService, settings: Settings) -> Conversation:
@@ -41,6 +42,8 @@ def render(outputs: Iterable[Output]) -> tuple[str, list[Button]]:
     for output in outputs:
         if isinstance(output, Notice):
             parts.append(f"({to_plain(output.text)})")
+        elif isinstance(output, Document):
+            parts.append(f"[{output.file_name}, {len(output.content):,} bytes]")
         elif isinstance(output, Reply):
             parts.append(to_plain(output.text))
             labels = []
@@ -62,11 +65,13 @@ def typed_lines(prompt: str = "> ") -> Iterator[str]:
 
 
 def repl(conversation: Conversation, lines: Iterable[str], echo: Callable[[str], None]) -> None:
-    """Answer each line; `#N` presses button N of the last reply."""
+    """Answer each line; `#N` presses button N of the last reply; /quit ends the session."""
     buttons: list[Button] = []
     for line in (line.strip() for line in lines):
         if not line:
             continue
+        if line.lower() in QUIT:
+            return
         press = PRESS.match(line)
         if press and not 0 < int(press[1]) <= len(buttons):
             echo(f"(no button {line})")

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from ..retrieval.models import Hit
+from ..retrieval.scope import Scope
 from ..retrieval.wording import copy_ready
-from ..storage.db import ChunkRecord, DocumentInfo, Stats
-from .callbacks import CallbackCodec
+from .callbacks import (
+    ANSWER,
+    CANCEL,
+    DELETE,
+    DOCS,
+    END_SCOPE,
+    GROUP_SECTION_PAGE,
+    OUTLINE,
+    PASSAGE_VOTE,
+    REUSE,
+    SCOPE_TO,
+    SECTION,
+    SECTION_PAGE,
+    UNANSWERED,
+    UNSCOPE,
+    VOTE,
+    WORDING,
+    CallbackCodec,
+)
+from .memory_views import MemoryViews
 from .messages import message
 from .render import (
     EXCERPT_CHARS,
@@ -17,12 +38,20 @@ from .render import (
     excerpt,
     has_placeholder,
     key_sentences,
+    scope_line,
     shorten,
     split_markup,
     utf16_len,
 )
 from .replies import Article, Button, Reply
-from .service import IngestResult
+from .service import (
+    ChunkRecord,
+    DocumentInfo,
+    IngestResult,
+    Stats,
+    UnansweredQuestion,
+    VoteEffect,
+)
 
 GROUP_EXCERPT_CHARS = 120
 COPY_LIMIT = 256  # Telegram's CopyTextButton limit
@@ -33,13 +62,17 @@ LABEL_CHARS = 28
 SECTION_PAGE_CHARS = 3000  # UTF-16 units of report text per page of a section
 HEADER_CHARS = 200
 INDENT = "　"
+VOTES_PER_ROW = 3  # passages per row of 👍/👎 pairs: six short buttons fit a phone's width
 
 
-class Views:
+class Views(MemoryViews):
     """Reply builders in one language, signing every button with one codec."""
 
-    def __init__(self, lang: str, codec: CallbackCodec, per_page: int) -> None:
+    def __init__(
+        self, lang: str, codec: CallbackCodec, per_page: int, timezone: str = "UTC"
+    ) -> None:
         self.lang = lang
+        self.timezone = ZoneInfo(timezone)
         self.codec = codec
         self.per_page = max(1, per_page)
 
@@ -53,7 +86,7 @@ class Views:
 
     def results(
         self,
-        mode: str,
+        wording: bool,
         query: str,
         hits: Sequence[Hit],
         log_id: int,
@@ -64,17 +97,23 @@ class Views:
         group: bool = False,
         tier: str = "confident",
         edit: bool = False,
+        scope: Scope | None = None,
     ) -> Reply:
-        """One page of an answer (mode "a") or of copy-ready wording (mode "w")."""
+        """One page of an answer, or of copy-ready wording; the filters it applied on top,
+        with a button that asks again without them."""
+        scoped = scope_line(scope, self.lang, kind)
+        widen = ((self.button(self.text("btn_unscope"), UNSCOPE, log_id),),) if scoped else ()
         if not hits:
-            return Reply(self.text("not_found", query=escape(shorten(query, 60))), quote=group)
+            text = self.text("not_found", query=escape(shorten(query, 60)))
+            return Reply(f"<i>{scoped}</i>\n{text}" if scoped else text, widen, edit, quote=group)
         pages = 1 if group else math.ceil(len(hits) / self.per_page)
         page = min(max(page, 0), pages - 1)
         shown = hits[page * self.per_page : (page + 1) * self.per_page]
-        notes = [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
+        notes = [scoped] if scoped else []
+        notes += [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
         notes += [self.text("page", page=page + 1, pages=pages)] if pages > 1 else []
         head = f"<i>{' · '.join(notes)}</i>\n" if notes else ""
-        if mode == "w":
+        if wording:
             body, copy_row = self._wording(query, shown, from_samples)
         else:
             body = answer_text(
@@ -90,11 +129,28 @@ class Views:
             copy_row,
             tuple(self.section_button(f"📄 {h.rank}", h.chunk_id, group) for h in shown),
         ]
-        rows.append(self._pager(mode, page, pages, log_id))
-        rows.append((self.button("👍", "v", log_id, 1), self.button("👎", "v", log_id, 0)))
+        rows.append(self._pager(WORDING if wording else ANSWER, page, pages, log_id))
+        rows.extend(self.draft_rows(shown, log_id))
+        rows.append((self.button("👍", VOTE, log_id, 1), self.button("👎", VOTE, log_id, 0)))
+        rows += self._passage_votes(shown, log_id)
+        rows += widen
         return Reply(
             split_markup(head + body)[0], tuple(r for r in rows if r), edit=edit, quote=group
         )
+
+    def _passage_votes(self, hits: Sequence[Hit], log_id: int) -> list[tuple[Button, ...]]:
+        """A 👍/👎 pair per shown passage ("2👎": passage [2] does not answer this question)."""
+        pairs = [
+            (
+                self.button(f"{h.rank}👍", PASSAGE_VOTE, log_id, h.chunk_id, 1),
+                self.button(f"{h.rank}👎", PASSAGE_VOTE, log_id, h.chunk_id, 0),
+            )
+            for h in hits
+        ]
+        return [
+            tuple(b for pair in pairs[i : i + VOTES_PER_ROW] for b in pair)
+            for i in range(0, len(pairs), VOTES_PER_ROW)
+        ]
 
     def _wording(
         self, topic: str, hits: Sequence[Hit], from_samples: bool
@@ -131,7 +187,7 @@ class Views:
         """Open a section here, or in a private chat when asked from a group."""
         if group:
             return Button(label, start=f"s{chunk_id}")
-        return self.button(label, "s", chunk_id)
+        return self.button(label, SECTION, chunk_id)
 
     def section(
         self,
@@ -154,20 +210,20 @@ class Views:
             else ""
         )
         rows = [
-            self._pager("q", page, len(pages), first.chunk_id, group)
+            self._pager(GROUP_SECTION_PAGE, page, len(pages), first.chunk_id, group)
             if group is not None
-            else self._pager("p", page, len(pages), first.chunk_id)
+            else self._pager(SECTION_PAGE, page, len(pages), first.chunk_id)
         ]
         if len(body) <= COPY_LIMIT:
             rows.append((Button(self.text("btn_copy_section"), copy_text=body),))
         text = f"<b>{header}</b>{note}\n{quote}{escape(pages[page])}</blockquote>"
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
-    def articles(self, hits: Sequence[Hit], log_id: int) -> list[Article]:
+    def articles(self, hits: Sequence[Hit]) -> list[Article]:
         """Inline results that insert the passage with its citation."""
         return [
             Article(
-                id=f"{log_id}-{hit.chunk_id}",
+                id=str(hit.chunk_id),
                 title=shorten(excerpt(hit.text, hit.matched_terms, 60), 60),
                 description=shorten(hit.citation, 100),
                 text=split_markup(f"{escape(hit.text)}\n<i>— {escape(hit.citation)}</i>")[0],
@@ -177,7 +233,14 @@ class Views:
 
     # documents ---------------------------------------------------------------------------
 
-    def documents(self, docs: Sequence[DocumentInfo], page: int, edit: bool = False) -> Reply:
+    def scoped(self, info: DocumentInfo) -> Reply:
+        """Confirm that the next questions search one report, with a button to stop."""
+        stop = self.button(self.text("btn_end_scope"), END_SCOPE)
+        return Reply(self.text("scoped", title=escape(info.title)), ((stop,),))
+
+    def documents(
+        self, docs: Sequence[DocumentInfo], page: int, edit: bool = False, pager: bool = True
+    ) -> Reply:
         if not docs:
             return Reply(self.text("docs_empty"), edit=edit)
         pages = math.ceil(len(docs) / DOCS_PER_PAGE)
@@ -199,10 +262,11 @@ class Views:
             for d in shown
         ]
         rows = [
-            (self.button(shorten(f"[{d.doc_id}] {d.title}", LABEL_CHARS), "d", d.doc_id, 0),)
+            (self.button(shorten(f"[{d.doc_id}] {d.title}", LABEL_CHARS), OUTLINE, d.doc_id, 0),)
             for d in shown
         ]
-        rows.append(self._pager("l", page, pages))
+        if pager:
+            rows.append(self._pager(DOCS, page, pages))
         return Reply(split_markup("\n".join(lines))[0], tuple(r for r in rows if r), edit=edit)
 
     def outline(
@@ -236,8 +300,14 @@ class Views:
             )
             for r in shown
         ]
-        rows.append(self._pager("d", page, pages, info.doc_id))
-        rows.append((self.button(self.text("btn_docs"), "l", 0),))
+        rows.append(self._pager(OUTLINE, page, pages, info.doc_id))
+        rows.append(
+            (
+                self.button(self.text("btn_scope_doc"), SCOPE_TO, info.doc_id),
+                self.button(self.text("btn_reuse"), REUSE, info.doc_id),
+            )
+        )
+        rows.append((self.button(self.text("btn_docs"), DOCS, 0),))
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
     def tree(self, firsts: Sequence[ChunkRecord]) -> str:
@@ -275,7 +345,9 @@ class Views:
         if result.removed is not None:
             text += "\n" + self.text("ingest_removed", doc_id=result.removed)
         pieces = split_markup(f"{text}\n\n{self.tree(firsts)}")
-        buttons = ((self.button(shorten(result.title or "", LABEL_CHARS), "d", result.doc_id, 0),),)
+        buttons = (
+            (self.button(shorten(result.title or "", LABEL_CHARS), OUTLINE, result.doc_id, 0),),
+        )
         return [Reply(p, buttons if i == len(pieces) - 1 else ()) for i, p in enumerate(pieces)]
 
     def delete_confirm(self, info: DocumentInfo) -> Reply:
@@ -283,8 +355,8 @@ class Views:
             self.text("delete_confirm", doc_id=info.doc_id, title=escape(info.title)),
             (
                 (
-                    self.button(self.text("btn_delete"), "x", info.doc_id),
-                    self.button(self.text("btn_cancel"), "c"),
+                    self.button(self.text("btn_delete"), DELETE, info.doc_id),
+                    self.button(self.text("btn_cancel"), CANCEL),
                 ),
             ),
         )
@@ -303,25 +375,52 @@ class Views:
         top = "、".join(f"{escape(shorten(q.query, 30))}（{q.count}）" for q in figures.top_queries)
         return text + ("\n" + self.text("top_queries", queries=top) if top else "")
 
-    def unanswered(self, rows: Sequence[dict]) -> str:
+    def vote_effects(self, effects: Sequence[VoteEffect]) -> str:
+        """The latest passage votes and where each moved its passage, for admins."""
+        if not effects:
+            return self.text("votes_none")
+        lines = [self.text("votes_header")]
+        for effect in effects:
+            stored, vote = effect.stored, effect.stored.vote
+            lines.append(
+                self.text(
+                    "vote_line",
+                    mark="👍" if vote.vote > 0 else "👎",
+                    query=escape(shorten(vote.question, 40)),
+                    chunk=vote.chunk_id,
+                    where=escape(shorten(stored.doc_title or self.text("vote_gone"), 30)),
+                    voter=escape(vote.voter),
+                    before=effect.before or "-",
+                    after=effect.after or "-",
+                )
+            )
+        return "\n".join(lines)
+
+    def unanswered(self, rows: Sequence[UnansweredQuestion], first: bool = True) -> str:
+        """Questions the reports lack, repeats once with a count, times in bot.timezone."""
         if not rows:
             return self.text("unanswered_none")
-        lines = [self.text("unanswered_header")]
+        lines = [self.text("unanswered_header")] if first else []
         for row in rows:
             why = (
-                self.text("why_down", count=row["downvotes"])
-                if row["downvotes"]
-                else self.text("why_related" if row["results"] else "why_empty")
+                self.text("why_down", count=row.downvotes)
+                if row.downvotes
+                else self.text("why_related" if row.results else "why_empty")
             )
+            if row.asked > 1:
+                why = self.text("asked_times", count=row.asked, why=why)
             lines.append(
                 self.text(
                     "unanswered_line",
-                    time=escape(row["time"][:16].replace("T", " ")),
-                    query=escape(shorten(row["query"], 60)),
+                    time=local_time(row.time, self.timezone),
+                    query=escape(shorten(row.query, 60)),
                     why=why,
                 )
             )
         return "\n".join(lines)
+
+    def more_unanswered(self, page: int) -> Button:
+        return self.button(self.text("btn_more"), UNANSWERED, page)
 
 
 def section_pages(body: str, limit: int = SECTION_PAGE_CHARS) -> list[str]:
@@ -354,3 +453,8 @@ def _utf16_prefix(text: str, units: int) -> tuple[str, str]:
         if taken > units:
             return text[:index], text[index:]
     return text, ""
+
+
+def local_time(stored: str, zone: ZoneInfo) -> str:
+    """A stored UTC timestamp as the team reads it: minutes, in the configured time zone."""
+    return datetime.fromisoformat(stored).astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -53,6 +53,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .errors import RetrievalError
+
 log = logging.getLogger(__name__)
 
 K1 = 1.5
@@ -75,7 +77,7 @@ BACKGROUND_WEIGHTS = True  # after an update; tests turn it off to weigh in the 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
-class IndexFileError(Exception):
+class IndexFileError(RetrievalError):
     """The sidecar index file is missing, unreadable, of another version or stale: rebuild it."""
 
 

@@ -1,7 +1,9 @@
 """Errors raised by the search core; each message names the file or input it is about."""
 
+from ..errors import ReportbotError
 
-class RetrievalError(Exception):
+
+class RetrievalError(ReportbotError):
     """Base class for errors of the search core."""
 
 

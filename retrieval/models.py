@@ -73,6 +73,7 @@ class Hit:
     also_in: tuple[str, ...] = ()
     confident: bool = True
     page: int | None = None
+    feedback: float = 1.0  # the factor the team's passage votes applied to its score
 
     @property
     def citation(self) -> str:

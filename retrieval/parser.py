@@ -32,6 +32,8 @@ LEVEL_PATTERNS = ((1, PART), (2, SUBSECTION), (3, ITEM), (4, SUBITEM))
 POINT_LEVEL = 5
 HEADING_END = re.compile(r"[。！？；：:!?;]")
 MAX_HEADING = 40
+CLAUSE_END = re.compile(r"[，,]")
+MAX_HEADING_CLAUSES = 2
 SENTENCE_END = "。！？；：!?;:，,"
 TITLE_WORDS = re.compile(r"总结|报告|述职|汇报|安排|计划|要点|方案|讲话|材料|情况|思路|打算")
 MAX_TITLE = 60
@@ -174,12 +176,16 @@ def _has_next_point(line: str, ordinal: str) -> bool:
 
 
 def heading_of(line: str) -> str:
-    """The heading a structural line shows in a citation: up to its first 。 if short."""
+    """The heading a structural line shows in a citation: up to its first 。 if short; only
+    the first clause when the sentence runs on ("（3）开展宣讲，组织…，覆盖…" is an item
+    without a heading; "（一）聚焦中心，提升效能" is a heading)."""
     end = HEADING_END.search(line)
-    if end and end.start() <= MAX_HEADING:
-        return line[: end.start()].strip()
-    if len(line) <= MAX_HEADING:
-        return line.strip()
+    sentence = line[: end.start()] if end else line
+    clauses = CLAUSE_END.split(sentence)
+    if len(clauses) > MAX_HEADING_CLAUSES and len(clauses[0]) <= MAX_HEADING:
+        return clauses[0].strip()  # 3+ clauses: a sentence of body text, not a heading
+    if len(sentence) <= MAX_HEADING:
+        return sentence.strip()
     return line[:MAX_HEADING].strip() + "…"
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from .cues import (
+    ASKS_CONTRAST,
     ASKS_COUNT,
     ASKS_DATE,
     ASKS_DEFINITION,
@@ -24,6 +25,8 @@ from .cues import (
     ASKS_PLAN,
     ASKS_PROBLEM,
     ASKS_SPAN,
+    ASKS_WORDING,
+    HAS_CONTRAST,
     HAS_COUNT,
     HAS_DATE,
     HAS_LIST,
@@ -54,6 +57,7 @@ THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading,
 THIN_PASSAGE_FACTOR = 0.6
 PLAN_FOR_FACT_FACTOR = 0.8
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
+OPENING_FACTOR = 0.8  # a report's opening paragraph: the whole year in brief
 DUPLICATE_SIMILARITY = 0.7
 SENTENCE_END = re.compile(r"[。;；!！?？]")
 SAME_MEASURE = {"回": "次", "位": "名人", "人": "名人", "名": "名人"}
@@ -100,7 +104,7 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
     judged = [(passage_coverage(analysis, c), c) for c in candidates]
     best = max((coverage for coverage, _ in judged), default=0.0)
     floor = max(RELATED_COVERAGE, RELATIVE_PASSAGE_COVERAGE * best)
-    cues = _Cues(analysis)
+    cues = CueSet(analysis)
     confident_question = analysis.coverage >= CONFIDENT_CORPUS_COVERAGE
     scored = [
         (
@@ -199,7 +203,7 @@ def matched_terms(analysis: QueryAnalysis, candidate: Candidate) -> tuple[str, .
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
 
 
-class _Cues:
+class CueSet:
     """Per-question patterns, compiled once and applied to every candidate."""
 
     def __init__(self, analysis: QueryAnalysis) -> None:
@@ -210,7 +214,10 @@ class _Cues:
             for a, b in zip(analysis.words, analysis.words[1:], strict=False)
         ]
         self.asks_list = bool(ASKS_LIST.search(question))
-        self.asks_definition = bool(ASKS_DEFINITION.search(question))
+        # "那句…的说法是啥" asks for the wording itself, not for a definition
+        self.asks_definition = bool(ASKS_DEFINITION.search(question)) and not bool(
+            ASKS_WORDING.search(question)
+        )
         self.definition = (
             _definition_pattern(words) if self.asks_definition or self.asks_list else None
         )
@@ -222,13 +229,14 @@ class _Cues:
         )
         self.date = bool(ASKS_DATE.search(question))
         self.span = bool(ASKS_SPAN.search(question))
+        self.contrast = bool(ASKS_CONTRAST.search(question))
         self.plan = bool(ASKS_PLAN.search(question))
         self.problem = bool(ASKS_PROBLEM.search(question))
         self.asks_fact = self.count or self.date or self.span
 
     def supplies(self, candidate: Candidate) -> bool:
         """Whether the passage can give what is asked: a count, a date or a span of time, a
-        list, a definition. A passage that only names the topic of "预备期是多久"
+        list, a contrast, a definition. A passage that only names the topic of "预备期是多久"
         is related, not an answer."""
         text = candidate.compact
         focus = self._focus(text)
@@ -239,6 +247,8 @@ class _Cues:
         if self.span and not HAS_SPAN.search(focus):
             return False
         if self.asks_list and not HAS_LIST.search(text):
+            return False
+        if self.contrast and not HAS_CONTRAST.search(focus):
             return False
         return not self.asks_definition or bool(self.definition and self.definition.search(text))
 
@@ -276,7 +286,7 @@ class _Cues:
         if _body_length(candidate) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
-            factor *= LEAD_IN_FACTOR
+            factor *= LEAD_IN_FACTOR if candidate.section_path else OPENING_FACTOR
         return factor
 
 

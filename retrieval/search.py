@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .bm25 import BM25Index
-from .cues import is_cue_word
+from .cues import ASKS_DATE, is_cue_word
 from .models import KINDS
 from .numbers import number_tokens
 from .reference import ReferenceIndex
@@ -32,6 +32,7 @@ from .tokenizer import (
     bigrams,
     general_weight,
     in_dictionary,
+    is_proper_name,
     query_tokens,
     query_words,
     question_bigrams,
@@ -47,6 +48,7 @@ MAX_PHRASE = 24
 CUE_WEIGHT = 6.0  # 明年, 打算, 不足 point at a section (ranking boosts it), not a topic
 KEYNESS_FLOOR = 3.0
 KEYNESS_TOPIC = 7.0
+FOREIGN_NAME_WEIGHT = 3.0
 
 
 class FieldIndex(BM25Index):
@@ -70,6 +72,7 @@ class QueryWord:
     presence: float
     expansions: tuple[str, ...] = ()
     topicality: float = 1.0
+    foreign: bool = False  # a proper name the reports never mention
 
     @property
     def bigrams(self) -> tuple[str, ...]:
@@ -94,9 +97,13 @@ class QueryAnalysis:
     @property
     def evidence(self) -> float:
         """How strongly the question's words point at these reports rather than at
-        everyday Chinese: their rarity-weighted topicality (0 for a weather question)."""
-        total = self.total_weight
-        return sum(w.weight * w.topicality for w in self.words) / total if total else 0.0
+        everyday Chinese: their rarity-weighted topicality (0 for a weather question). A
+        proper name the reports never mention (成都, 世界杯) weighs FOREIGN_NAME_WEIGHT times.
+        Cue words (明年, 打算, 问题) say which section, not what about: they count only when
+        the question names nothing else ("明年有啥打算")."""
+        words = [w for w in self.words if not is_cue_word(w.word)] or self.words
+        total = sum(w.weight * (FOREIGN_NAME_WEIGHT if w.foreign else 1) for w in words)
+        return sum(w.weight * w.topicality for w in words) / total if total else 0.0
 
 
 class Rows(NamedTuple):
@@ -189,7 +196,7 @@ class Searcher:
         for team_word in self.thesaurus.words_in(squeeze(normalized)):
             if not any(team_word in w.word for w in words):
                 words.append(self._judge(team_word))
-        for word in _trim_particles(query_words(normalized)):
+        for word in _trim_particles(query_words(normalized, self.index.doc_freq)):
             if any(word in w.word for w in words):
                 continue
             words.append(self._judge(word))
@@ -237,7 +244,8 @@ class Searcher:
         weight = (
             min(general_weight(word), CUE_WEIGHT) if is_cue_word(word) else general_weight(word)
         )
-        return QueryWord(word, weight, parts, presence, expansions, topicality)
+        foreign = not presence and not ASKS_DATE.search(word) and is_proper_name(word)
+        return QueryWord(word, weight, parts, presence, expansions, topicality, foreign)
 
     def topicality(self, term: str) -> float:
         """0–1: how much more often the reports use a term than everyday Chinese does.
@@ -298,11 +306,14 @@ class Searcher:
         self,
         analysis: QueryAnalysis,
         k: int,
-        doc_id: int | None = None,
+        doc_id: int | Sequence[int] | None = None,
         kind: str | None = None,
         year: int | None = None,
+        any_kind_in: Sequence[int] = (),
     ) -> list[tuple[int, float]]:
         """Best rows for the question as (chunk_id, fused score), filters applied before top-k.
+
+        The kind filter does not apply to the documents `any_kind_in` names.
 
         Each field's scores are divided by that field's best score, then mixed; a row one
         field did not return counts 0 there. A row both fields missed is never returned.
@@ -310,7 +321,7 @@ class Searcher:
         if not analysis.words or self.index.n_alive == 0:
             return []
         rows = self.rows
-        mask = _mask(rows, self.index.n_docs, doc_id, kind, year)
+        mask = _mask(rows, self.index.n_docs, doc_id, kind, year, any_kind_in)
         depth = max(FUSION_DEPTH, k * CANDIDATE_FACTOR)
         fused: dict[int, float] = {}
         for index, query, weight in (
@@ -328,16 +339,21 @@ class Searcher:
 
 
 def _mask(
-    rows: Rows, n: int, doc_id: int | None, kind: str | None, year: int | None
+    rows: Rows,
+    n: int,
+    doc_id: int | Sequence[int] | None,
+    kind: str | None,
+    year: int | None,
+    any_kind_in: Sequence[int] = (),
 ) -> np.ndarray | None:
     """Filters as a boolean row mask, applied before top-k rather than by over-fetching."""
     if doc_id is None and kind is None and year is None:
         return None
     mask = np.ones(n, dtype=bool)
     if doc_id is not None:
-        mask &= rows.doc_ids[:n] == doc_id
+        mask &= np.isin(rows.doc_ids[:n], doc_id)  # one report, or several
     if kind is not None:
-        mask &= rows.kinds[:n] == KINDS.index(kind)
+        mask &= (rows.kinds[:n] == KINDS.index(kind)) | np.isin(rows.doc_ids[:n], any_kind_in)
     if year is not None:
         mask &= rows.years[:n] == year
     return mask

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from .numbers import number_tokens
@@ -257,6 +257,10 @@ QUESTION_FILLER = frozenset(
         "东西",
         "那块",
         "这块",
+        "那边",
+        "这边",
+        "为啥",
+        "为什么",
         # asking for wording: words about the request, not about its topic
         "写",
         "咋写",
@@ -281,9 +285,43 @@ QUESTION_FILLER = frozenset(
         "有吗",
         "找",
         "想找",
+        "句",
+        "句子",
+        "好句子",
+        "例句",
+        "金句",
+        "的话",
+        "段",
+        "那段",
+        "段话",
+        "提法",
+        "说法",
+        "写法",
+        "表述",
+        "措辞",
+        "排比",
+        "排比句",
+        "对仗",
+        "对仗句",
+        "四字词",
+        "字词",
+        "开头",
+        "结尾",
+        "范文",
+        "模板",
+        "形容",
+        "咋形容",
+        "比较",
+        "好",
+        "好的",
+        "好听",
+        "说好听",
+        "一串",
+        "几句",
     ]
 )
 PLACEHOLDER = re.compile(r"^x+$")
+CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
 PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 WORD_RUN = re.compile(r"[^\W_x]+")
 MAX_PHRASES_PER_DOCUMENT = 300
@@ -297,7 +335,26 @@ def general_weight(word: str) -> float:
     (there only to keep terms whole) must not make 三会一课 look like a common word. A word
     the dictionary lacks counts as seen once.
     """
-    return math.log(segmenter.total / (segmenter.general_frequency(word) or 1))
+    freq = segmenter.general_frequency(word)
+    if not freq and len(word) == 2 and CJK_PAIR.fullmatch(word):
+        # two characters joined by the reports' vocabulary: as informative as their mean
+        return sum(map(general_weight, word)) / 2
+    return math.log(segmenter.total / (freq or 1))
+
+
+PROPER_NAME_TAGS = frozenset({"ns", "nz"})  # place names, other proper names (jieba's tags)
+LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def is_proper_name(word: str) -> bool:
+    """A place, brand or other proper name by jieba's dictionary tags, or a Latin-letter word
+    (英语, 成都, 世界杯, excel). Asked about but absent from the reports, such a name says the
+    question is about somewhere or something else."""
+    if LATIN_WORD.fullmatch(word):
+        return True
+    import jieba.posseg  # reads the tag table only once a question holds an absent word
+
+    return jieba.posseg.dt.word_tag_tab.get(word) in PROPER_NAME_TAGS
 
 
 def in_dictionary(word: str) -> bool:
@@ -330,14 +387,30 @@ def tokenize_normalized(normalized: str, phrases: Iterable[str] = ()) -> list[st
     return tokens + number_tokens(normalized) + [p for p in phrases if p in normalized]
 
 
-def query_words(question: str) -> list[str]:
+def query_words(question: str, known: Callable[[str], bool] | None = None) -> list[str]:
     """Content words of a question in precise mode, without jieba's HMM.
 
     The HMM invents words from unknown character runs (工作中有哪些 → 工作 / 中有 / 哪些);
     such a "word" is absent from the reports, looks maximally rare and would dominate the
-    question. Without it unknown runs fall apart into dictionary words and characters.
+    question. Without it unknown runs fall apart into dictionary words and characters;
+    two neighbouring characters that the reports use as a word (`known`) are joined again
+    (应知应会 → 应知 / 应会).
     """
-    return [w for w in _segments(normalize(question)) if is_question_term(w)]
+    segments = _segments(normalize(question))
+    if known is not None:
+        segments = _joined(segments, known)
+    return [w for w in segments if is_question_term(w)]
+
+
+def _joined(segments: Sequence[str], known: Callable[[str], bool]) -> list[str]:
+    """Adjacent single characters merged left to right where the pair is a known word."""
+    out: list[str] = []
+    for segment in segments:
+        if out and len(out[-1]) == 1 and len(segment) == 1 and known(out[-1] + segment):
+            out[-1] += segment
+        else:
+            out.append(segment)
+    return out
 
 
 @lru_cache(maxsize=256)

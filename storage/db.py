@@ -1,55 +1,26 @@
-"""The report database: documents, chunks, query log and feedback in one SQLite file."""
+"""The reports in the database: documents, chunks, the change log, ingest evidence, figures."""
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
-import threading
-import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from ..retrieval.models import Chunk
+from ..retrieval.scope import ReportFacts
+from .connection import Connection, now
 from .errors import (
-    RESTORE_HINT,
-    DamagedError,
     DuplicateError,
     NotFoundError,
-    ReadOnlyError,
     StorageError,
     translate_public_methods,
-    translated,
 )
-from .inbox import InboxTable
-from .migrations import migrations
-
-BUSY_TIMEOUT_MS = 10_000
-_LOG_COLUMNS = [
-    "time",
-    "source",
-    "user_id",
-    "chat_id",
-    "query",
-    "filters",
-    "result_ids",
-    "scores",
-    "results",
-    "latency_ms",
-    "event_id",
-    "confident",
-]
-_LOG_INSERT = (
-    f"insert into query_log ({', '.join(_LOG_COLUMNS)}) "
-    f"values ({', '.join('?' * len(_LOG_COLUMNS))})"
-)
+from .memory import MemoryTable
 
 
 @dataclass(frozen=True)
@@ -67,6 +38,7 @@ class DocumentInfo:
     sample: bool
     ingested_at: str
     content_hash: str
+    org: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +56,15 @@ class ChunkRecord:
     tokens: tuple[str, ...]
     page: int | None = None
     compact: str = ""  # as ranking compares it; empty for passages stored before 0020
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change log: what a generation did to which document."""
+
+    generation: int
+    op: str  # "add" or "delete"
+    doc_id: int
 
 
 @dataclass(frozen=True)
@@ -119,141 +100,9 @@ def _section_path(stored: str) -> tuple[str, ...]:
     return tuple(json.loads(stored))
 
 
-def now() -> str:
-    """UTC timestamp as stored in every time column."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @translate_public_methods
-class ReportStore(InboxTable):
-    """Open (creating and migrating) a report database at `path`."""
-
-    def __init__(self, path: str | Path, clock: Callable[[], datetime] = utc_now) -> None:
-        self.path = Path(path)
-        self.clock = clock
-        self._local = threading.local()
-        self._connections: list[Database] = []
-        self._connections_lock = threading.Lock()
-        self._uri: str | None = None  # set when the database is opened read-only
-        with translated(self.path):
-            self._open()
-
-    @property
-    def read_only(self) -> bool:
-        """Opened read-only (a read-only file or mount): answers work, nothing is logged."""
-        return self._uri is not None
-
-    def _open(self) -> None:
-        """Create or migrate a writable database; open a read-only one as it is."""
-        if self.path.exists() and not (
-            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
-        ):
-            self._open_read_only()
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._check_is_ours()
-        if self.read_only:
-            if migrations.pending(self.db):
-                raise ReadOnlyError(
-                    f"{self.path}: database is read-only and was made by an "
-                    "older version; open it once with write access to upgrade"
-                )
-            return
-        self.db.enable_wal()
-        migrations.apply(self.db)
-
-    def _open_read_only(self) -> None:
-        """mode=ro reads a WAL database when its -shm file exists or can be made; on a
-        read-only mount it cannot, and nothing can change the file there: immutable=1."""
-        base = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
-        for uri in (base, base + "&immutable=1"):
-            conn = sqlite3.connect(uri, uri=True)
-            try:
-                conn.execute("select count(*) from sqlite_master").fetchone()
-            except sqlite3.OperationalError:
-                if uri != base:
-                    raise
-                continue
-            finally:
-                conn.close()
-            self._uri = uri
-            return
-
-    def _check_is_ours(self) -> None:
-        """Refuse to add tables to somebody else's SQLite file."""
-        tables = {
-            name
-            for (name,) in self.db.execute("select name from sqlite_master where type = 'table'")
-        }
-        if tables and not (migrations.applied(self.db) if "_sqlite_migrations" in tables else []):
-            raise DamagedError(
-                f"{self.path} is not a reportbot database (it holds other "
-                f"tables); check --db, or {RESTORE_HINT}"
-            )
-
-    @property
-    def db(self) -> Database:
-        """This thread's connection: SQLite connections must not be shared between threads."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            if self._uri is not None:
-                conn = sqlite3.connect(
-                    self._uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-                )
-            else:
-                conn = sqlite3.connect(
-                    self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-                )
-            db = Database(conn)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA foreign_keys = ON")
-            # In WAL mode NORMAL survives any crash of the process; only an OS crash or power
-            # cut can lose the last commits. It spares an fsync on every logged question.
-            db.execute("PRAGMA synchronous = NORMAL")
-            self._local.db = db
-            with self._connections_lock:
-                self._connections.append(db)
-        return db
-
-    @contextmanager
-    def writing(self) -> Iterator[Database]:
-        """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
-
-        A deferred transaction that reads first and writes later fails at once with
-        "database is locked" when another process wrote in between; taking the lock first
-        makes SQLite wait (busy_timeout) instead.
-        """
-        if self.read_only:
-            raise ReadOnlyError(f"{self.path}: database is read-only")
-        db = self.db
-        if db.conn.in_transaction:
-            yield db
-            return
-        with translated(self.path):
-            db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            with translated(self.path):
-                db.execute("COMMIT")
-        except BaseException:
-            if db.conn.in_transaction:  # SQLite may have rolled back already (disk full)
-                db.execute("ROLLBACK")
-            raise
-
-    def now(self) -> str:
-        """This store's clock as a stored timestamp (tests inject the clock)."""
-        return self.clock().isoformat(timespec="seconds")
-
-    def close(self) -> None:
-        with self._connections_lock:
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-        self._local = threading.local()
+class ReportStore(Connection, MemoryTable):
+    """The reports: documents, their chunks, the change log and ingest evidence."""
 
     # documents ---------------------------------------------------------------
 
@@ -265,8 +114,8 @@ class ReportStore(InboxTable):
         docs = self._documents(f"d.{column} = ?", [value])
         return docs[0] if docs else None
 
-    def documents(self, include_samples: bool = True) -> list[DocumentInfo]:
-        return self._documents("1" if include_samples else "d.sample = 0", [])
+    def documents(self) -> list[DocumentInfo]:
+        return self._documents("1", [])
 
     def document(self, doc_id: int) -> DocumentInfo:
         docs = self._documents("d.id = ?", [doc_id])
@@ -292,16 +141,37 @@ class ReportStore(InboxTable):
                 sample=bool(row["sample"]),
                 ingested_at=row["ingested_at"],
                 content_hash=row["content_hash"],
+                org=row["org"],
             )
             for row in self.db.query(sql, params)
         ]
 
-    def is_empty(self) -> bool:
-        """No document at all (checked without counting every document's chunks)."""
-        return not self.db.execute("select 1 from documents limit 1").fetchone()
+    def _forget_sample_references(self) -> None:
+        """Votes and draft picks made while only the samples were searched are about
+        passages no longer searched once the first report arrives: drop them."""
+        self.db.execute("delete from passage_votes")
+        self.db.execute("delete from draft_picks")
+        self.db.execute(
+            "update meta set value = cast(value as integer) + 1 where key = 'feedback_version'"
+        )
 
-    def has_user_documents(self) -> bool:
-        return bool(self.db.execute("select 1 from documents where sample = 0 limit 1").fetchone())
+    def ever_held_documents(self) -> bool:
+        """Whether a report was ever stored here (deleting them all does not make it new)."""
+        row = self.db.execute("select value from meta where key = 'next_doc_id'").fetchone()
+        return int(row[0]) > 1
+
+    def report_facts(self) -> list[ReportFacts]:
+        """Each report's title and the (year, kind) pairs of its passages: what filters
+        named in a question can select (retrieval/scope.py)."""
+        rows: dict[int, set[tuple[int | None, str]]] = {}
+        titles: dict[int, str] = {}
+        sql = """select d.id, d.title, coalesce(c.year, d.year), c.kind
+                 from documents d join chunks c on c.doc_id = d.id
+                 group by d.id, coalesce(c.year, d.year), c.kind order by d.id"""
+        for doc_id, title, year, kind in self.db.execute(sql):
+            titles[doc_id] = title
+            rows.setdefault(doc_id, set()).add((year, kind))
+        return [ReportFacts(doc_id, titles[doc_id], frozenset(rows[doc_id])) for doc_id in titles]
 
     def save_document(
         self,
@@ -331,7 +201,10 @@ class ReportStore(InboxTable):
                 row[0]
                 for row in self.db.execute("select id from documents where source = ?", [source])
             }
-            if replaces is not None:
+            if (
+                replaces is not None
+                and self.db.execute("select 1 from documents where id = ?", [replaces]).fetchone()
+            ):
                 stale.add(replaces)
             same = self.db.execute(
                 "select id from documents where content_hash = ? and sample = 0", [content_hash]
@@ -340,9 +213,12 @@ class ReportStore(InboxTable):
                 raise DuplicateError(next(doc for (doc,) in same if doc not in stale))
             for doc in sorted(stale):
                 self._delete(doc)
-            if not sample:
-                self._delete_samples()
-            doc_id = self._next_id("next_doc_id", 1)
+            if stale:  # a new version keeps its report's id (its passages get new ones)
+                doc_id = replaces if replaces in stale else min(stale)
+            else:
+                doc_id = self._next_id("next_doc_id", 1)
+                if doc_id == 1 and not sample:
+                    self._forget_sample_references()
             chunks = list(chunks)
             first_chunk = self._next_id("next_chunk_id", len(chunks))
             self.db.execute(
@@ -400,16 +276,17 @@ class ReportStore(InboxTable):
             self._delete(doc_id)
         return info
 
-    def _delete_samples(self) -> None:
-        """Samples only stand in for an empty database; a user's first report replaces them."""
-        for (doc_id,) in self.db.execute("select id from documents where sample = 1").fetchall():
-            self._delete(doc_id)
-
     def _delete(self, doc_id: int) -> None:
-        for table in ("chunks", "doc_lines", "doc_phrases"):
+        for table in ("facts", "chunks", "doc_lines", "doc_phrases"):
             self.db.execute(f"delete from {table} where doc_id = ?", [doc_id])
         self.db.execute("delete from documents where id = ?", [doc_id])
         self._record("delete", doc_id)
+
+    def number_chunks_from(self, first: int) -> None:
+        """Give the next passages ids from `first` on: the sample database's never meet a
+        user's, so a button on a sample answer can never open a user's passage."""
+        with self.writing():
+            self.db.execute("update meta set value = ? where key = 'next_chunk_id'", [str(first)])
 
     def _next_id(self, key: str, count: int) -> int:
         """Reserve `count` ids from a high-water mark (ids are never reused)."""
@@ -449,10 +326,10 @@ class ReportStore(InboxTable):
         )
         return f"{rows['generation']}:{rows['state']}"
 
-    def changes_since(self, generation: int) -> list[tuple[int, str, int]]:
-        """(generation, op, doc_id) of every change after `generation`, oldest first."""
+    def changes_since(self, generation: int) -> list[Change]:
+        """Every change after `generation`, oldest first."""
         return [
-            tuple(row)
+            Change(*row)
             for row in self.db.execute(
                 "select generation, op, doc_id from changes where generation > ? order by id",
                 [generation],
@@ -549,125 +426,6 @@ class ReportStore(InboxTable):
             ) in self.db.execute(sql, params)
         ]
 
-    # query log and feedback -----------------------------------------------------
-
-    def log_query(
-        self,
-        *,
-        query: str,
-        source: str,
-        result_ids: Sequence[int],
-        scores: Sequence[float],
-        latency_ms: float,
-        user_id: int | None = None,
-        chat_id: int | None = None,
-        filters: dict | None = None,
-        event_id: int | None = None,
-        confident: bool | None = None,
-    ) -> int:
-        """Record one search from any interface; returns its id (used by buttons).
-
-        `event_id` is the inbox entry of a chat question: retried after a crash it updates
-        its own row, never another question's.
-        """
-        row = {
-            "time": now(),
-            "source": source,
-            "user_id": user_id,
-            "chat_id": chat_id,
-            "query": query,
-            "filters": json.dumps(filters or {}, ensure_ascii=False),
-            "result_ids": json.dumps(list(result_ids)),
-            "scores": json.dumps([round(s, 4) for s in scores]),
-            "results": len(result_ids),
-            "latency_ms": round(latency_ms, 3),
-            "event_id": event_id,
-            "confident": None if confident is None else int(confident),
-        }
-        if self.read_only:
-            return 0  # answered, not logged: nothing can be written
-        with self.writing():
-            existing = (
-                event_id is not None
-                and self.db.execute(
-                    "select id from query_log where event_id = ?", [event_id]
-                ).fetchone()
-            )
-            if existing:
-                self.db["query_log"].update(existing[0], row)
-                return existing[0]
-            # plain SQL: sqlite-utils' insert() inspects the table first, 5x the cost
-            return self.db.execute(_LOG_INSERT, [row[c] for c in _LOG_COLUMNS]).lastrowid
-
-    def logged_query(self, query_log_id: int) -> dict:
-        row = self.db.execute(
-            "select query, filters, result_ids from query_log where id = ?", [query_log_id]
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"no logged query {query_log_id}")
-        return {
-            "query": row[0],
-            "filters": json.loads(row[1] or "{}"),
-            "result_ids": json.loads(row[2]),
-        }
-
-    def add_feedback(self, query_log_id: int, user_id: int | None, vote: int) -> None:
-        """Store a 👍 (+1) or 👎 (-1); a user's second vote on the same answer replaces the first."""
-        self.logged_query(query_log_id)
-        with self.writing():
-            self.db.execute(
-                """insert into feedback (query_log_id, user_id, vote, time) values (?, ?, ?, ?)
-                   on conflict (query_log_id, user_id) do update set vote = excluded.vote,
-                   time = excluded.time""",
-                [query_log_id, user_id, vote, now()],
-            )
-
-    # the team's synonyms ----------------------------------------------------------
-
-    def synonyms(self) -> list[tuple[str, str]]:
-        """The team's (word, synonym) pairs, in the order they were added."""
-        return [
-            tuple(r)
-            for r in self.db.execute("select word, synonym from synonyms order by added_at, rowid")
-        ]
-
-    def synonyms_version(self) -> int:
-        """Bumped by every change to the pairs, so other processes know to reload them."""
-        row = self.db.execute("select value from meta where key = 'synonyms_version'").fetchone()
-        return int(row[0]) if row else 0
-
-    def add_synonym(self, word: str, synonym: str, added_by: str | None = None) -> bool:
-        """Store a pair; False if it was already there."""
-        with self.writing():
-            inserted = self.db.execute(
-                "insert or ignore into synonyms (word, synonym, added_by, added_at) "
-                "values (?, ?, ?, ?)",
-                [word, synonym, added_by, now()],
-            ).rowcount
-            self._bump_synonyms()
-        return bool(inserted)
-
-    def remove_synonym(self, word: str, synonym: str | None = None) -> int:
-        """Forget a pair (or every pair of a word, either way round); returns how many."""
-        with self.writing():
-            if synonym is None:
-                removed = self.db.execute(
-                    "delete from synonyms where word = ? or synonym = ?", [word, word]
-                ).rowcount
-            else:
-                removed = self.db.execute(
-                    "delete from synonyms where (word = ? and synonym = ?) "
-                    "or (word = ? and synonym = ?)",
-                    [word, synonym, synonym, word],
-                ).rowcount
-            self._bump_synonyms()
-        return removed
-
-    def _bump_synonyms(self) -> None:
-        self.db.execute(
-            "update meta set value = cast(value as integer) + 1 where key = 'synonyms_version'"
-        )
-
     # backups and exports -------------------------------------------------------------
 
     def backup(self, destination: str | Path) -> Path:
@@ -682,28 +440,6 @@ class ReportStore(InboxTable):
         finally:
             target.close()
         return destination
-
-    def export_log(self, since: str | None = None) -> Iterator[dict]:
-        """Query-log rows (oldest first) with their 👍/👎 counts."""
-        sql = """select q.id, q.time, q.source, q.user_id, q.chat_id, q.query, q.filters,
-                        q.results, q.result_ids, q.scores, q.latency_ms,
-                        coalesce(sum(f.vote > 0), 0) as upvotes,
-                        coalesce(sum(f.vote < 0), 0) as downvotes
-                 from query_log q left join feedback f on f.query_log_id = q.id
-                 where q.time >= ? group by q.id order by q.id"""
-        yield from (dict(row) for row in self.db.query(sql, [since or ""]))
-
-    def unanswered(self, limit: int = 20) -> list[dict]:
-        """Recent questions that found nothing, only related passages, or got a 👎: the
-        material the team lacks."""
-        sql = """select q.id, q.time, q.query, q.user_id, q.results,
-                        (select count(*) from feedback f where f.query_log_id = q.id and f.vote < 0)
-                        as downvotes
-                 from query_log q
-                 where q.source != 'eval' and (q.results = 0 or q.confident = 0 or exists
-                       (select 1 from feedback f where f.query_log_id = q.id and f.vote < 0))
-                 order by q.id desc limit ?"""
-        return [dict(row) for row in self.db.query(sql, [limit])]
 
     def stats(self, days: int = 7) -> Stats:
         since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")

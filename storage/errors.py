@@ -9,10 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import ReportbotError
+
 RESTORE_HINT = "restore a backup, see README (Restore)"
 
 
-class StorageError(Exception):
+class StorageError(ReportbotError):
     """Base class for storage errors."""
 
 
@@ -48,6 +50,8 @@ def translate(error: sqlite3.Error | OSError, path: Path) -> StorageError:
             return DiskFullError(f"the disk holding {path} is full")
         if error.errno in (13, 30):  # EACCES, EROFS
             return ReadOnlyError(f"{path}: database is read-only")
+        if error.errno in (17, 20):  # EEXIST, ENOTDIR: a file where a folder should be
+            return StorageError(f"{path}: {path.parent} is not a folder")
         return StorageError(f"{path}: {error.strerror or error}")
     if "disk is full" in text or "database or disk is full" in text:
         return DiskFullError(f"the disk holding {path} is full")

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..retrieval.bm25 import IndexFileError
 from ..retrieval.search import FieldIndex, Rows, Searcher
-from .db import ReportStore
+from .db import Change, ReportStore
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +66,16 @@ class ReportIndex:
                 return
             self._apply(changes)
 
-    def _apply(self, changes: list[tuple[int, str, int]]) -> None:
+    def _apply(self, changes: list[Change]) -> None:
         searcher = self._searcher
-        for _, op, doc_id in changes:
-            if op == "delete":
-                searcher.remove_documents([doc_id])
+        for change in changes:
+            if change.op == "delete":
+                searcher.remove_documents([change.doc_id])
             else:
-                searcher.add(self.store.iter_index_rows(doc_id), self.store.phrases(doc_id))
-        self._generation = changes[-1][0]
+                searcher.add(
+                    self.store.iter_index_rows(change.doc_id), self.store.phrases(change.doc_id)
+                )
+        self._generation = changes[-1].generation
         self._state = ""
 
     def _rebuild_now(self) -> Searcher:
@@ -166,9 +168,9 @@ def _generation_of(state: str) -> int:
     return int(state.split(":", 1)[0])
 
 
-def _complete(changes: list[tuple[int, str, int]], since: int, until: int) -> bool:
+def _complete(changes: list[Change], since: int, until: int) -> bool:
     """Whether the log holds every generation in (since, until]; older logs may be pruned."""
-    return bool(changes) and changes[0][0] == since + 1 and changes[-1][0] == until
+    return bool(changes) and changes[0].generation == since + 1 and changes[-1].generation == until
 
 
 def _bm25_path(prefix: Path) -> Path:

@@ -194,8 +194,120 @@ def m0007_inbox_entries(db: Database) -> None:
     )
 
 
+@migrations(name="0010_inbox_without_transport")
+def m0010_inbox_without_transport(db: Database) -> None:
+    """Name columns for what they are to storage, not for Telegram: an inbox entry is a
+    request to a receiver (a bot) with the transport's own id for it (external_id), and a
+    logged question refers to its request; the query log's unused update_id goes."""
+    db.execute("alter table inbox rename column bot_id to receiver_id")
+    db.execute("alter table inbox rename column update_id to external_id")
+    db.execute("drop index query_log_event_id")
+    db.execute("alter table query_log rename column event_id to request_id")
+    db.execute(
+        "create unique index query_log_request_id on query_log (request_id) "
+        "where request_id is not null"
+    )
+    if "update_id" in db["query_log"].columns_dict:
+        db.execute("alter table query_log drop column update_id")
+
+
+@migrations(name="0011_samples_apart")
+def m0011_samples_apart(db: Database) -> None:
+    """The sample reports now have a database of their own: remove the copies older
+    versions stored, recording each removal so that the index drops them too. A database
+    that never held anything but the samples numbers the user's reports from 1."""
+    samples = [doc_id for (doc_id,) in db.execute("select id from documents where sample = 1")]
+    [(next_doc,)] = db.execute("select value from meta where key = 'next_doc_id'").fetchall()
+    if samples and len(samples) == db["documents"].count == int(next_doc) - 1:
+        db.execute("update meta set value = '1' where key in ('next_doc_id', 'next_chunk_id')")
+    for doc_id in samples:
+        for table in ("chunks", "doc_lines", "doc_phrases"):
+            db.execute(f"delete from {table} where doc_id = ?", [doc_id])
+        db.execute("delete from documents where id = ?", [doc_id])
+        db.execute("update meta set value = cast(value as integer) + 1 where key = 'generation'")
+        db.execute(
+            "insert into changes (generation, op, doc_id) select cast(value as integer), "
+            "'delete', ? from meta where key = 'generation'",
+            [doc_id],
+        )
+        db.execute("update meta set value = ? where key = 'state'", [secrets.token_hex(8)])
+
+
 @migrations(name="0020_chunk_compact")
 def m0020_chunk_compact(db: Database) -> None:
     """Each passage's compared form (normalised, no white space), made once at ingest instead
     of on every question that fetches it; older rows stay null and are compacted when read."""
     db["chunks"].add_column("compact", str)
+
+
+@migrations(name="0030_passage_votes")
+def m0030_passage_votes(db: Database) -> None:
+    """👍/👎 on one passage as an answer to one question, which teaches the ranking; one
+    vote per person, question and passage (voting again replaces it), versioned so every
+    process picks up a change. `question_key` is the question as feedback compares it."""
+    db["passage_votes"].create(
+        {
+            "id": int,
+            "question": str,
+            "question_key": str,
+            "chunk_id": int,
+            "voter": str,
+            "source": str,
+            "vote": int,
+            "query_log_id": int,
+            "time": str,
+        },
+        pk="id",
+        not_null={"question", "question_key", "chunk_id", "voter", "source", "vote", "time"},
+    )
+    db["passage_votes"].create_index(["question_key", "chunk_id", "voter"], unique=True)
+    db["passage_votes"].create_index(["chunk_id"])
+    db["meta"].insert({"key": "feedback_version", "value": "0"})
+
+
+@migrations(name="0040_document_org")
+def m0040_document_org(db: Database) -> None:
+    """The organisation a report speaks for (reports of one body compared across years),
+    read from the title and opening text of the reports already stored."""
+    from ..retrieval.orgs import extract_org
+
+    db["documents"].add_column("org", str)
+    for doc_id, title in db.execute("select id, title from documents").fetchall():
+        opening = db.execute(
+            "select text from chunks where doc_id = ? and path = '[]' order by position limit 1",
+            [doc_id],
+        ).fetchone()
+        org = extract_org(title, opening[0] if opening else "")
+        db.execute("update documents set org = ? where id = ?", [org, doc_id])
+
+
+@migrations(name="0041_facts")
+def m0041_facts(db: Database) -> None:
+    """Counts and amounts of each passage; `facts_version` says which extractor read a
+    document (null: not yet, so stored documents get their facts on first use)."""
+    db["facts"].create(
+        {
+            "id": int,
+            "doc_id": int,
+            "chunk_id": int,
+            "what": str,
+            "number": float,
+            "unit": str,
+            "text": str,
+            "approx": int,
+        },
+        pk="id",
+        not_null={"doc_id", "chunk_id", "what", "unit", "text"},
+    )
+    db["facts"].create_index(["doc_id"])
+    db["documents"].add_column("facts_version", int)
+
+
+@migrations(name="0042_draft_picks")
+def m0042_draft_picks(db: Database) -> None:
+    """Passages a user picked for a draft, kept until the draft is made."""
+    db["draft_picks"].create(
+        {"user_id": int, "chunk_id": int, "added_at": str},
+        pk=("user_id", "chunk_id"),
+        not_null={"added_at"},
+    )

@@ -23,6 +23,19 @@ def isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home" / ".cache"))  # sample database
+
+
+@pytest.fixture
+def tg(request, tmp_path):
+    """The real bot over a copy of the seeded database, polling the fake Bot API
+    (tests/telegram_harness.py); `@pytest.mark.bot_config(bot={...})` changes settings."""
+    from telegram_harness import BotHarness
+
+    marker = request.node.get_closest_marker("bot_config")
+    harness = BotHarness(tmp_path, **(marker.kwargs if marker else {}))
+    yield harness
+    harness.close()
 
 
 @pytest.fixture
@@ -67,6 +80,10 @@ class Tmpfs:
 
     def resize(self, size: str) -> None:
         subprocess.run(["mount", "-o", f"remount,size={size}", str(self.path)], check=True)
+
+    def make_read_only(self) -> None:
+        """A folder nobody can write to, root included (root ignores permission bits)."""
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True)
 
     def fill(self) -> Path:
         """Take every free byte with a filler file; delete it to give the space back."""

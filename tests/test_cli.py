@@ -58,10 +58,15 @@ def test_search_json_is_empty_array_for_out_of_domain(run, ingested):
 
 
 def test_search_json_lines_from_stdin(run, ingested):
-    result = run("search", "--json", input="党员春训\n怎样做红烧肉\n一述一评\n")
+    result = run("search", "--json", input="党员春训\n怎样做红烧肉\n\n一述一评\n")
     arrays = [json.loads(line) for line in result.output.splitlines()]
-    assert len(arrays) == 3
-    assert arrays[1] == [] and arrays[0] and arrays[2]
+    assert len(arrays) == 4  # one line per input line, the empty one included
+    assert arrays[1] == arrays[2] == [] and arrays[0] and arrays[3]
+
+
+def test_an_empty_question_is_a_usage_error_and_not_logged(run, ingested):
+    assert "the question is empty" in run("search", "   ", expect=2).output
+    assert "\nqueries: 0\n" in run("stats").output
 
 
 def test_search_kind_filter(run, ingested):
@@ -139,12 +144,14 @@ def test_backup_is_a_working_copy_and_never_overwrites(run, ingested, tmp_path):
 
 def test_export_log_with_feedback(run, ingested, db_path):
     from reportbot.storage.db import ReportStore
+    from reportbot.storage.querylog import QueryLog
 
     run("search", "党员春训")
     run("search", "怎样做红烧肉")
     store = ReportStore(db_path)
-    first = next(store.export_log())["id"]
-    store.add_feedback(first, 7, -1)
+    log = QueryLog(store)
+    first = next(log.export_log()).id
+    log.add_feedback(first, 7, -1)
     store.close()
     rows = [json.loads(line) for line in run("export-log").output.splitlines()]
     assert [r["query"] for r in rows] == ["党员春训", "怎样做红烧肉"]
@@ -199,3 +206,33 @@ def test_stats_and_outline_as_json_and_log_levels(seeded, db_path):
     outline = json.loads(run("outline", str(doc_id), "--json").output)
     assert outline["doc_id"] == doc_id and {s["kind"] for s in outline["sections"]} >= {"work"}
     assert run("-q", "search", "党建").exit_code == 0 and run("-vv", "docs").exit_code == 0
+
+
+def test_progress_bar_has_the_real_length_and_lines_do_not_break_it(db_path, seeds):
+    """On a terminal, stderr shows `ingesting … 5/5`; each file's line erases the bar first."""
+    import pty
+
+    leader, follower = pty.openpty()
+    script = os.path.join(os.path.dirname(sys.executable), "reportbot")
+    done = subprocess.run(
+        [script, "--db", str(db_path), "ingest", str(seeds)],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+        timeout=120,
+    )
+    os.close(follower)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the other end is closed: all read
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(leader)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 6
+    shown = terminal.decode()
+    assert "5/5" in shown and "/0" not in shown
+    assert shown.count("\r\x1b[K") == 5

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from reportbot.bot.cli import cli
 from reportbot.retrieval.numbers import number_tokens
 from reportbot.retrieval.ranking import CONFIDENT, NOTHING, RELATED
-from reportbot.retrieval.tokenizer import query_words
+from reportbot.retrieval.tokenizer import general_weight, query_words
 
 BUREAU = """市水务局机关党委2024年党建工作总结
 一、主要工作
@@ -59,10 +59,23 @@ def test_questions_are_segmented_without_invented_words():
     assert "问题" in query_words("工作中有哪些问题")
 
 
+def test_characters_left_apart_are_joined_by_the_reports_vocabulary():
+    assert not {"应知", "应会"} & set(query_words("应知应会考试多少人参加"))
+    joined = query_words("应知应会考试多少人参加", {"应知", "应会"}.__contains__)
+    assert {"应知", "应会"} <= set(joined)
+    # a joined pair is as informative as its characters, not as a never-seen word
+    assert general_weight("应知") == pytest.approx(
+        (general_weight("应") + general_weight("知")) / 2
+    )
+
+
 def test_colloquial_filler_is_not_content():
     words = query_words("一共搞了几回主题党日啊")
     assert "主题党日" in words
     assert not {"一共", "搞", "几回"} & set(words)
+    wording = query_words("讲作风建设的排比句有没有，结尾那段的提法")
+    assert "作风建设" in wording
+    assert not {"排比句", "结尾", "那段", "提法"} & set(wording)
 
 
 def test_chinese_numerals_and_digits_meet():
@@ -125,10 +138,42 @@ def test_three_tiers(reports):
     assert reports.answer("主题党日一次要搞多长时间", 5).tier == RELATED
 
 
+def test_a_place_the_reports_never_mention_points_elsewhere(reports):
+    # 走访 and 三天 are report words; 厦门 (a place) never occurs in them.
+    assert reports.answer("去厦门走访三天咋安排", 5).tier == NOTHING
+    assert reports.answer("走访慰问了多少户困难群众", 5).tier == CONFIDENT
+
+
+def test_rhythm_answers_how_often(reports):
+    response = reports.answer("专题研讨多久搞一回", 5)
+    assert response.tier == CONFIDENT and "每季度" in response.hits[0].text
+
+
+def test_a_wording_request_is_answered_by_the_topic_not_a_definition(reports):
+    response = reports.answer("整治形式主义那块的说法是啥", 5)
+    assert response.tier == CONFIDENT and "专项整治" in response.hits[0].text
+
+
+def test_cue_words_alone_do_not_make_a_question_about_these_reports(reports):
+    assert reports.answer("学校明年有啥打算", 5).tier == NOTHING  # 学校: not in the reports
+    assert reports.answer("明年有啥打算", 5).tier != NOTHING
+
+
+def test_a_reports_opening_ranks_below_the_passage_with_the_figure(service):
+    # the shipped samples: three years of one tax bureau, each opening with its own name
+    assert "发展党员" in top(service, "税务局发展了几个党员啊")
+
+
+def test_a_difference_needs_a_passage_that_sets_things_apart(reports):
+    # the reports name both, and never say how they differ
+    assert reports.answer("优秀共产党员和优秀党务工作者有啥区别", 5).tier == RELATED
+    assert reports.answer("中心组学习和专题研讨有什么不同", 5).tier == RELATED
+
+
 def test_related_answers_are_logged_as_unanswered(reports):
     reports.search("主题党日一次要搞多长时间", 5)
     reports.search("支部书记签了几份责任书", 5)
-    queries = [row["query"] for row in reports.store.unanswered()]
+    queries = [row.query for row in reports.unanswered()]
     assert queries == ["主题党日一次要搞多长时间"]
 
 

@@ -66,7 +66,7 @@ def ingest(db: Path, folder: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("files", [14, 20])  # parsed in this process / in a process pool
 def test_disk_full_during_ingest_stops_with_one_line_and_a_list(tmpfs, tmp_path, files):
-    disk = tmpfs("1m")
+    disk = tmpfs("1280k")  # the 6 samples, WAL included: ~850 KB
     names = write_reports(tmp_path / "corpus", files)
     db = disk.path / "reports.db"
     result = ingest(db, tmp_path / "corpus")

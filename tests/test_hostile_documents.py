@@ -182,7 +182,7 @@ def understate_size(data: bytes, member: str, size: int) -> bytes:
             b"<div><img src='a.png'></div>\n![](b.png)\n<script>x()</script>\n",
             ["no text"],
         ),
-        ("not-a-zip.docx", REPORT.encode(), ["not a readable .docx", "not a zip"]),
+        ("not-a-zip.docx", bytes(range(1, 32)) * 40, ["not a readable .docx", "not a zip"]),
         ("报告 草稿.docx", b"PK\x03\x04" + b"\x00" * 100, ["not a readable .docx"]),
     ],
 )
@@ -190,6 +190,15 @@ def test_broken_files_are_refused_in_one_line(service, db_path, tmp_path, name, 
     path = tmp_path / name
     path.write_bytes(content)
     refused(service, db_path, path, *words)
+
+
+@pytest.mark.parametrize("name", ["renamed.docx", "renamed.doc", "renamed.wps"])
+def test_a_text_file_with_a_word_name_is_read_as_text(service, tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(REPORT.encode("gb18030"))
+    [result] = service.ingest([path])
+    assert result.status == "added", result.reason
+    assert service.document(result.doc_id).format == "txt"
 
 
 def test_truncated_docx(service, db_path, tmp_path):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from reportbot.bot.inbox import KEEP_DAYS, Clock, Inbox
 from reportbot.storage.db import ReportStore
+from reportbot.storage.inbox import InboxStore
 
 EVERY = timedelta(minutes=10)
 
@@ -16,7 +17,7 @@ def test_inbox_stays_bounded_over_eight_days_without_vacuum(tmp_path):
     wall = [datetime(2026, 1, 1, tzinfo=timezone.utc)]
     mono = [0.0]
     store = ReportStore(tmp_path / "bot.db", clock=lambda: wall[0])
-    inbox = Inbox(store, bot_id=1, clock=Clock(monotonic=lambda: mono[0]))
+    inbox = Inbox(InboxStore(store), bot_id=1, clock=Clock(monotonic=lambda: mono[0]))
     sizes, rows = {}, {}
 
     async def serve() -> None:
@@ -48,15 +49,17 @@ def page_bytes(store: ReportStore) -> int:
 def test_pending_entries_are_never_pruned(tmp_path):
     wall = [datetime(2026, 1, 1, tzinfo=timezone.utc)]
     store = ReportStore(tmp_path / "bot.db", clock=lambda: wall[0])
-    [entry] = store.inbox_put(1, [(1, json.dumps({"update_id": 1}))])
+    [entry] = InboxStore(store).put(1, [(1, json.dumps({"update_id": 1}))])
     wall[0] += timedelta(days=30)
-    assert store.inbox_prune() == 0 and [e for e, _ in store.inbox_pending(1)] == [entry.entry_id]
+    assert InboxStore(store).prune() == 0 and [e for e, _ in InboxStore(store).pending(1)] == [
+        entry.entry_id
+    ]
     store.close()
 
 
 def test_an_update_that_keeps_killing_the_bot_is_given_up_after_three_resumes(tmp_path):
     store = ReportStore(tmp_path / "bot.db")
-    [poison] = store.inbox_put(1, [(1, json.dumps({"update_id": 1, "poison": True}))])
-    resumed = [[e for e, _ in store.inbox_pending(1)] for _ in range(4)]  # four restarts
+    [poison] = InboxStore(store).put(1, [(1, json.dumps({"update_id": 1, "poison": True}))])
+    resumed = [[e for e, _ in InboxStore(store).pending(1)] for _ in range(4)]  # four restarts
     assert resumed == [[poison.entry_id]] * 3 + [[]]
     store.close()

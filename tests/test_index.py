@@ -90,7 +90,9 @@ def test_index_written_for_another_state_is_stale(db_path, tmp_path, seeds):
     service.ingest([seeds])
     service.close()
     other = ReportService.open(db_path)
-    other.store.delete_document(other.documents()[0].doc_id)  # no index save: sidecar now stale
+    other.store.delete_document(
+        other.store.documents()[0].doc_id
+    )  # no index save: sidecar now stale
     other.store.close()
     third = ReportService.open(db_path)
     assert len({h.doc_id for h in third.search("党建工作", 10).hits}) <= 4

@@ -105,15 +105,16 @@ def test_oversized_file_is_refused(tmp_path, db_path):
 def test_ingest_is_idempotent_and_replaces_changed_files(service, tmp_path, db_path):
     path = tmp_path / "r.txt"
     path.write_text(REPORT, encoding="utf-8")
-    assert service.ingest([path])[0].status == "added"
+    [added] = service.ingest([path])
     chunks = count(db_path, "chunks")
     assert service.ingest([path])[0].status == "unchanged"
     assert count(db_path, "chunks") == chunks
     path.write_text(REPORT.replace("五星支部3个", "五星支部4个"), encoding="utf-8")
     [result] = service.ingest([path])
-    assert result.status == "replaced"
-    assert count(db_path, "documents") == 1
-    assert "五星支部4个" in service.search("五星支部").hits[0].text
+    assert (added.status, result.status) == ("added", "replaced")
+    assert count(db_path, "documents") == 1 and result.doc_id == added.doc_id  # same id
+    [hit] = service.search("五星支部", 1).hits
+    assert "五星支部4个" in hit.text and hit.doc_id == added.doc_id
 
 
 def test_failure_mid_document_leaves_database_as_it_was(service, tmp_path, db_path, monkeypatch):

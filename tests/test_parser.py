@@ -68,6 +68,18 @@ def test_inline_heading_and_own_line_heading():
     assert [s.kind for s in report.sections] == ["work", "work", "problem"]
 
 
+def test_an_item_without_a_heading_is_cited_by_its_first_clause():
+    report = parse_text(
+        "某院2023年工作总结\n一、主要工作\n（一）聚焦中心工作，提升服务效能。全年开展义诊5次。\n"
+        "（1）开展系列宣讲，组织医护人员宣讲15场，覆盖职工XX人次。\n"
+    )
+    assert [s.path[-1] for s in report.sections] == [
+        "（一）聚焦中心工作，提升服务效能",
+        "（1）开展系列宣讲",
+    ]
+    assert "覆盖职工XX人次" in report.sections[1].text
+
+
 def test_point_lines_are_items_but_inline_points_are_body():
     assert heading_level("一是牢固树立责任人意识。切实把责任放在心上。") == 5
     assert heading_level("一是加强学习。学习X次。二是加强管理。") is None

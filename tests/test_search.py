@@ -1,13 +1,11 @@
-"""Search behaviour users rely on: duplicates collapsed, filters, tokens, layering."""
+"""Search behaviour users rely on: duplicates collapsed, filters, tokens (layering: test_layers)."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 from reportbot.retrieval.tokenizer import harvest_phrases, tokenize
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARED = "全年开展“红色讲堂”宣讲活动XX场，覆盖党员群众XXX人次，营造了比学赶超的浓厚氛围。"
 
 
@@ -66,29 +64,4 @@ def test_quoted_terms_and_titles_become_phrases():
     assert harvest_phrases("推行“三联四共”工作机制，学习《条例汇编》，X“X”") == {
         "三联四共",
         "条例汇编",
-    }
-
-
-def imports(package: str) -> set[str]:
-    """Modules imported by a package; relative imports that stay inside it are resolved
-    (retrieval/formats' "..errors" is retrieval.errors), those leaving it keep their dots."""
-    found = set()
-    for path in (ROOT / package).rglob("*.py"):
-        depth = len(path.relative_to(ROOT / package).parts) - 1  # subpackages below package
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.ImportFrom):
-                level = node.level - depth if node.level > 1 else node.level
-                found.add(("." * level) + (node.module or ""))
-            elif isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-    return found
-
-
-def test_layers_depend_in_one_direction():
-    retrieval = imports("retrieval")
-    assert not {m for m in retrieval if m.split(".")[0] in {"telegram", "click", "sqlite_utils"}}
-    assert not {m for m in retrieval if m.startswith("..")}
-    storage = imports("storage")
-    assert not {
-        m for m in storage if m.startswith("..bot") or m.split(".")[0] in {"telegram", "click"}
     }

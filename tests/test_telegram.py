@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
+import sqlite3
+
 from fakebot import parse_html
-from telegram_harness import ALICE, BOT_NAME, BotHarness, button, buttons, methods, only
-
-
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path)
-    yield harness
-    harness.close()
+from telegram_harness import ALICE, BOT_NAME, button, buttons, methods, only
 
 
 def entities_text(call, kind: str) -> list[str]:
@@ -150,3 +144,20 @@ def test_paging_keeps_the_same_also_in_line(tg):
     again = tg.press(button(back, "下一页")["callback_data"])[1]
     assert back.params["text"] == first.params["text"]
     assert again.params["text"] == page2.params["text"]
+
+
+def test_inline_questions_are_logged_once_per_posted_result(tg):
+    for typed in ("作风", "作风建", "作风建设"):
+        answer = only(tg.inline(typed), "answerInlineQuery")
+    assert logged_questions(tg) == []  # keystrokes are not questions
+    result = answer.params["results"][0]["id"]
+    chosen = {"result_id": result, "from": {"id": ALICE, "is_bot": False, "first_name": "A"}}
+    calls = tg.run(
+        lambda: tg.fake.inject_raw({"chosen_inline_result": {**chosen, "query": "作风建设"}})
+    )
+    assert calls == [] and logged_questions(tg) == [("作风建设", "telegram", ALICE)]
+
+
+def logged_questions(tg) -> list[tuple]:
+    with sqlite3.connect(tg.db) as conn:
+        return conn.execute("select query, source, user_id from query_log").fetchall()

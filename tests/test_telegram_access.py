@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from telegram_harness import ALICE, MALLORY, BotHarness, button, methods, only
+from telegram_harness import ALICE, MALLORY, button, methods, only
 
 from reportbot.bot.cli import cli
 from reportbot.bot.config import ConfigError, parse_settings
@@ -14,11 +14,7 @@ from reportbot.bot.telegram_app import build_application
 DENIAL = "抱歉，你没有使用权限。你的用户 ID 是 <code>1003</code>，可以发给管理员申请开通。"
 
 
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path, bot={"rate_limit_per_minute": 5})
-    yield harness
-    harness.close()
+pytestmark = pytest.mark.bot_config(bot={"rate_limit_per_minute": 5})
 
 
 def test_bot_refuses_to_start_without_access_lists(tmp_path):

@@ -6,7 +6,7 @@ import io
 
 import docx
 import pytest
-from telegram_harness import ADMIN, ALICE, GROUP, MALLORY, BotHarness, button, methods, only
+from telegram_harness import ADMIN, ALICE, GROUP, MALLORY, button, methods, only
 
 from reportbot.bot.telegram_app import DIGEST_JOB
 
@@ -21,11 +21,7 @@ REPORT = """2024年机关第一党支部党建工作总结
 """
 
 
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path, bot={"digest_chat": ADMIN})
-    yield harness
-    harness.close()
+pytestmark = pytest.mark.bot_config(bot={"digest_chat": ADMIN})
 
 
 def upload(tg, name: str, content: bytes):

@@ -10,17 +10,9 @@ from telegram_harness import (
     GROUP,
     MALLORY,
     OTHER_GROUP,
-    BotHarness,
     methods,
     only,
 )
-
-
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path)
-    yield harness
-    harness.close()
 
 
 def ask_in_group(tg, text, **kwargs):

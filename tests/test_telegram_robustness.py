@@ -10,13 +10,6 @@ from fakebot import parse_html
 from telegram_harness import ALICE, BotHarness, button, methods, only
 
 
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path)
-    yield harness
-    harness.close()
-
-
 def test_html_and_markdown_in_questions_stay_literal(tg):
     question = "<b>NBA</b> & <script>x</script> *冠军* _是_ [谁](http://e.com)"
     reply = only(tg.say(question), "sendMessage")

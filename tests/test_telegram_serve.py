@@ -188,3 +188,16 @@ def test_chat_reads_stdin_and_prints_the_cores_answer(tmp_path):
     section = conversation.handle(Event(0, 0, callback_data=reply.buttons[0][0].data))
     service.close()
     assert result.stdout == f"{render([reply])[0]}\n{render(section)[0]}\n"
+
+
+def test_chat_ends_at_quit(tmp_path):
+    db = seeded_db(tmp_path / "chat.db")
+    result = subprocess.run(
+        [str(SCRIPT), "--db", str(db), "chat"],
+        input="/help\n/quit\n支部书记签了几份责任书？\n",
+        capture_output=True,
+        text=True,
+        timeout=STARTUP,
+        check=True,
+    )
+    assert "/docs" in result.stdout and "[1]" not in result.stdout

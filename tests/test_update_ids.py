@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
-from telegram_harness import BotHarness, button, only
-
-
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path)
-    yield harness
-    harness.close()
+from telegram_harness import button, only
 
 
 def logged(db) -> list[tuple[int, str]]:
@@ -45,6 +37,7 @@ def test_an_older_database_keeps_its_inbox_and_log_links(tmp_path):
     from sqlite_utils import Database
 
     from reportbot.storage.db import ReportStore
+    from reportbot.storage.inbox import InboxStore
     from reportbot.storage.migrations import migrations
 
     path = tmp_path / "old.db"
@@ -78,12 +71,13 @@ def test_an_older_database_keeps_its_inbox_and_log_links(tmp_path):
     )
     old.close()
     store = ReportStore(path)
-    [(event_id,)] = store.db.execute("select event_id from query_log").fetchall()
-    assert store.db.execute("select update_id from inbox where id = ?", [event_id]).fetchone() == (
-        7,
-    )
-    assert [p for _, p in store.inbox_pending(bot_id=123)] == ['{"update_id": 8}']
-    [redelivered] = store.inbox_put(123, [(8, '{"update_id":8}')])  # same payload, respaced
+    inbox = InboxStore(store)
+    [(event_id,)] = store.db.execute("select request_id from query_log").fetchall()
+    assert store.db.execute(
+        "select external_id from inbox where id = ?", [event_id]
+    ).fetchone() == (7,)
+    assert [p for _, p in inbox.pending(receiver_id=123)] == ['{"update_id": 8}']
+    [redelivered] = inbox.put(123, [(8, '{"update_id":8}')])  # same payload, respaced
     assert not redelivered.done and redelivered.entry_id != event_id
     assert store.db.execute("select count(*) from inbox").fetchone() == (2,)
     store.close()
@@ -95,16 +89,17 @@ def test_a_redelivered_copy_of_a_resumed_update_is_not_handled_again(tmp_path):
 
     from reportbot.bot.inbox import Inbox
     from reportbot.storage.db import ReportStore
-    from reportbot.storage.inbox import InboxEntry
+    from reportbot.storage.inbox import InboxEntry, InboxStore
 
     store = ReportStore(tmp_path / "bot.db")
+    requests = InboxStore(store)
     update = {"update_id": 41, "message": {"message_id": 1, "text": "作风建设"}}
 
     async def restart_after_a_kill() -> list:
-        first = Inbox(store, bot_id=7)
+        first = Inbox(requests, bot_id=7)
         assert await first.store_batch([update])  # fetched, then the bot was killed
-        inbox = Inbox(store, bot_id=7)  # the restarted bot
-        [(entry_id, payload)] = store.inbox_pending(7)
+        inbox = Inbox(requests, bot_id=7)  # the restarted bot
+        [(entry_id, payload)] = requests.pending(7)
         inbox.add_pending(InboxEntry(entry_id, json.loads(payload)["update_id"], False))
         assert await inbox.store_batch([update])  # Telegram sends it again: not confirmed
         resumed = inbox.claim(41)

@@ -94,7 +94,10 @@ def _read(path: Path, suffix: str, max_bytes: int) -> SourceText:
 
         return read_pdf(path, max_bytes)
     if head.startswith(ZIP_MAGIC) or (
-        suffix in DOCX_SUFFIXES and not head.startswith(OLE_MAGIC) and not _is_markup(head)
+        suffix in DOCX_SUFFIXES
+        and not head.startswith(OLE_MAGIC)
+        and not _is_markup(head)
+        and not _is_plain_text(head)
     ):
         return read_docx(path, max_bytes * DOCX_UNPACK_RATIO)
     if head.startswith(OLE_MAGIC):
@@ -108,6 +111,9 @@ def _read(path: Path, suffix: str, max_bytes: int) -> SourceText:
     if _is_markup(head):  # "Word" files saved as web pages: common from office systems
         text = decode_bytes(read_bytes(path, max_bytes), path.name)
         return SourceText(tuple(plain_lines(text)), "html", {})
+    if _is_plain_text(head):  # a text file given a Word name: read what it holds
+        text = decode_bytes(read_bytes(path, max_bytes), path.name)
+        return SourceText(tuple(plain_lines(text)), "txt", {})
     kind = "Word" if suffix in OFFICE_SUFFIXES else "report"
     raise DocumentError(
         f"{path.name}: not a {kind} file this program can read "
@@ -121,6 +127,14 @@ def _head(path: Path) -> bytes:
             return file.read(1024)
     except OSError as error:
         raise DocumentError(f"{path.name}: cannot read ({error.strerror})") from error
+
+
+def _is_plain_text(head: bytes) -> bool:
+    """Text with a UTF-16 byte-order mark, or bytes without NULs and control characters
+    (GBK and UTF-8 never use those bytes inside a character)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    return not any(byte < 9 or 13 < byte < 32 or byte == 127 for byte in head)
 
 
 def _is_markup(head: bytes) -> bool:

@@ -1,0 +1,190 @@
+"""Filters named in the question itself: a year, a report, a kind of section.
+
+"2021年的打算", "市委办的报告里怎么写的作风建设", "述职报告里存在什么问题": people say
+where to look in the words of the question. Each filter is recognised here, kept only
+when the reports hold something it selects (combined with the others), and the words
+that named a report or a year are dropped from the scoring query when what remains still
+says what is asked (a report's name would otherwise match its passages by title).
+
+Relative years (今年, 去年, 前年) count back from the calendar year the question is
+asked in, as people mean them; a year no report covers is no filter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from .cues import is_cue_word
+from .text import normalize
+from .tokenizer import query_words
+
+YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年度?")
+RELATIVE_YEAR = re.compile(r"(今|去|前)年度?")
+YEARS_BACK = {"今": 0, "去": 1, "前": 2}
+REPORT = re.compile(
+    r"([\u4e00-\u9fff\d]{0,16}?)(的)?(述职报告|述职|工作报告|报告|工作总结|总结|工作安排|材料)"
+    r"(里面|里头|里|中|上|当中)?"
+)
+TITLE_WORDS = {"述职报告": "述职", "述职": "述职"}  # the one kind of report titles tell apart
+KIND_WORDS = {
+    "plan": re.compile(r"打算|下步|下一步|明年|来年"),
+    "problem": re.compile(r"存在(?:的|什么|哪些|啥)?(?:问题|不足)|不足之处|短板|没弄好|没做好"),
+}
+MIN_NAME = 2
+NAME_SPREAD = 2  # an abbreviation's characters span at most this many times its length
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What filters can select in one report: its title and its passages' (year, kind)."""
+
+    doc_id: int
+    title: str
+    rows: frozenset[tuple[int | None, str]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Filters recognised in a question, and the question to score without their words."""
+
+    query: str
+    doc_ids: tuple[int, ...] = ()
+    titles: tuple[str, ...] = ()
+    year: int | None = None
+    kind: str | None = None
+    # Reports with no section of the kind named in words, searched whole: a half-year
+    # summary states its plans in its closing paragraph, under no 打算 heading.
+    unlabelled: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.doc_ids or self.year is not None or self.kind)
+
+
+def scope_of(
+    question: str,
+    reports: Sequence[ReportFacts],
+    this_year: int,
+    *,
+    doc_id: int | None = None,
+    kind: str | None = None,
+    year: int | None = None,
+    words: bool = True,
+) -> Scope:
+    """The filters a search applies: the explicit ones, then those the question names
+    (unless not `words`) for what the explicit ones leave open."""
+    if doc_id is not None:
+        reports = [r for r in reports if r.doc_id == doc_id]
+    named = recognise(question, reports, this_year) if words else Scope(question)
+    if doc_id is not None:
+        named = replace(named, doc_ids=(doc_id,), titles=tuple(r.title for r in reports))
+    return replace(
+        named,
+        year=year if year is not None else named.year,
+        kind=kind or named.kind,
+        unlabelled=() if kind else named.unlabelled,
+    )
+
+
+def recognise(question: str, reports: Sequence[ReportFacts], this_year: int) -> Scope:
+    """The filters a question names that select something in these reports."""
+    text = normalize(question)
+    cut: list[tuple[int, int]] = []
+    docs: tuple[ReportFacts, ...] = ()
+    found = _report(text, reports)
+    if found:
+        docs, span = found
+        cut.append(span)
+    scoped = docs or tuple(reports)
+    year, span = _year(text, this_year)
+    if year is not None and _selects(scoped, year, None):
+        cut.append(span)
+    else:
+        year = None
+    kind = next((k for k, pattern in KIND_WORDS.items() if pattern.search(text)), None)
+    if kind and not _selects(scoped, year, kind):
+        kind = None
+    query = _without(text, cut)
+    if not _says_what(query):
+        query = text
+    return Scope(
+        query,
+        tuple(r.doc_id for r in docs),
+        tuple(r.title for r in docs),
+        year,
+        kind,
+        tuple(r.doc_id for r in scoped if kind and not _selects([r], None, kind)),
+    )
+
+
+def _report(
+    text: str, reports: Sequence[ReportFacts]
+) -> tuple[tuple[ReportFacts, ...], tuple[int, int]] | None:
+    """Reports named in the question ("市委办的报告里", "述职报告中"), and where it says so.
+
+    A name matches a title holding its characters in order, close together (市委办 is
+    市委办公室, 区直机关工委 is 区委直属机关工委); a name most reports match (党建) is no filter.
+    """
+    for match in REPORT.finditer(text):
+        name, of, word, inside = match.groups()
+        if not (of or inside):
+            continue
+        title_word = TITLE_WORDS.get(word)
+        pool = [r for r in reports if not title_word or title_word in normalize(r.title)]
+        for start in range(len(name) + 1):
+            part = name[start:]
+            if part and len(part) < MIN_NAME:
+                continue
+            chosen = [r for r in pool if _abbreviates(part, normalize(r.title))]
+            if chosen and (len(chosen) == 1 or 2 * len(chosen) <= len(reports)):
+                return tuple(chosen), (match.start(1) + start, match.end())
+    return None
+
+
+def _abbreviates(name: str, title: str) -> bool:
+    """Whether the title holds the name's characters in order within a short span."""
+    if not name:
+        return True
+    start = title.find(name[0])
+    while start >= 0:
+        position, ok = start, True
+        for char in name[1:]:
+            position = title.find(char, position + 1)
+            if position < 0 or position - start >= NAME_SPREAD * len(name):
+                ok = False
+                break
+        if ok:
+            return True
+        start = title.find(name[0], start + 1)
+    return False
+
+
+def _year(text: str, this_year: int) -> tuple[int | None, tuple[int, int]]:
+    match = YEAR.search(text)
+    if match:
+        return int(match[1]), match.span()
+    match = RELATIVE_YEAR.search(text)
+    if match:
+        return this_year - YEARS_BACK[match[1]], match.span()
+    return None, (0, 0)
+
+
+def _selects(reports: Sequence[ReportFacts], year: int | None, kind: str | None) -> bool:
+    """Whether any passage of these reports has this year and kind (None: any)."""
+    return any(
+        (year is None or y == year) and (kind is None or k == kind)
+        for report in reports
+        for y, k in report.rows
+    )
+
+
+def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The text with these (possibly overlapping) spans cut out."""
+    kept = [char for i, char in enumerate(text) if not any(s <= i < e for s, e in spans)]
+    return " ".join("".join(kept).split())
+
+
+def _says_what(query: str) -> bool:
+    """Whether a question still names a topic (not only 打算 or 问题) once filters are cut."""
+    return any(not is_cue_word(word) for word in query_words(query))

@@ -1,0 +1,129 @@
+"""Filters from words: a year, a report and a kind named in the question filter the search."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+from click.testing import CliRunner
+from telegram_harness import seeded_db
+
+from reportbot.bot.cli import cli
+from reportbot.retrieval.scope import ReportFacts, recognise
+
+REPORTS = [
+    ReportFacts(
+        5, "市委办公室党总支2020年党建工作总结", frozenset({(2020, "work"), (2020, "plan")})
+    ),
+    ReportFacts(
+        8,
+        "区委直属机关工委2020年工作总结和2021年工作安排",
+        frozenset({(2020, "work"), (2021, "plan")}),
+    ),
+    ReportFacts(9, "局党组书记党建工作述职报告", frozenset({(2020, "work"), (2020, "problem")})),
+    ReportFacts(7, "2020年市局机关上半年党建工作总结", frozenset({(2020, "work")})),
+]
+
+
+def test_a_year_and_a_kind_in_the_question():
+    scope = recognise("2021年的打算", REPORTS, 2026)
+    assert (scope.year, scope.kind, scope.doc_ids) == (2021, "plan", ())
+    assert scope.query == "2021年的打算"  # only 打算 would be left: nothing to score
+
+
+def test_relative_years_count_back_from_today_and_only_years_the_reports_cover():
+    assert recognise("去年党员发展", REPORTS, 2021).year == 2020
+    assert recognise("前年党员发展", REPORTS, 2022).year == 2020
+    unknown = recognise("去年党员发展", REPORTS, 2026)
+    assert not unknown and unknown.query == "去年党员发展"
+
+
+def test_abbreviated_report_names_match_by_their_characters():
+    scope = recognise("市委办的报告里怎么写的作风建设", REPORTS, 2026)
+    assert scope.doc_ids == (5,) and scope.query == "怎么写的作风建设"
+    assert recognise("区直机关工委的报告里第一书记", REPORTS, 2026).doc_ids == (8,)
+    assert recognise("市局上半年总结里党费", REPORTS, 2026).doc_ids == (7,)
+
+
+def test_a_report_kind_and_a_section_kind():
+    scope = recognise("述职报告里存在什么问题", REPORTS, 2026)
+    assert (scope.doc_ids, scope.kind) == ((9,), "problem")
+
+
+def test_names_matching_no_report_or_every_report_are_no_filter():
+    assert not recognise("党建的报告里怎么说", REPORTS, 2026)
+    assert not recognise("医院的报告里怎么说", REPORTS, 2026)
+
+
+def test_a_kind_leaves_reports_without_such_sections_whole():
+    scope = recognise("下半年党建啥打算", REPORTS, 2026)
+    assert scope.kind == "plan" and scope.unlabelled == (9, 7)
+
+
+# through the CLI ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def run(tmp_path):
+    db = seeded_db(tmp_path / "reports.db")
+
+    def invoke(*args: str, db=db) -> str:
+        result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return invoke
+
+
+def test_ask_shows_the_filters_it_applied(run):
+    assert run("ask", "2021年的打算").startswith("只看：2021年 · 下步打算\n[1] ")
+    hits = json.loads(run("search", "2021年的打算", "--json"))
+    assert hits and {(h["doc_id"], h["kind"]) for h in hits} == {(4, "plan")}
+
+
+def test_unfiltered_asks_over_every_report(run):
+    out = run("ask", "述职报告里存在什么问题", "--unfiltered", "-k", "5")
+    assert not out.startswith("只看")
+    kinds = {
+        h["kind"]
+        for h in json.loads(run("search", "2021年的打算", "--json", "--unfiltered", "-k", "10"))
+    }
+    assert kinds != {"plan"}
+
+
+def test_search_json_keeps_its_shape_with_filters_from_words(run):
+    hits = json.loads(run("search", "市委办的报告里怎么写的作风建设", "--json"))
+    assert isinstance(hits, list) and hits
+    assert {h["doc_title"] for h in hits} == {"市委办公室党总支2020年党建工作总结"}
+    assert {h["doc_title"] for h in json.loads(run("search", "作风建设", "--json"))} != {
+        "市委办公室党总支2020年党建工作总结"
+    }
+
+
+def test_a_report_kind_and_problem_sections_from_words(run):
+    out = run("ask", "述职报告里存在什么问题")
+    assert out.startswith("只看：《局党组书记党建工作述职报告》 · 存在问题\n")
+    kinds = {h["kind"] for h in json.loads(run("search", "述职报告里存在什么问题", "--json"))}
+    assert kinds == {"problem"}
+
+
+def test_filters_from_words_on_the_shipped_samples(tmp_path):
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", str(tmp_path / "new.db"), "ask", "2024年的打算"]).output
+    assert out.startswith("只看：2024年 · 下步打算\n")
+    assert "2024年工作" in out
+
+
+def test_last_year_is_the_calendar_year_before_this_one(tmp_path):
+    year = datetime.date.today().year - 1
+    report = tmp_path / "report.txt"
+    report.write_text(
+        f"测试中心党支部{year}年党建工作总结\n一、主要工作\n（一）抓学习。全年开展专题学习12次。\n"
+        "二、存在问题\n一是理论学习不够深入，学用结合不紧。\n三、下步打算\n（一）强化学习，每月集中学习一次。\n",
+        "utf-8",
+    )
+    db = tmp_path / "own.db"
+    CliRunner().invoke(cli, ["--db", str(db), "ingest", str(report)], catch_exceptions=False)
+    out = CliRunner().invoke(cli, ["--db", str(db), "ask", "去年存在什么问题"]).output
+    assert out.startswith(f"只看：{year}年 · 存在问题\n") and "理论学习不够深入" in out
