@@ -26,7 +26,6 @@ from ..retrieval.reuse import (
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore
 from ..storage.errors import NotFoundError
 from ..storage.memory import FactRecord
-from .draft import build_draft
 from .errors import InvalidRequestError
 
 FACTS_VERSION = 1
@@ -228,6 +227,8 @@ class TeamMemory:
         missing = [c for c in chunk_ids if c not in records]
         if missing:
             raise NotFoundError(f"no passage with id {missing[0]}")
+        from .draft import build_draft  # python-docx costs 0.1 s to import: only for drafts
+
         return build_draft(topic, [records[c] for c in dict.fromkeys(chunk_ids)])
 
     def logged_topic(self, query_log_id: int) -> str:

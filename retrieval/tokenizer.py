@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from .numbers import number_tokens
-from .segmenter import segmenter
+from .segmenter import proper_names, segmenter
 from .text import normalize
 
 FUNCTION_WORDS = frozenset(
@@ -342,19 +342,14 @@ def general_weight(word: str) -> float:
     return math.log(segmenter.total / (freq or 1))
 
 
-PROPER_NAME_TAGS = frozenset({"ns", "nz"})  # place names, other proper names (jieba's tags)
 LATIN_WORD = re.compile(r"[a-z]{2,}")
 
 
 def is_proper_name(word: str) -> bool:
-    """A place, brand or other proper name by jieba's dictionary tags, or a Latin-letter word
-    (英语, 成都, 世界杯, excel). Asked about but absent from the reports, such a name says the
-    question is about somewhere or something else."""
-    if LATIN_WORD.fullmatch(word):
-        return True
-    import jieba.posseg  # reads the tag table only once a question holds an absent word
-
-    return jieba.posseg.dt.word_tag_tab.get(word) in PROPER_NAME_TAGS
+    """A place, brand or other proper name by jieba's dictionary tags (ns, nz), or a
+    Latin-letter word (英语, 成都, 世界杯, excel). Asked about but absent from the reports,
+    such a name says the question is about somewhere or something else."""
+    return bool(LATIN_WORD.fullmatch(word)) or word in proper_names
 
 
 def in_dictionary(word: str) -> bool:
