@@ -37,7 +37,7 @@ from ..retrieval.ranking import (
     asks_problems,
     select_passages,
 )
-from ..retrieval.scope import ReportFacts, Scope, scope_of
+from ..retrieval.scope import ReportFacts, Scope, may_name_scope, scope_of
 from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.segmenter import segmenter
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
@@ -580,9 +580,10 @@ class ReportService(TeamMemory):
         store, index = self._corpus()
         searcher = self._synced(index)  # loading the index at start-up is not the answer's time
         started = time.perf_counter()
+        named = doc_id is not None or (words and may_name_scope(query))
         scope = scope_of(
             query,
-            self._report_facts(store),
+            self._report_facts(store) if named else (),
             store.clock().year,
             doc_id=doc_id,
             kind=kind,

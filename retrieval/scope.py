@@ -87,6 +87,15 @@ def scope_of(
     )
 
 
+def may_name_scope(question: str) -> bool:
+    """Whether a question holds a year, a report word or a kind word at all: only then are
+    the reports' titles and (year, kind) pairs worth reading."""
+    text = normalize(question)
+    return any(
+        pattern.search(text) for pattern in (YEAR, RELATIVE_YEAR, REPORT, *KIND_WORDS.values())
+    )
+
+
 def recognise(question: str, reports: Sequence[ReportFacts], this_year: int) -> Scope:
     """The filters a question names that select something in these reports."""
     text = normalize(question)

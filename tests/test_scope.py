@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from telegram_harness import seeded_db
 
 from reportbot.bot.cli import cli
-from reportbot.retrieval.scope import ReportFacts, recognise
+from reportbot.retrieval.scope import ReportFacts, may_name_scope, recognise
 
 REPORTS = [
     ReportFacts(
@@ -127,3 +127,8 @@ def test_last_year_is_the_calendar_year_before_this_one(tmp_path):
     CliRunner().invoke(cli, ["--db", str(db), "ingest", str(report)], catch_exceptions=False)
     out = CliRunner().invoke(cli, ["--db", str(db), "ask", "去年存在什么问题"]).output
     assert out.startswith(f"只看：{year}年 · 存在问题\n") and "理论学习不够深入" in out
+
+
+def test_only_questions_naming_a_year_report_or_kind_read_the_reports_facts():
+    assert may_name_scope("2021年的打算") and may_name_scope("市委办的报告里作风建设")
+    assert may_name_scope("有啥短板") and not may_name_scope("支部书记签了几份责任书")
