@@ -189,6 +189,7 @@ class ReportService(TeamMemory):
         self._synonyms_version = -1
         self._samples: tuple[ReportStore, ReportIndex] | None = None
         self._samples_lock = threading.Lock()
+        self._warming: threading.Thread | None = None
         self.votes = VoteStore(store)
         self._feedback = (-1, FeedbackModel(()))  # (votes version, model)
         self._facts: tuple[tuple[int, int], tuple[ReportFacts, ...]] = ((0, -1), ())
@@ -214,10 +215,14 @@ class ReportService(TeamMemory):
             self.searcher()
             cilin_synonyms()
 
-        threading.Thread(target=load, name="warm-up", daemon=True).start()
+        self._warming = threading.Thread(target=load, name="warm-up", daemon=True)
+        self._warming.start()
 
     def close(self) -> None:
-        """Save the index beside the database (so the next start is fast) and close it."""
+        """Save the index beside the database (so the next start is fast) and close it,
+        once a warm-up still loading from it is done."""
+        if self._warming is not None:
+            self._warming.join()
         self.index.wait()
         self.index.save()
         self.store.close()

@@ -33,6 +33,11 @@ KIND_WORDS = {
     "problem": re.compile(r"存在(?:的|什么|哪些|啥)?(?:问题|不足)|不足之处|短板|没弄好|没做好"),
 }
 MIN_NAME = 2
+# The last character of a unit's name (税务局, 市委办, 医院, 东湖街道, 某某县): a question
+# naming one means that unit's reports even without a report word ("税务局发展了几个党员").
+UNIT_END = "局办院县市区镇乡村所站队校厂司道"
+MAX_UNIT = 12
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 NAME_SPREAD = 2  # an abbreviation's characters span at most this many times its length
 
 
@@ -88,10 +93,10 @@ def scope_of(
 
 
 def may_name_scope(question: str) -> bool:
-    """Whether a question holds a year, a report word or a kind word at all: only then are
-    the reports' titles and (year, kind) pairs worth reading."""
+    """Whether a question holds a year, a report or unit word or a kind word at all: only
+    then are the reports' titles and (year, kind) pairs worth reading."""
     text = normalize(question)
-    return any(
+    return any(char in UNIT_END for char in text) or any(
         pattern.search(text) for pattern in (YEAR, RELATIVE_YEAR, REPORT, *KIND_WORDS.values())
     )
 
@@ -101,7 +106,7 @@ def recognise(question: str, reports: Sequence[ReportFacts], this_year: int) -> 
     text = normalize(question)
     cut: list[tuple[int, int]] = []
     docs: tuple[ReportFacts, ...] = ()
-    found = _report(text, reports)
+    found = _report(text, reports) or _unit(text, reports)
     if found:
         docs, span = found
         cut.append(span)
@@ -149,6 +154,29 @@ def _report(
             if chosen and (len(chosen) == 1 or 2 * len(chosen) <= len(reports)):
                 return tuple(chosen), (match.start(1) + start, match.end())
     return None
+
+
+def _unit(
+    text: str, reports: Sequence[ReportFacts]
+) -> tuple[tuple[ReportFacts, ...], tuple[int, int]] | None:
+    """The longest unit name in the question that some titles hold (three characters or
+    more in order, as _report matches; two exactly), when at most half the reports do."""
+    best: tuple[tuple[ReportFacts, ...], tuple[int, int]] | None = None
+    titles = [(r, normalize(r.title)) for r in reports]
+    for run in CJK_RUN.finditer(text):
+        for i in range(run.start(), run.end()):
+            for j in range(min(run.end(), i + MAX_UNIT), i + MIN_NAME - 1, -1):
+                name = text[i:j]
+                if name[-1] not in UNIT_END or (best and j - i <= best[1][1] - best[1][0]):
+                    continue
+                chosen = tuple(
+                    r
+                    for r, title in titles
+                    if (name in title if len(name) == MIN_NAME else _abbreviates(name, title))
+                )
+                if chosen and 2 * len(chosen) <= len(reports):
+                    best = chosen, (i, j)
+    return best
 
 
 def _abbreviates(name: str, title: str) -> bool:

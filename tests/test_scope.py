@@ -132,3 +132,12 @@ def test_last_year_is_the_calendar_year_before_this_one(tmp_path):
 def test_only_questions_naming_a_year_report_or_kind_read_the_reports_facts():
     assert may_name_scope("2021年的打算") and may_name_scope("市委办的报告里作风建设")
     assert may_name_scope("有啥短板") and not may_name_scope("支部书记签了几份责任书")
+
+
+def test_a_unit_named_without_a_report_word_is_a_filter_and_leaves_the_topic():
+    scope = recognise("市委办一年写了多少篇稿子", REPORTS, 2026)
+    assert scope.doc_ids == (5,) and scope.query == "一年写了多少篇稿子"
+    assert recognise("市局上半年开了几次会", REPORTS, 2026).doc_ids == (7,)
+    # a name most reports hold is no filter; words that are not a unit's name neither
+    assert not recognise("机关党建考核咋样", REPORTS, 2026).doc_ids
+    assert not recognise("党建工作存在啥问题", REPORTS, 2026).doc_ids
