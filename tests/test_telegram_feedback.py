@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from fakebot import parse_html
-from telegram_harness import ADMIN, BotHarness, button, buttons, only
+from telegram_harness import ADMIN, button, buttons, only
 
 QUESTION = "支部书记签了几份责任书？"
-
-
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path)
-    yield harness
-    harness.close()
 
 
 def first_passage(call) -> str:

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from fakebot import parse_html
-from telegram_harness import BotHarness, button, methods, only
+from telegram_harness import button, methods, only
 
 SHUZHI = "局党组书记党建工作述职报告"
 SHIWEIBAN = "市委办公室党总支2020年党建工作总结"
-
-
-@pytest.fixture
-def tg(tmp_path):
-    harness = BotHarness(tmp_path)
-    yield harness
-    harness.close()
 
 
 def cited(call) -> set[str]:
