@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from . import callbacks
 from .render import escape, shorten
 from .replies import Document, Notice, Output, Reply
-from .service import ReportService
+from .service import NotFoundError, ReportService
 from .views import Views
 
 if TYPE_CHECKING:
@@ -55,7 +55,11 @@ class MemoryChat:
     def _reuse(self, event: Event, argument: str) -> list[Output]:
         if not (argument.isdigit() and len(argument) <= DOC_ID_DIGITS):
             return self._usage(event, "usage_reuse")
-        return self._reuse_doc(event, int(argument))
+        try:
+            return self._reuse_doc(event, int(argument))
+        except NotFoundError:
+            text = self.views.text("no_such_doc", doc_id=int(argument))
+            return [Reply(text, quote=event.in_group)]
 
     def _reuse_doc(self, event: Event, doc_id: int) -> list[Output]:
         """Raises NotFoundError for a deleted report (the core says it is gone)."""

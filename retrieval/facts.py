@@ -163,9 +163,11 @@ def fact_query(question: str) -> FactQuery:
     for segment in NOT_TOPIC.split(question):
         segment = segment.strip(QUOTE_CHARS)
         grams.extend(segment[i : i + 2] for i in range(len(segment) - 1))
+    # 个 is everyday speech's measure word for anything: "几个党员" asks for 名 too
+    asked = SAME_UNIT.get(unit[1], unit[1]) if unit and unit[1] != "个" else None
     return FactQuery(
         tuple(dict.fromkeys(grams)),
-        SAME_UNIT.get(unit[1], unit[1]) if unit else None,
+        asked,
         int(year[1]) if year else None,
     )
 

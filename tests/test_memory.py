@@ -13,7 +13,7 @@ from docx import Document
 from reportbot.bot.cli import cli
 from reportbot.bot.service import ReportService
 from reportbot.retrieval.boilerplate import BoilerplateFilter
-from reportbot.retrieval.facts import extract_facts, score_facts
+from reportbot.retrieval.facts import extract_facts, fact_query, score_facts
 from reportbot.retrieval.orgs import extract_org
 from reportbot.retrieval.pipeline import analyse_file
 
@@ -221,3 +221,8 @@ def test_ask_adds_the_figures_line_and_plans_targets_are_not_counts(run):
     assert done and not any("不少于" in f["text"] for f in done)
     planned = as_json(run, "facts", "明年计划组织几次警示教育")
     assert planned and all("不少于" in f["text"] or "至少" in f["text"] for f in planned)
+
+
+def test_ge_the_everyday_measure_word_asks_for_any_unit():
+    assert fact_query("发展了几个党员").unit is None
+    assert fact_query("发展了几名党员").unit == fact_query("发展了多少名党员").unit is not None

@@ -141,3 +141,9 @@ def test_a_unit_named_without_a_report_word_is_a_filter_and_leaves_the_topic():
     # a name most reports hold is no filter; words that are not a unit's name neither
     assert not recognise("机关党建考核咋样", REPORTS, 2026).doc_ids
     assert not recognise("党建工作存在啥问题", REPORTS, 2026).doc_ids
+
+
+def test_a_year_the_reports_hold_only_plans_for_filters_only_a_question_about_plans():
+    assert recognise("2021年干了啥", REPORTS, 2026).year is None  # 2021: plans only
+    assert recognise("2021年有啥打算", REPORTS, 2026).year == 2021
+    assert recognise("去年干了啥", REPORTS, 2021).year == 2020

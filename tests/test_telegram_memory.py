@@ -65,3 +65,9 @@ def test_picked_passages_come_back_as_a_docx(tg):
     assert sum(p.text.startswith("— 出处：") for p in document.paragraphs) == 2
     again = tg.press(button(answer, "📝")["callback_data"])  # the picks were used up
     assert "草稿里还没有段落" in again[0].params["text"]
+
+
+def test_reuse_of_an_unknown_report_says_so_and_the_chat_goes_on(tg):
+    [text] = sent_texts(tg.say("/reuse 99"))
+    assert "99" in text and "/docs" in text
+    assert sent_texts(tg.say("/docs"))
