@@ -157,6 +157,8 @@ def sum_line(figures: Figures) -> str:
         return "no sum: a figure is a placeholder (X/XX)"
     if figures.no_sum == "units":
         return "no sum: the units differ"
+    if figures.no_sum == "orgs":
+        return "no sum: the figures come from different organisations' reports"
     return ""
 
 

@@ -61,7 +61,8 @@ class YearBlock:
 @dataclass(frozen=True)
 class Figures:
     """The figures a how-many question found, and their sum or why there is none
-    ("placeholder": a figure is X/XX; "units": the units differ)."""
+    ("placeholder": a figure is X/XX; "units": the units differ; "orgs": they come from
+    different organisations' reports)."""
 
     facts: tuple[FactRecord, ...]
     total: float | None
@@ -210,6 +211,9 @@ class TeamMemory:
         if not found:
             return None
         total, no_sum = figure_sum(found)
+        orgs = {d.doc_id: d.org for d in self._searched().documents()}
+        if total is not None and len({orgs.get(f.doc_id) for f in found}) > 1:
+            total, no_sum = None, "orgs"  # 税务局's 3名 and 医院's 8名 add up to nothing
         return Figures(tuple(found), total, no_sum)
 
     # drafts ----------------------------------------------------------------------------

@@ -226,3 +226,13 @@ def test_ask_adds_the_figures_line_and_plans_targets_are_not_counts(run):
 def test_ge_the_everyday_measure_word_asks_for_any_unit():
     assert fact_query("发展了几个党员").unit is None
     assert fact_query("发展了几名党员").unit == fact_query("发展了多少名党员").unit is not None
+
+
+def test_no_sum_across_organisations(service, tmp_path):
+    for org, count in (("某某局机关党委", 3), ("某某医院党委", 8)):
+        path = tmp_path / f"{org}.txt"
+        path.write_text(report(f"{org}2022年党建工作总结", f"全年发展党员{count}名。"), "utf-8")
+        service.ingest([path])
+    figures = service.figures("一共发展了几名党员")
+    assert figures is not None and len(figures.facts) == 2
+    assert (figures.total, figures.no_sum) == (None, "orgs")
