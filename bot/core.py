@@ -397,9 +397,12 @@ class Conversation:
         if not DOC_ID.fullmatch(argument):
             return [self._say(event, "usage", usage=self.views.text("usage_delete"))]
         try:
-            return [self.views.delete_confirm(self.service.document(int(argument)))]
+            info = self.service.document(int(argument))
         except NotFoundError:
             return [self._say(event, "no_such_doc", doc_id=int(argument))]
+        if info.sample:
+            return [self._say(event, "sample_read_only", doc_id=info.doc_id)]
+        return [self.views.delete_confirm(info)]
 
     def _stats(self, event: Event, argument: str) -> list[Output]:
         return [Reply(self.views.stats(self.service.stats()))]

@@ -90,6 +90,7 @@ class TeamMemory:
         name = " ".join(name.split())
         if not name:
             raise InvalidRequestError("the organisation name is empty")
+        self.own(doc_id)
         self.store.set_org(doc_id, name)
         return self.store.document(doc_id)
 

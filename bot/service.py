@@ -543,7 +543,17 @@ class ReportService(TeamMemory):
         return self._samples
 
     def delete(self, doc_id: int) -> DocumentInfo:
+        self.own(doc_id)
         return self.store.delete_document(doc_id)
+
+    def own(self, doc_id: int) -> None:
+        """Refuse to change a built-in sample report (they are served read-only)."""
+        store = self._corpus()[0]
+        if store is not self.store and store.document(doc_id).sample:
+            raise InvalidRequestError(
+                f"[{doc_id}] is a built-in sample report: samples are read-only "
+                "(ingest your own reports to replace them)"
+            )
 
     # search ----------------------------------------------------------------------
 

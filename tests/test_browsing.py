@@ -59,3 +59,12 @@ def test_since_is_a_day_in_the_configured_time_zone(db_path, tmp_path):
     in_utc = ["--db", str(db_path), "--config", str(utc), *since]
     assert "作风" in beijing.output  # the default bot.timezone
     assert CliRunner().invoke(cli, in_utc, catch_exceptions=False).output == ""
+
+
+def test_sample_reports_are_read_only_with_one_clear_line(tmp_path):
+    db = tmp_path / "fresh.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", str(db), "ask", "党费"]).exit_code == 0
+    for args in (["delete", "3"], ["docs", "set-org", "3", "某单位"]):
+        result = runner.invoke(cli, ["--db", str(db), *args])
+        assert result.exit_code == 1 and "sample" in result.output, result.output
