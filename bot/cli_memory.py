@@ -68,6 +68,8 @@ def compare(
     Example:
         reportbot compare 党风廉政建设 --org 青岚县税务局机关党委
     """
+    if not topic.strip():
+        raise click.UsageError("the topic is empty")
     blocks = service.compare(topic, org)
     if as_json:
         _dump([compare_json(b) for b in blocks])
@@ -135,6 +137,8 @@ def facts(service: ReportService, settings: Settings, query: str, as_json: bool)
     Example:
         reportbot facts "一共开展了多少次主题党日" --json
     """
+    if not query.strip():
+        raise click.UsageError("the question is empty")
     found = service.facts(query)
     if as_json:
         _dump([fact_json(f) for f in found])

@@ -375,7 +375,10 @@ class Conversation:
         """The reports, newest first; `/docs 述职` only those whose title has the word (on one
         page: page buttons carry no filter)."""
         if argument:
-            return [self.views.documents(self.service.documents(argument), 0, pager=False)]
+            found = self.service.documents(argument)
+            if not found and self.service.documents():
+                return [self._say(event, "docs_none_titled", word=escape(argument))]
+            return [self.views.documents(found, 0, pager=False)]
         return [self.views.documents(self.service.documents(), 0)]
 
     def _doc(self, event: Event, argument: str) -> list[Output]:

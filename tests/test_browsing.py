@@ -37,6 +37,8 @@ def test_chat_docs_takes_a_title_word(seeded):
     [reply] = conv.handle(Event(1, 1, "private", text="/docs 述职", bot_username="b"))
     [[only]] = reply.buttons
     assert "述职" in only.text and "共 1 份报告" in reply.text
+    [none] = conv.handle(Event(1, 1, "private", text="/docs 不存在<b>", bot_username="b"))
+    assert "不存在&lt;b&gt;" in none.text and "还没有导入报告" not in none.text
 
 
 def test_a_date_that_is_not_a_date_is_one_clear_error(db_path):

@@ -100,6 +100,11 @@ def test_reuse_gives_the_share_of_sentences_and_their_sources(run):
     assert "repeat earlier reports" in run("reuse", str(years[2024])).output
 
 
+def test_an_empty_topic_is_a_usage_error(run):
+    assert "empty" in run("compare", " ", expect=2).output
+    assert "empty" in run("facts", "", expect=2).output
+
+
 def test_facts_json_and_placeholders(run):
     found = as_json(run, "facts", "捐款金额一共多少")
     assert {(f["number"], f["unit"]) for f in found} == {(1.8, "万元"), (2.6, "万元")}
