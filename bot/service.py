@@ -548,8 +548,7 @@ class ReportService(TeamMemory):
 
     def own(self, doc_id: int) -> None:
         """Refuse to change a built-in sample report (they are served read-only)."""
-        store = self._corpus()[0]
-        if store is not self.store and store.document(doc_id).sample:
+        if self.document(doc_id).sample:  # only the samples' own database holds them
             raise InvalidRequestError(
                 f"[{doc_id}] is a built-in sample report: samples are read-only "
                 "(ingest your own reports to replace them)"

@@ -33,7 +33,7 @@ KIND_WORDS = {
     "problem": re.compile(r"存在(?:的|什么|哪些|啥)?(?:问题|不足)|不足之处|短板|没弄好|没做好"),
 }
 MIN_NAME = 2
-YEAR_KINDS = {True: (None,), False: ("work", "problem", "other")}
+NOT_PLANS = ("work", "problem", "other")
 # The last character of a unit's name (税务局, 市委办, 医院, 东湖街道, 某某县): a question
 # naming one means that unit's reports even without a report word ("税务局发展了几个党员").
 UNIT_END = "局办院县市区镇乡村所站队校厂司道"
@@ -114,8 +114,8 @@ def recognise(question: str, reports: Sequence[ReportFacts], this_year: int) -> 
     scoped = docs or tuple(reports)
     year, span = _year(text, this_year)
     # a year of plans only (2025 in a 2024 report) answers a question about plans only
-    plans = bool(KIND_WORDS["plan"].search(text))
-    if year is not None and any(_selects(scoped, year, k) for k in YEAR_KINDS[plans]):
+    kinds = (None,) if KIND_WORDS["plan"].search(text) else NOT_PLANS
+    if year is not None and any(_selects(scoped, year, k) for k in kinds):
         cut.append(span)
     else:
         year = None

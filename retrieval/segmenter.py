@@ -156,11 +156,7 @@ class Lexicon:
     @classmethod
     def of_jieba(cls) -> Lexicon:
         """The lexicon of jieba's shipped dict.txt, from a cache file made on first use."""
-        source = os.path.join(os.path.dirname(find_spec("jieba").origin), "dict.txt")
-        stat = os.stat(source)
-        stem = os.path.join(
-            tempfile.gettempdir(), f"reportbot-lexicon-{stat.st_size}-{int(stat.st_mtime)}"
-        )
+        source, stem = _dictionary_cache("lexicon")
         try:
             words = np.load(stem + ".words.npy", mmap_mode="r")
             counts = np.load(stem + ".counts.npy", mmap_mode="r")
@@ -233,18 +229,23 @@ class ProperNames:
     def _load(self) -> np.ndarray:
         with self._lock:
             if self._names is None:
-                source = os.path.join(os.path.dirname(find_spec("jieba").origin), "dict.txt")
-                stat = os.stat(source)
-                cache = os.path.join(
-                    tempfile.gettempdir(),
-                    f"reportbot-proper-{stat.st_size}-{int(stat.st_mtime)}.npy",
-                )
+                source, stem = _dictionary_cache("proper")
+                cache = stem + ".npy"
                 try:
                     self._names = np.load(cache, mmap_mode="r")
                 except (OSError, ValueError):
                     self._names = _read_proper_names(source)
                     _save_atomically(cache, self._names)
         return self._names
+
+
+def _dictionary_cache(kind: str) -> tuple[str, str]:
+    """jieba's shipped dict.txt, and the stem of a cache file made from it: named by the
+    file's size and time, so a new jieba dictionary gets a new cache."""
+    source = os.path.join(os.path.dirname(find_spec("jieba").origin), "dict.txt")
+    stat = os.stat(source)
+    name = f"reportbot-{kind}-{stat.st_size}-{int(stat.st_mtime)}"
+    return source, os.path.join(tempfile.gettempdir(), name)
 
 
 def _read_proper_names(path: str) -> np.ndarray:
