@@ -170,6 +170,31 @@ def test_a_difference_needs_a_passage_that_sets_things_apart(reports):
     assert reports.answer("中心组学习和专题研讨有什么不同", 5).tier == RELATED
 
 
+def test_a_rule_needs_a_passage_that_states_one(reports):
+    # the reports say a study session is held every quarter; no rule fixes how often
+    assert reports.answer("按规定专题研讨多久搞一回", 5).tier == RELATED
+    assert reports.answer("专题研讨多久搞一回", 5).tier == CONFIDENT
+
+
+def test_an_amount_asked_in_a_unit_needs_that_unit(reports):
+    # 46户 and 15名 are figures, but not money: the reports never say what the visits cost
+    assert reports.answer("春节走访慰问困难群众花了多少钱", 5).tier == RELATED
+    assert reports.answer("春节走访慰问了多少户困难群众", 5).tier == CONFIDENT
+
+
+def test_a_named_set_is_answered_only_where_it_is_spelled_out(service, tmp_path):
+    (tmp_path / "sets.txt").write_text(
+        "某街道工委2024年党建工作总结\n一、主要工作\n"
+        "（一）健全责任体系。建立了承诺、述职、评议、考核、问责“五位一体”责任体系。\n"
+        "（二）强化理论武装。引导党员增强“四个意识”、坚定“四个自信”。\n",
+        encoding="utf-8",
+    )
+    service.ingest([tmp_path / "sets.txt"])
+    assert service.answer("五位一体是哪五样", 5).tier == CONFIDENT
+    # named beside other slogans, never spelled out
+    assert service.answer("四个意识是哪四个", 5).tier == RELATED
+
+
 def test_related_answers_are_logged_as_unanswered(reports):
     reports.search("主题党日一次要搞多长时间", 5)
     reports.search("支部书记签了几份责任书", 5)
