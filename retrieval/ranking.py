@@ -227,11 +227,13 @@ class CueSet:
             for a, b in zip(analysis.words, analysis.words[1:], strict=False)
         ]
         self.asks_list = bool(ASKS_LIST.search(question))
-        # "那句…的说法是啥" asks for the wording itself, not for a definition; "是哪四个"
-        # names a set, answered only where the reports spell it out
+        # "那几个确保的说法是啥" asks for the wording itself: any passage carrying the topic
+        # gives it, whatever count, list or definition the request describes it by
+        self.wording = bool(ASKS_WORDING.search(question))
+        # "是哪四个" names a set, answered only where the reports spell it out
         self.asks_definition = bool(
             ASKS_DEFINITION.search(question) or ASKS_NAMED_SET.search(question)
-        ) and not bool(ASKS_WORDING.search(question))
+        ) and not self.wording
         self.definition = (
             Definition(words, _set_size(question))
             if words and (self.asks_definition or self.asks_list)
@@ -260,6 +262,8 @@ class CueSet:
         """Whether the passage can give what is asked: a count, a date or a span of time, a
         list, a contrast, a definition. A passage that only names the topic of "预备期是多久"
         is related, not an answer."""
+        if self.wording:
+            return True
         text = candidate.compact
         focus = self._focus(text)
         if self.count and not HAS_COUNT.search(focus):
