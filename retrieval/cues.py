@@ -14,7 +14,7 @@ ASKS_DEFINITION = re.compile(
 )
 # A request for wording on a topic: any passage carrying the topic answers it.
 ASKS_WORDING = re.compile(
-    r"提法|说法|表述|写法|咋写|怎么写|如何写|句子|句话|那句|一句|排比|范文|模板|咋说|怎么说|措辞"
+    r"提法|说法|表述|写法|咋写|怎么写|如何写|句子|句话|那句|一句|那段|段话|排比|范文|模板|咋说|怎么说|措辞"
 )
 # "A和B有啥区别" needs a passage that sets the two apart; a work report seldom does.
 ASKS_CONTRAST = re.compile(r"区别|差别|异同|不同之处|有啥不同|有什么不同|不一样")

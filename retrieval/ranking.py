@@ -59,7 +59,8 @@ DEFINITION_BOOST = 1.5
 ANSWER_TYPE_BOOST = 1.3
 THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading, not an answer
 THIN_PASSAGE_FACTOR = 0.6
-PLAN_FOR_FACT_FACTOR = 0.8
+UNASKED_PLAN_FACTOR = 0.8
+PROBLEM_SECTION_BOOST = 1.6
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
 OPENING_FACTOR = 0.8  # a report's opening paragraph: the whole year in brief
 DUPLICATE_SIMILARITY = 0.7
@@ -231,9 +232,10 @@ class CueSet:
         # gives it, whatever count, list or definition the request describes it by
         self.wording = bool(ASKS_WORDING.search(question))
         # "是哪四个" names a set, answered only where the reports spell it out
-        self.asks_definition = bool(
-            ASKS_DEFINITION.search(question) or ASKS_NAMED_SET.search(question)
-        ) and not self.wording
+        self.asks_definition = (
+            bool(ASKS_DEFINITION.search(question) or ASKS_NAMED_SET.search(question))
+            and not self.wording
+        )
         self.definition = (
             Definition(words, _set_size(question))
             if words and (self.asks_definition or self.asks_list)
@@ -308,11 +310,12 @@ class CueSet:
             or (self.date and HAS_DATE.search(text))
             or (self.span and HAS_SPAN.search(text))
             or (self.plan and candidate.kind == "plan")
-            or (self.problem and candidate.kind == "problem")
         ):
             factor *= ANSWER_TYPE_BOOST
-        if self.asks_fact and not self.plan and candidate.kind == "plan":
-            factor *= PLAN_FOR_FACT_FACTOR  # plans hold intentions, not figures or dates
+        if self.problem and candidate.kind == "problem":
+            factor *= PROBLEM_SECTION_BOOST
+        if candidate.kind == "plan" and not (self.plan or self.wording):
+            factor *= UNASKED_PLAN_FACTOR  # plans hold intentions, not what was done
         if _body_length(candidate) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph

@@ -195,6 +195,33 @@ def test_a_named_set_is_answered_only_where_it_is_spelled_out(service, tmp_path)
     assert service.answer("四个意识是哪四个", 5).tier == RELATED
 
 
+def test_a_wording_request_is_not_a_count(reports):
+    # "那几个…" describes the wording asked for; the passage need not hold a figure
+    response = reports.answer("讲学用结合不紧的那几个说法", 5)
+    assert response.tier == CONFIDENT and "学用结合" in response.hits[0].text
+
+
+MEMBERS = """某区市场监管局2024年党建工作总结
+一、主要工作
+（一）流动党员管理。对外出务工的流动党员实行一人一档，每季度电话联系一次。
+（二）组织生活。各支部按时召开组织生活会，对组织生活中查找出的问题逐项列出问题清单，\
+建立问题整改台账，问题整改率100%。
+二、存在问题
+一是个别支部组织生活质量不高，形式单一，内容不够丰富，党员参与的积极性不强，\
+吸引力和感染力有待提升。
+三、下步打算
+（一）流动党员管理。进一步加强流动党员管理，健全流动党员台账，定期联系。
+"""
+
+
+def test_a_question_about_what_was_done_prefers_work_over_plans(service, tmp_path):
+    # the plan repeats the topic more often; only the work section says how it was done
+    (tmp_path / "members.txt").write_text(MEMBERS, encoding="utf-8")
+    service.ingest([tmp_path / "members.txt"])
+    assert service.answer("流动党员是咋管的", 5).hits[0].kind == "work"
+    assert service.answer("流动党员明年咋管", 5).hits[0].kind == "plan"
+
+
 def test_related_answers_are_logged_as_unanswered(reports):
     reports.search("主题党日一次要搞多长时间", 5)
     reports.search("支部书记签了几份责任书", 5)
