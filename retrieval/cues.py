@@ -17,6 +17,9 @@ ASKS_WORDING = re.compile(
     r"提法|说法|表述|写法|咋写|怎么写|如何写|句子|句话|那句|一句|那段|段话|排比|范文|模板|咋说|怎么说|措辞"
 )
 # "A和B有啥区别" needs a passage that sets the two apart; a work report seldom does.
+# "有没有四个“同”那种句子", "几个真字排一起": parallel wording asked for by the character
+# its phrases repeat
+ASKS_REPEATED = re.compile(r"([两三四五六七八九十几多]+)个(?:[“\"「‘'](\w)[”\"」’']|(\w)字)")
 ASKS_CONTRAST = re.compile(r"区别|差别|异同|不同之处|有啥不同|有什么不同|不一样")
 HAS_CONTRAST = re.compile(r"区别|差别|不同于|有别于|相比|而不是|而非|不同的是")
 ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|有哪|包括|包含|都有啥|都有什么|都是啥")

@@ -25,6 +25,7 @@ from .cues import (
     ASKS_NAMED_SET,
     ASKS_PLAN,
     ASKS_PROBLEM,
+    ASKS_REPEATED,
     ASKS_RULE,
     ASKS_SPAN,
     ASKS_WORDING,
@@ -61,6 +62,7 @@ THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading,
 THIN_PASSAGE_FACTOR = 0.6
 UNASKED_PLAN_FACTOR = 0.8
 PROBLEM_SECTION_BOOST = 1.6
+REPEATED_BOOST = 1.5
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
 OPENING_FACTOR = 0.8  # a report's opening paragraph: the whole year in brief
 DUPLICATE_SIMILARITY = 0.7
@@ -259,6 +261,10 @@ class CueSet:
         self.problem = bool(ASKS_PROBLEM.search(question))
         self.asks_fact = self.count or self.date or self.span
         self.rule = bool(ASKS_RULE.search(question))
+        repeated = ASKS_REPEATED.search(question)
+        self.repeated = (
+            (repeated[2] or repeated[3], int(to_digits(repeated[1]) or 3)) if repeated else None
+        )
 
     def supplies(self, candidate: Candidate) -> bool:
         """Whether the passage can give what is asked: a count, a date or a span of time, a
@@ -316,6 +322,8 @@ class CueSet:
             factor *= PROBLEM_SECTION_BOOST
         if candidate.kind == "plan" and not (self.plan or self.wording):
             factor *= UNASKED_PLAN_FACTOR  # plans hold intentions, not what was done
+        if self.repeated and _repeats(text, *self.repeated):
+            factor *= REPEATED_BOOST
         if _body_length(candidate) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
@@ -342,6 +350,11 @@ def _asked_measure(question: str) -> str | None:
         if len(following) < 2 or not dictionary_count(following):
             return match[1]
     return None
+
+
+def _repeats(text: str, character: str, times: int) -> bool:
+    """Some sentence repeats the character that many times (目标同定，任务同下，工作同步…)."""
+    return any(s.count(character) >= times for s in SENTENCE_END.split(text))
 
 
 def _set_size(question: str) -> int | None:

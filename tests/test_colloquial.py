@@ -222,6 +222,18 @@ def test_a_question_about_what_was_done_prefers_work_over_plans(service, tmp_pat
     assert service.answer("流动党员明年咋管", 5).hits[0].kind == "plan"
 
 
+def test_parallel_wording_is_found_by_its_repeated_character(service, tmp_path):
+    (tmp_path / "merge.txt").write_text(
+        "某县财政局2024年党建工作总结\n一、主要工作\n"
+        "（一）党建引领业务。推动党建工作与业务工作深度融合，党建工作与业务工作互促共进，"
+        "以党建带业务、以业务促党建，党建和业务融合更加紧密。\n"
+        "（二）完善考核机制。推动党建与业务融合，目标同定、任务同下、工作同步、考核同行。\n",
+        encoding="utf-8",
+    )
+    service.ingest([tmp_path / "merge.txt"])
+    assert "同定" in top(service, "党建和业务融合，有没有四个“同”那种句子")
+
+
 def test_related_answers_are_logged_as_unanswered(reports):
     reports.search("主题党日一次要搞多长时间", 5)
     reports.search("支部书记签了几份责任书", 5)
