@@ -68,6 +68,11 @@ class Figures:
     total: float | None
     no_sum: str | None
 
+    @property
+    def total_shown(self) -> str | None:
+        """The sum as a person reads it (4.4万元), None when there is none."""
+        return None if self.total is None else f"{self.total:g}{self.facts[0].unit}"
+
 
 class TeamMemory:
     """ReportService methods that look across reports: years, reuse, facts, drafts."""
