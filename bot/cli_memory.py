@@ -76,7 +76,7 @@ def compare(
         _dump([compare_json(b) for b in blocks])
         return
     if not blocks:
-        click.echo("no organisation has reports with years on this topic")
+        click.echo("no organisation has reports of two years or more on this topic")
     for block in blocks:
         click.echo(f"== {block.year} [{block.doc_id}] {block.doc_title}")
         for compared in block.passages:

@@ -103,7 +103,8 @@ class TeamMemory:
 
     def compare(self, topic: str, org: str | None = None) -> list[YearBlock]:
         """One organisation's passages on a topic, newest year first, each marked with the
-        earlier passage it repeats word for word (if it does)."""
+        earlier passage it repeats word for word (if it does); [] unless two years or more
+        hold the topic."""
         reports = self._searched()
         docs = [d for d in reports.documents() if d.org and d.year]
         chosen = self._org_named(org, docs) if org else self._org_for(topic, docs)
@@ -128,7 +129,8 @@ class TeamMemory:
             blocks.append(
                 YearBlock(doc.year, chosen, doc.doc_id, doc.title, tuple(passages), doc.sample)
             )
-        return blocks
+        # one year is no comparison: the reply says no organisation has several years on it
+        return blocks if len({b.year for b in blocks}) > 1 else []
 
     def _org_named(self, name: str, docs: Sequence[DocumentInfo]) -> str:
         """The organisation a user named: exactly, else the one whose name holds it."""

@@ -221,6 +221,18 @@ def test_draft_docx_groups_by_kind_without_numbering_and_marks_placeholders(run,
     run("draft", "支部建设", "-o", str(target), expect=2)
 
 
+def test_compare_of_one_year_is_no_comparison(run, tmp_path):
+    for half in ("上半年", "下半年"):
+        (tmp_path / f"{half}.txt").write_text(
+            f"某镇党委2024年{half}党建工作总结\n一、主要工作\n"
+            f"（一）党风廉政建设。{half}开展廉政谈话，签订党风廉政建设责任书。\n",
+            encoding="utf-8",
+        )
+    run("ingest", str(tmp_path))
+    assert as_json(run, "compare", "党风廉政建设") == []
+    assert "no organisation" in run("compare", "党风廉政建设").output
+
+
 def test_compare_says_how_much_of_a_changed_passage_was_written_before(run):
     text = run("compare", "党风廉政建设", "--org", ORG).output
     assert text.index("== 2024") < text.index("== 2023") < text.index("== 2022")
