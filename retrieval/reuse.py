@@ -96,8 +96,8 @@ def reuse_report(
     sources = sentence_sources(earlier)
     runs: list[list] = []  # [source passage, chunk id, sentences]
     total = repeated = 0
-    previous: Passage | None = None
     for passage in passages:
+        previous: Passage | None = None  # a repeat stays within its passage (and heading)
         for key, sentence in sentences(passage.text):
             total += 1
             source = sources.get(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -98,6 +99,9 @@ def test_reuse_gives_the_share_of_sentences_and_their_sources(run):
     assert "学习效果不够均衡" in latest["passages"][0]["text"]
     assert as_json(run, "reuse", str(years[2022]))["share"] == 0.0
     assert "repeat earlier reports" in run("reuse", str(years[2024])).output
+    # a repeat ends with its passage: the next section's heading is not run into it
+    headings = re.compile(r"。（[一二三四五六七八九十]+）")
+    assert not any(headings.search(p["text"]) for p in latest["passages"])
 
 
 def test_an_empty_topic_is_a_usage_error(run):
