@@ -44,15 +44,19 @@ class Fact:
     unit: str
     text: str
     approx: bool = False
+    placeholder: str = ""  # X, XX … as written, when the number is one
 
     @property
     def shown(self) -> str:
-        return shown_figure(self.number, self.unit, self.approx)
+        return shown_figure(self.number, self.unit, self.approx, self.placeholder)
 
 
-def shown_figure(number: float | None, unit: str, approx: bool = False) -> str:
-    """A figure as a person reads it: 12次, X余篇, 5.2万元."""
-    return f"{'X' if number is None else f'{number:g}'}{'余' if approx else ''}{unit}"
+def shown_figure(
+    number: float | None, unit: str, approx: bool = False, placeholder: str = ""
+) -> str:
+    """A figure as a person reads it: 12次, XX余篇, 5.2万元 (a placeholder as written)."""
+    value = (placeholder or "X") if number is None else f"{number:g}"
+    return f"{value}{'余' if approx else ''}{unit}"
 
 
 def extract_facts(text: str) -> list[Fact]:
@@ -79,7 +83,8 @@ def _clause_facts(clause: str, sentence: str) -> list[Fact]:
             what = FILLER.sub("", FIGURE.sub("", part).strip()).strip("、 ")
             if len(what.strip(QUOTE_CHARS)) >= MIN_WHAT:
                 unit = (match["scale"] or "") + match["unit"]
-                facts.append(Fact(what, number, unit, sentence, bool(match["approx"])))
+                placeholder = match["number"] if number is None else ""
+                facts.append(Fact(what, number, unit, sentence, bool(match["approx"]), placeholder))
     return facts
 
 

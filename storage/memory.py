@@ -28,10 +28,11 @@ class FactRecord:
     chunk_id: int
     text: str
     kind: str = "other"
+    placeholder: str = ""
 
     @property
     def shown(self) -> str:
-        return shown_figure(self.number, self.unit, self.approx)
+        return shown_figure(self.number, self.unit, self.approx, self.placeholder)
 
 
 @translate_public_methods
@@ -64,6 +65,7 @@ class MemoryTable:
                     "unit": fact.unit,
                     "text": fact.text,
                     "approx": int(fact.approx),
+                    "placeholder": fact.placeholder or None,
                 }
                 for chunk_id, fact in facts
             )
@@ -86,13 +88,15 @@ class MemoryTable:
         fragments = list(like)
         where = " or ".join("f.what like ?" for _ in fragments) or "1"
         sql = f"""select f.what, f.number, f.unit, f.approx, f.doc_id, d.title, d.year, c.path,
-                         f.chunk_id, f.text, c.kind
+                         f.chunk_id, f.text, c.kind, f.placeholder
                   from facts f join documents d on d.id = f.doc_id
                   join chunks c on c.id = f.chunk_id
                   where {where} order by d.year desc, f.doc_id, c.position, f.id"""
         return [
-            FactRecord(w, n, u, bool(a), doc, title, year, tuple(json.loads(path)), chunk, text, k)
-            for w, n, u, a, doc, title, year, path, chunk, text, k in self.db.execute(
+            FactRecord(
+                w, n, u, bool(a), doc, title, year, tuple(json.loads(path)), chunk, text, k, p or ""
+            )
+            for w, n, u, a, doc, title, year, path, chunk, text, k, p in self.db.execute(
                 sql, [f"%{fragment}%" for fragment in fragments]
             )
         ]

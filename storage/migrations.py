@@ -311,3 +311,9 @@ def m0042_draft_picks(db: Database) -> None:
         pk=("user_id", "chunk_id"),
         not_null={"added_at"},
     )
+
+
+@migrations(name="0043_fact_placeholders")
+def m0043_fact_placeholders(db: Database) -> None:
+    """A placeholder figure as written (XX, not X); documents' facts are read again."""
+    db["facts"].add_column("placeholder", str)

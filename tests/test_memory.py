@@ -121,6 +121,8 @@ def test_facts_json_and_placeholders(run):
     assert {72.0, 84.0, 90.0} <= {f["number"] for f in counted}
     assert "no sum: a figure is a placeholder" in run("facts", "一共开展了多少次主题党日").output
     assert "sum: 4.4万元" in run("facts", "捐款金额一共多少").output
+    # a placeholder is shown as the writer left it: XXX条, not X条
+    assert "XXX条" in run("facts", "上半年发布信息多少条").output
 
 
 def report(title: str, body: str) -> str:
