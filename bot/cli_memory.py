@@ -150,13 +150,15 @@ def facts(service: ReportService, settings: Settings, query: str, as_json: bool)
         click.echo(
             f"{fact.what} {fact.shown}  — {' › '.join((fact.doc_title, *fact.section_path))}"
         )
-    figures = service.figures(query) if found else None
-    if figures is not None:
-        click.echo(sum_line(figures))
+    line = sum_line(service.figures(query)) if found else ""
+    if line:
+        click.echo(line)
 
 
-def sum_line(figures: Figures) -> str:
+def sum_line(figures: Figures | None) -> str:
     """The sum of the figures, or why there is none, worded as the bot's English replies."""
+    if figures is None:
+        return ""
     if figures.total_shown is not None:
         return message("en", "facts_sum", total=figures.total_shown)
     return message("en", f"facts_no_sum_{figures.no_sum}") if figures.no_sum else ""
