@@ -7,12 +7,12 @@ import json
 
 import click
 
-from .cli import with_service
+from .cli import CommandGroup, with_existing_service, with_service
 from .config import Settings
 from .service import ReportService, VoteEffect
 
 
-class VoteOrManage(click.Group):
+class VoteOrManage(CommandGroup):
     """A group whose first argument is either a subcommand (list, clear) or a question."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -64,7 +64,7 @@ def feedback_vote(
 
 @feedback.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="JSON array of votes.")
-@with_service
+@with_existing_service
 def feedback_list(service: ReportService, settings: Settings, as_json: bool) -> None:
     """Show every vote, newest first, with where it moved its passage for its question.
 
@@ -84,7 +84,7 @@ def feedback_list(service: ReportService, settings: Settings, as_json: bool) -> 
 
 @feedback.command(name="clear")
 @click.argument("chunk_id", type=int, required=False)
-@with_service
+@with_existing_service
 def feedback_clear(service: ReportService, settings: Settings, chunk_id: int | None) -> None:
     """Forget the votes on passage CHUNK_ID, or every vote: the ranking is as before.
 

@@ -148,9 +148,11 @@ def test_many_people_voting_a_passage_down_for_many_questions_give_it_a_prior():
     assert FeedbackModel(votes[:2]).effect(analysis("别的", "别的"), candidate(7, "x")) is None
 
 
-def test_votes_on_the_samples_are_forgotten_when_the_first_report_arrives(tmp_path):
+def test_votes_on_the_samples_are_forgotten_when_the_first_report_arrives(
+    tmp_path, db_path, service
+):
     # from the first report on, searches draw on the user's reports, not the samples
-    db = tmp_path / "new.db"
+    db = db_path  # an empty database
 
     def run(*args: str) -> str:
         result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
