@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 
 import click
 
+from .access import login_name
 from .cli import CommandGroup, with_existing_service, with_service
 from .config import Settings
 from .service import ReportService, VoteEffect
@@ -57,7 +57,7 @@ def feedback_vote(
     Example:
         reportbot feedback vote "作风建设" 98 up
     """
-    service.vote_passage(query, chunk_id, direction == "up", voter=user or _login())
+    service.vote_passage(query, chunk_id, direction == "up", voter=user or login_name("cli"))
     moved = _moved(*service.placement(query, chunk_id))
     click.echo(f"recorded: {direction} on passage {chunk_id} for “{query}” ({moved})")
 
@@ -93,14 +93,6 @@ def feedback_clear(service: ReportService, settings: Settings, chunk_id: int | N
         reportbot feedback clear 81
     """
     click.echo(f"cleared {service.clear_votes(chunk_id)} vote(s)")
-
-
-def _login() -> str:
-    """The login name as the default voter ("cli" where the system cannot say)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "cli"
 
 
 def _moved(before: int | None, after: int | None) -> str:
