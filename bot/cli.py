@@ -65,6 +65,12 @@ VERBOSE_HELP = "Log more (-v info, -vv debug)."
 QUIET_HELP = "Log errors only."
 
 
+_LOG_OPTIONS = (
+    (("-v", "--verbose"), {"count": True, "callback": _verbose_option, "help": VERBOSE_HELP}),
+    (("-q", "--quiet"), {"is_flag": True, "callback": _quiet_option, "help": QUIET_HELP}),
+)
+
+
 class _LoggingCommand(click.Command):
     """A command that also takes -v/-q after its name (`reportbot ask -v …`), as the group
     does; one with a -v of its own (eval: a line per question) keeps it."""
@@ -72,25 +78,11 @@ class _LoggingCommand(click.Command):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         taken = {opt for param in self.params for opt in param.opts}
-        if "-v" not in taken:
-            self.params.append(
-                click.Option(
-                    ["-v", "--verbose"],
-                    count=True,
-                    expose_value=False,
-                    callback=_verbose_option,
-                    help=VERBOSE_HELP,
-                )
-            )
-        self.params.append(
-            click.Option(
-                ["-q", "--quiet"],
-                is_flag=True,
-                expose_value=False,
-                callback=_quiet_option,
-                help=QUIET_HELP,
-            )
-        )
+        self.params += [
+            click.Option(list(opts), expose_value=False, **kind)
+            for opts, kind in _LOG_OPTIONS
+            if opts[0] not in taken
+        ]
 
 
 class CommandGroup(click.Group):
