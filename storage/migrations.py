@@ -308,3 +308,12 @@ def m0042_draft_picks(db: Database) -> None:
         pk=("user_id", "chunk_id"),
         not_null={"added_at"},
     )
+
+
+@migrations(name="0051_terminal_voters")
+def m0051_terminal_voters(db: Database) -> None:
+    """Votes cast in `reportbot chat` by earlier versions name the terminal's user id 0 as
+    their voter; name them "terminal" (new ones carry the login name)."""
+    db.execute(
+        "update passage_votes set voter = 'terminal' where source = 'terminal' and voter = '0'"
+    )
