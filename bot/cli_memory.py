@@ -10,6 +10,7 @@ import click
 from .cli import _hit_json, cli, with_existing_service
 from .config import Settings
 from .memory import Figures, YearBlock
+from .messages import message
 from .service import FactRecord, ReportService
 
 
@@ -155,15 +156,10 @@ def facts(service: ReportService, settings: Settings, query: str, as_json: bool)
 
 
 def sum_line(figures: Figures) -> str:
-    if figures.total is not None:
-        return f"sum: {figures.total:g}{figures.facts[0].unit}"
-    if figures.no_sum == "placeholder":
-        return "no sum: a figure is a placeholder (X/XX)"
-    if figures.no_sum == "units":
-        return "no sum: the units differ"
-    if figures.no_sum == "orgs":
-        return "no sum: the figures come from different organisations' reports"
-    return ""
+    """The sum of the figures, or why there is none, worded as the bot's English replies."""
+    if figures.total_shown is not None:
+        return message("en", "facts_sum", total=figures.total_shown)
+    return message("en", f"facts_no_sum_{figures.no_sum}") if figures.no_sum else ""
 
 
 @cli.command()

@@ -28,7 +28,7 @@ from ..storage.errors import NotFoundError
 from ..storage.memory import FactRecord
 from .errors import InvalidRequestError
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 ORG_SEARCH_DEPTH = 30
 PASSAGES_PER_YEAR = 3
 FACTS_SHOWN = 10
@@ -67,6 +67,11 @@ class Figures:
     facts: tuple[FactRecord, ...]
     total: float | None
     no_sum: str | None
+
+    @property
+    def total_shown(self) -> str | None:
+        """The sum as a person reads it (4.4万元), None when there is none."""
+        return None if self.total is None else f"{self.total:g}{self.facts[0].unit}"
 
 
 class TeamMemory:

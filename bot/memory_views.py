@@ -95,9 +95,8 @@ def figures_text(lang: str, figures: Figures) -> str:
         for f in figures.facts[:FACTS_IN_LINE]
     ]
     line = message(lang, "facts_line", figures="；".join(shown))
-    if figures.total is not None:
-        total = f"{figures.total:g}{figures.facts[0].unit}"
-        line += "。" + message(lang, "facts_sum", total=total)
+    if figures.total_shown is not None:
+        line += "。" + message(lang, "facts_sum", total=figures.total_shown)
     elif figures.no_sum:
         line += "。" + message(lang, f"facts_no_sum_{figures.no_sum}")
     return line

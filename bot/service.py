@@ -29,7 +29,7 @@ from ..retrieval.ranking import (
     asks_problems,
     select_passages,
 )
-from ..retrieval.scope import ReportFacts, Scope, may_name_scope, scope_of
+from ..retrieval.scope import ReportCatalog, Scope, may_name_scope, scope_of
 from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.segmenter import segmenter
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
@@ -122,7 +122,7 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
         self._warming: threading.Thread | None = None
         self.votes = VoteStore(store)
         self._feedback = (-1, FeedbackModel(()))  # (votes version, model)
-        self._facts: tuple[tuple[int, int], tuple[ReportFacts, ...]] = ((0, -1), ())
+        self._facts: tuple[tuple[int, int], ReportCatalog] = ((0, -1), ReportCatalog(()))
         segmenter.load_in_background()  # beside the index load: the first question needs both
 
     @classmethod
@@ -224,7 +224,7 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
         named = doc_id is not None or (words and may_name_scope(query))
         scope = scope_of(
             query,
-            self._report_facts(store) if named else (),
+            self._report_facts(store) if named else ReportCatalog(()),
             store.clock().year,
             doc_id=doc_id,
             kind=kind,
@@ -338,12 +338,12 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
         logged = self.log.logged_query(query_log_id)
         return logged.query, logged.filters
 
-    def _report_facts(self, store: ReportStore) -> tuple[ReportFacts, ...]:
+    def _report_facts(self, store: ReportStore) -> ReportCatalog:
         """Titles and (year, kind) pairs of every report searched (the user's or the
         samples), reloaded when documents change."""
         key = (id(store), store.generation())
         if key != self._facts[0]:
-            self._facts = (key, tuple(store.report_facts()))
+            self._facts = (key, ReportCatalog(store.report_facts()))
         return self._facts[1]
 
     def analyze(self, query: str) -> QueryAnalysis:

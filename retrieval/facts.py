@@ -25,6 +25,8 @@ FIGURE = re.compile(
     rf"(?P<scale>万|亿)?(?P<approx>余|多)?(?P<unit>{UNITS})"
 )
 CLAUSE = re.compile(r"[^，。；：！？,;:!?\n]+")
+# "发展党员X名（其中女性党员X名）": the aside counts something else, under its own words
+ASIDE = re.compile(r"[（(]([^（）()]*)[）)]")
 FILLER = re.compile(r"^(?:其中|全年|今年以来|一年来|上半年|共|累计|先后|合计|总计|全局|还)+")
 QUOTE_CHARS = "“”‘’\"'《》「」"
 VERBAL_MEASURES = frozenset({"次", "场", "轮", "期", "天", "场次", "人次"})
@@ -57,8 +59,9 @@ def extract_facts(text: str) -> list[Fact]:
     """Every count or amount in a passage, in order."""
     facts = []
     for sentence in re.findall(r"[^。！？；!?;\n]+[。！？；!?;]?", text):
-        for clause in CLAUSE.finditer(sentence):
-            facts.extend(_clause_facts(clause[0], sentence.strip()))
+        for clause in CLAUSE.findall(sentence):
+            for part in (ASIDE.sub("", clause), *ASIDE.findall(clause)):
+                facts.extend(_clause_facts(part, sentence.strip()))
     return facts
 
 

@@ -22,17 +22,22 @@ from .cues import (
     ASKS_DEFINITION,
     ASKS_LIST,
     ASKS_MEASURE,
+    ASKS_NAMED_SET,
     ASKS_PLAN,
     ASKS_PROBLEM,
+    ASKS_REPEATED,
+    ASKS_RULE,
     ASKS_SPAN,
     ASKS_WORDING,
     HAS_CONTRAST,
     HAS_COUNT,
     HAS_DATE,
     HAS_LIST,
+    HAS_RULE,
     HAS_SPAN,
 )
 from .models import Hit
+from .numbers import to_digits
 from .search import BIGRAM_CREDIT, EXPANSION_CREDIT, QueryAnalysis, QueryWord
 from .text import compact_form
 from .tokenizer import dictionary_count
@@ -43,8 +48,8 @@ MIN_DOMAIN_EVIDENCE = 0.25
 # Passage coverage for a related answer, and for a confident one (with the corpus holding
 # most of the question: synonyms and bigrams alone never make an answer confident).
 RELATED_COVERAGE = 0.25
-CONFIDENT_COVERAGE = 0.6
-CONFIDENT_CORPUS_COVERAGE = 0.6
+CONFIDENT_COVERAGE = 0.45
+CONFIDENT_CORPUS_COVERAGE = 0.5
 RELATIVE_PASSAGE_COVERAGE = 0.6
 COORD_POWER = 2
 ANSWER_FIRST_SHARE = 0.9
@@ -55,12 +60,23 @@ DEFINITION_BOOST = 1.5
 ANSWER_TYPE_BOOST = 1.3
 THIN_PASSAGE_CHARS = 40  # a passage this short after its headings is a heading, not an answer
 THIN_PASSAGE_FACTOR = 0.6
-PLAN_FOR_FACT_FACTOR = 0.8
+UNASKED_PLAN_FACTOR = 0.8
+PROBLEM_SECTION_BOOST = 1.6
+REPEATED_BOOST = 1.5
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
 OPENING_FACTOR = 0.8  # a report's opening paragraph: the whole year in brief
 DUPLICATE_SIMILARITY = 0.7
 SENTENCE_END = re.compile(r"[。;；!！?？]")
-SAME_MEASURE = {"回": "次", "位": "名人", "人": "名人", "名": "名人"}
+# The units a passage may give for the one asked: "几回" is answered by "X次".
+SAME_MEASURE = {
+    "回": "次|回",
+    "位": "名|人|位",
+    "人": "名|人",
+    "名": "名|人",
+    "钱": "元",
+    "岁": "岁|周岁",
+}
+QUANTITY_MEASURES = frozenset({"钱", "元", "学时", "分", "岁"})
 NUMERAL = r"(\d+|x+|[一二两三四五六七八九十百千万]+)(余|多)?"
 
 
@@ -214,39 +230,61 @@ class CueSet:
             for a, b in zip(analysis.words, analysis.words[1:], strict=False)
         ]
         self.asks_list = bool(ASKS_LIST.search(question))
-        # "那句…的说法是啥" asks for the wording itself, not for a definition
-        self.asks_definition = bool(ASKS_DEFINITION.search(question)) and not bool(
-            ASKS_WORDING.search(question)
+        # "那几个确保的说法是啥" asks for the wording itself: any passage carrying the topic
+        # gives it, whatever count, list or definition the request describes it by
+        self.wording = bool(ASKS_WORDING.search(question))
+        # "是哪四个" names a set, answered only where the reports spell it out
+        self.asks_definition = (
+            bool(ASKS_DEFINITION.search(question) or ASKS_NAMED_SET.search(question))
+            and not self.wording
         )
         self.definition = (
-            _definition_pattern(words) if self.asks_definition or self.asks_list else None
+            Definition(words, _set_size(question))
+            if words and (self.asks_definition or self.asks_list)
+            else None
         )
         self.words_by_weight = [w.word for w in sorted(analysis.words, key=lambda w: -w.weight)]
         self.count = bool(ASKS_COUNT.search(question))
         measure = _asked_measure(question)
         self.measure = (
-            re.compile(NUMERAL + f"[{SAME_MEASURE.get(measure, measure)}]") if measure else None
+            re.compile(f"{NUMERAL}[万亿]?(?:{SAME_MEASURE.get(measure, measure)})")
+            if measure
+            else None
         )
+        # money, hours, points or age are answered in that unit; other counters (份, 次, 个)
+        # stand in for one another
+        self.quantity = measure in QUANTITY_MEASURES
         self.date = bool(ASKS_DATE.search(question))
         self.span = bool(ASKS_SPAN.search(question))
         self.contrast = bool(ASKS_CONTRAST.search(question))
         self.plan = bool(ASKS_PLAN.search(question))
         self.problem = bool(ASKS_PROBLEM.search(question))
         self.asks_fact = self.count or self.date or self.span
+        self.rule = bool(ASKS_RULE.search(question))
+        repeated = ASKS_REPEATED.search(question)
+        self.repeated = (
+            (repeated[2] or repeated[3], int(to_digits(repeated[1]) or 3)) if repeated else None
+        )
 
     def supplies(self, candidate: Candidate) -> bool:
         """Whether the passage can give what is asked: a count, a date or a span of time, a
         list, a contrast, a definition. A passage that only names the topic of "预备期是多久"
         is related, not an answer."""
+        if self.wording:
+            return True
         text = candidate.compact
         focus = self._focus(text)
         if self.count and not HAS_COUNT.search(focus):
+            return False
+        if self.quantity and not self.measure.search(focus):
             return False
         if self.date and not HAS_DATE.search(focus):
             return False
         if self.span and not HAS_SPAN.search(focus):
             return False
         if self.asks_list and not HAS_LIST.search(text):
+            return False
+        if self.rule and not HAS_RULE.search(focus):
             return False
         if self.contrast and not HAS_CONTRAST.search(focus):
             return False
@@ -278,11 +316,14 @@ class CueSet:
             or (self.date and HAS_DATE.search(text))
             or (self.span and HAS_SPAN.search(text))
             or (self.plan and candidate.kind == "plan")
-            or (self.problem and candidate.kind == "problem")
         ):
             factor *= ANSWER_TYPE_BOOST
-        if self.asks_fact and not self.plan and candidate.kind == "plan":
-            factor *= PLAN_FOR_FACT_FACTOR  # plans hold intentions, not figures or dates
+        if self.problem and candidate.kind == "problem":
+            factor *= PROBLEM_SECTION_BOOST
+        if candidate.kind == "plan" and not (self.plan or self.wording):
+            factor *= UNASKED_PLAN_FACTOR  # plans hold intentions, not what was done
+        if self.repeated and _repeats(text, *self.repeated):
+            factor *= REPEATED_BOOST
         if _body_length(candidate) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
@@ -311,6 +352,18 @@ def _asked_measure(question: str) -> str | None:
     return None
 
 
+def _repeats(text: str, character: str, times: int) -> bool:
+    """Some sentence repeats the character that many times (目标同定，任务同下，工作同步…)."""
+    return any(s.count(character) >= times for s in SENTENCE_END.split(text))
+
+
+def _set_size(question: str) -> int | None:
+    """How many items "是哪五样 / 哪两类" asks for, if it says."""
+    match = ASKS_NAMED_SET.search(question)
+    value = to_digits(match[1]) if match else None
+    return int(value) if value else None
+
+
 def _body_length(candidate: Candidate) -> int:
     """Characters of the passage beyond the headings it repeats."""
     text = candidate.compact
@@ -330,14 +383,29 @@ def _compact(heading: str) -> str:
     return compact_form(heading)
 
 
-def _definition_pattern(words: Sequence[QueryWord]) -> re.Pattern | None:
-    """For "是哪些/指什么" questions: a term enumerated ("A、B等“X”") or explained ("X，即…")."""
-    if not words:
-        return None
-    term = "(?:" + "|".join(re.escape(w.word) for w in words) + ")"
-    return re.compile(
-        rf"、[^。；]{{1,40}}等[“\"「]?{term}|{term}[”\"」]?[^。；]{{0,8}}(，即|:|是指|包括)"
-    )
+class Definition:
+    """Where a passage spells out a term of "是哪些/指什么/是哪五样" questions: enumerated
+    before it ("A、B等“X”", or "A、B、C“X”" with as many items as the question names) or
+    explained after it ("X，即…")."""
+
+    def __init__(self, words: Sequence[QueryWord], size: int | None) -> None:
+        term = "(?:" + "|".join(re.escape(w.word) for w in words) + ")"
+        self.size = size
+        self.explained = re.compile(
+            rf"、[^。;,]{{1,40}}等[“\"「]?{term}|{term}[”\"」]?[^。;]{{0,8}}(,即|:|是指|包括)"
+        )
+        self.enumerated = re.compile(
+            rf"((?:[^、。;,“”\"]{{1,8}}、)+[^、。;,“”\"]{{1,8}})[“\"「]{term}"
+        )
+
+    def search(self, text: str) -> bool:
+        if self.explained.search(text):
+            return True
+        wanted = self.size or 3
+        return any(
+            (m[1].count("、") + 1 == wanted) if self.size else (m[1].count("、") + 1 >= wanted)
+            for m in self.enumerated.finditer(text)
+        )
 
 
 def _near_duplicate(candidate: Candidate, shown: Candidate) -> bool:

@@ -13,7 +13,7 @@ asked in, as people mean them; a year no report covers is no filter.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from .cues import is_cue_word
@@ -51,6 +51,47 @@ class ReportFacts:
     rows: frozenset[tuple[int | None, str]]
 
 
+class ReportCatalog:
+    """The reports' facts with their normalised titles and, for each character, the titles
+    holding it: a question naming a unit is checked against every title, so the service
+    builds this once per change of the documents, not per question."""
+
+    def __init__(self, reports: Iterable[ReportFacts]) -> None:
+        self.reports = tuple(reports)
+        self.titles = tuple(normalize(r.title) for r in self.reports)
+        holding: dict[str, set[int]] = {}
+        for i, title in enumerate(self.titles):
+            for char in set(title):
+                holding.setdefault(char, set()).add(i)
+        self._holding = {char: frozenset(rows) for char, rows in holding.items()}
+        self._pairs = frozenset(pair for r in self.reports for pair in r.rows)
+        self._lacking: dict[str, tuple[int, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def selects(self, docs: Sequence[ReportFacts], year: int | None, kind: str | None) -> bool:
+        """Whether any passage of these reports (all when none are named) has this year and
+        kind (None: any)."""
+        pairs = self._pairs if not docs else frozenset(p for r in docs for p in r.rows)
+        return any((year is None or y == year) and (kind is None or k == kind) for y, k in pairs)
+
+    def lacking(self, kind: str, docs: Sequence[ReportFacts]) -> tuple[int, ...]:
+        """Ids of the reports (all when none are named) with no passage of this kind."""
+        if docs:
+            return tuple(r.doc_id for r in docs if all(k != kind for _, k in r.rows))
+        if kind not in self._lacking:
+            self._lacking[kind] = self.lacking(kind, self.reports) if self.reports else ()
+        return self._lacking[kind]
+
+    def candidates(self, name: str) -> list[int]:
+        """Positions of the titles holding every character of the name, in order."""
+        sets = sorted((self._holding.get(c, frozenset()) for c in set(name)), key=len)
+        if not sets:
+            return list(range(len(self.reports)))
+        return sorted(sets[0].intersection(*sets[1:]))
+
+
 @dataclass(frozen=True)
 class Scope:
     """Filters recognised in a question, and the question to score without their words."""
@@ -70,7 +111,7 @@ class Scope:
 
 def scope_of(
     question: str,
-    reports: Sequence[ReportFacts],
+    reports: ReportCatalog | Sequence[ReportFacts],
     this_year: int,
     *,
     doc_id: int | None = None,
@@ -80,11 +121,12 @@ def scope_of(
 ) -> Scope:
     """The filters a search applies: the explicit ones, then those the question names
     (unless not `words`) for what the explicit ones leave open."""
+    catalog = reports if isinstance(reports, ReportCatalog) else ReportCatalog(reports)
     if doc_id is not None:
-        reports = [r for r in reports if r.doc_id == doc_id]
-    named = recognise(question, reports, this_year) if words else Scope(question)
+        catalog = ReportCatalog(r for r in catalog.reports if r.doc_id == doc_id)
+    named = recognise(question, catalog, this_year) if words else Scope(question)
     if doc_id is not None:
-        named = replace(named, doc_ids=(doc_id,), titles=tuple(r.title for r in reports))
+        named = replace(named, doc_ids=(doc_id,), titles=tuple(r.title for r in catalog.reports))
     return replace(
         named,
         year=year if year is not None else named.year,
@@ -102,25 +144,27 @@ def may_name_scope(question: str) -> bool:
     )
 
 
-def recognise(question: str, reports: Sequence[ReportFacts], this_year: int) -> Scope:
+def recognise(
+    question: str, reports: ReportCatalog | Sequence[ReportFacts], this_year: int
+) -> Scope:
     """The filters a question names that select something in these reports."""
+    catalog = reports if isinstance(reports, ReportCatalog) else ReportCatalog(reports)
     text = normalize(question)
     cut: list[tuple[int, int]] = []
     docs: tuple[ReportFacts, ...] = ()
-    found = _report(text, reports) or _unit(text, reports)
+    found = _report(text, catalog) or _unit(text, catalog)
     if found:
         docs, span = found
         cut.append(span)
-    scoped = docs or tuple(reports)
     year, span = _year(text, this_year)
     # a year of plans only (2025 in a 2024 report) answers a question about plans only
     kinds = (None,) if KIND_WORDS["plan"].search(text) else NOT_PLANS
-    if year is not None and any(_selects(scoped, year, k) for k in kinds):
+    if year is not None and any(catalog.selects(docs, year, k) for k in kinds):
         cut.append(span)
     else:
         year = None
     kind = next((k for k, pattern in KIND_WORDS.items() if pattern.search(text)), None)
-    if kind and not _selects(scoped, year, kind):
+    if kind and not catalog.selects(docs, year, kind):
         kind = None
     query = _without(text, cut)
     if not _says_what(query):
@@ -131,12 +175,12 @@ def recognise(question: str, reports: Sequence[ReportFacts], this_year: int) -> 
         tuple(r.title for r in docs),
         year,
         kind,
-        tuple(r.doc_id for r in scoped if kind and not _selects([r], None, kind)),
+        catalog.lacking(kind, docs) if kind else (),
     )
 
 
 def _report(
-    text: str, reports: Sequence[ReportFacts]
+    text: str, catalog: ReportCatalog
 ) -> tuple[tuple[ReportFacts, ...], tuple[int, int]] | None:
     """Reports named in the question ("市委办的报告里", "述职报告中"), and where it says so.
 
@@ -147,37 +191,40 @@ def _report(
         name, of, word, inside = match.groups()
         if not (of or inside):
             continue
-        title_word = TITLE_WORDS.get(word)
-        pool = [r for r in reports if not title_word or title_word in normalize(r.title)]
+        title_word = TITLE_WORDS.get(word, "")
         for start in range(len(name) + 1):
             part = name[start:]
             if part and len(part) < MIN_NAME:
                 continue
-            chosen = [r for r in pool if _abbreviates(part, normalize(r.title))]
-            if chosen and (len(chosen) == 1 or 2 * len(chosen) <= len(reports)):
+            chosen = [
+                catalog.reports[i]
+                for i in catalog.candidates(part + title_word)
+                if _abbreviates(part, catalog.titles[i]) and title_word in catalog.titles[i]
+            ]
+            if chosen and (len(chosen) == 1 or 2 * len(chosen) <= len(catalog)):
                 return tuple(chosen), (match.start(1) + start, match.end())
     return None
 
 
 def _unit(
-    text: str, reports: Sequence[ReportFacts]
+    text: str, catalog: ReportCatalog
 ) -> tuple[tuple[ReportFacts, ...], tuple[int, int]] | None:
     """The longest unit name in the question that some titles hold (three characters or
     more in order, as _report matches; two exactly), when at most half the reports do."""
     best: tuple[tuple[ReportFacts, ...], tuple[int, int]] | None = None
-    titles = [(r, normalize(r.title)) for r in reports]
     for run in CJK_RUN.finditer(text):
         for i in range(run.start(), run.end()):
             for j in range(min(run.end(), i + MAX_UNIT), i + MIN_NAME - 1, -1):
                 name = text[i:j]
                 if name[-1] not in UNIT_END or (best and j - i <= best[1][1] - best[1][0]):
                     continue
+                titles = ((k, catalog.titles[k]) for k in catalog.candidates(name))
                 chosen = tuple(
-                    r
-                    for r, title in titles
+                    catalog.reports[k]
+                    for k, title in titles
                     if (name in title if len(name) == MIN_NAME else _abbreviates(name, title))
                 )
-                if chosen and 2 * len(chosen) <= len(reports):
+                if chosen and 2 * len(chosen) <= len(catalog):
                     best = chosen, (i, j)
     return best
 
@@ -208,15 +255,6 @@ def _year(text: str, this_year: int) -> tuple[int | None, tuple[int, int]]:
     if match:
         return this_year - YEARS_BACK[match[1]], match.span()
     return None, (0, 0)
-
-
-def _selects(reports: Sequence[ReportFacts], year: int | None, kind: str | None) -> bool:
-    """Whether any passage of these reports has this year and kind (None: any)."""
-    return any(
-        (year is None or y == year) and (kind is None or k == kind)
-        for report in reports
-        for y, k in report.rows
-    )
 
 
 def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:

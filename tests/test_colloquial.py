@@ -170,6 +170,70 @@ def test_a_difference_needs_a_passage_that_sets_things_apart(reports):
     assert reports.answer("中心组学习和专题研讨有什么不同", 5).tier == RELATED
 
 
+def test_a_rule_needs_a_passage_that_states_one(reports):
+    # the reports say a study session is held every quarter; no rule fixes how often
+    assert reports.answer("按规定专题研讨多久搞一回", 5).tier == RELATED
+    assert reports.answer("专题研讨多久搞一回", 5).tier == CONFIDENT
+
+
+def test_an_amount_asked_in_a_unit_needs_that_unit(reports):
+    # 46户 and 15名 are figures, but not money: the reports never say what the visits cost
+    assert reports.answer("春节走访慰问困难群众花了多少钱", 5).tier == RELATED
+    assert reports.answer("春节走访慰问了多少户困难群众", 5).tier == CONFIDENT
+
+
+def test_a_named_set_is_answered_only_where_it_is_spelled_out(service, tmp_path):
+    (tmp_path / "sets.txt").write_text(
+        "某街道工委2024年党建工作总结\n一、主要工作\n"
+        "（一）健全责任体系。建立了承诺、述职、评议、考核、问责“五位一体”责任体系。\n"
+        "（二）强化理论武装。引导党员增强“四个意识”、坚定“四个自信”。\n",
+        encoding="utf-8",
+    )
+    service.ingest([tmp_path / "sets.txt"])
+    assert service.answer("五位一体是哪五样", 5).tier == CONFIDENT
+    # named beside other slogans, never spelled out
+    assert service.answer("四个意识是哪四个", 5).tier == RELATED
+
+
+def test_a_wording_request_is_not_a_count(reports):
+    # "那几个…" describes the wording asked for; the passage need not hold a figure
+    response = reports.answer("讲学用结合不紧的那几个说法", 5)
+    assert response.tier == CONFIDENT and "学用结合" in response.hits[0].text
+
+
+MEMBERS = """某区市场监管局2024年党建工作总结
+一、主要工作
+（一）流动党员管理。对外出务工的流动党员实行一人一档，每季度电话联系一次。
+（二）组织生活。各支部按时召开组织生活会，对组织生活中查找出的问题逐项列出问题清单，\
+建立问题整改台账，问题整改率100%。
+二、存在问题
+一是个别支部组织生活质量不高，形式单一，内容不够丰富，党员参与的积极性不强，\
+吸引力和感染力有待提升。
+三、下步打算
+（一）流动党员管理。进一步加强流动党员管理，健全流动党员台账，定期联系。
+"""
+
+
+def test_a_question_about_what_was_done_prefers_work_over_plans(service, tmp_path):
+    # the plan repeats the topic more often; only the work section says how it was done
+    (tmp_path / "members.txt").write_text(MEMBERS, encoding="utf-8")
+    service.ingest([tmp_path / "members.txt"])
+    assert service.answer("流动党员是咋管的", 5).hits[0].kind == "work"
+    assert service.answer("流动党员明年咋管", 5).hits[0].kind == "plan"
+
+
+def test_parallel_wording_is_found_by_its_repeated_character(service, tmp_path):
+    (tmp_path / "merge.txt").write_text(
+        "某县财政局2024年党建工作总结\n一、主要工作\n"
+        "（一）党建引领业务。推动党建工作与业务工作深度融合，党建工作与业务工作互促共进，"
+        "以党建带业务、以业务促党建，党建和业务融合更加紧密。\n"
+        "（二）完善考核机制。推动党建与业务融合，目标同定、任务同下、工作同步、考核同行。\n",
+        encoding="utf-8",
+    )
+    service.ingest([tmp_path / "merge.txt"])
+    assert "同定" in top(service, "党建和业务融合，有没有四个“同”那种句子")
+
+
 def test_related_answers_are_logged_as_unanswered(reports):
     reports.search("主题党日一次要搞多长时间", 5)
     reports.search("支部书记签了几份责任书", 5)
