@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import math
 import threading
 import time
@@ -12,6 +13,15 @@ from dataclasses import dataclass
 from .config import AccessSettings, ConfigError
 
 WINDOW_SECONDS = 60.0
+
+
+def login_name(default: str) -> str:
+    """The local user's login name, as the voter of their votes (`default` where the
+    system cannot say)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return default
 
 
 @dataclass(frozen=True)

@@ -33,14 +33,63 @@ WORD_FILTERS_HELP = "Ignore a report, year or kind the question names (2021年�
 
 
 def with_service(command: Callable) -> Callable:
-    """Give a command --db/--config options and an open ReportService; map errors to messages."""
+    """Give a command that adds user data --db/--config options and an open ReportService
+    (creating the database when its file does not exist yet); map errors to messages."""
     return _with_service(command, existing=False)
 
 
 def with_existing_service(command: Callable) -> Callable:
-    """with_service for commands that only look: a database path that names no file is a
-    typo to report, not a new database to create (the default path is created as usual)."""
+    """with_service for commands that add no user data: a database path given explicitly
+    (--db, $REPORTBOT_DB or the config) that names no file is a typo to report, not a new
+    database to create (the per-user default path is created as usual)."""
     return _with_service(command, existing=True)
+
+
+def set_log_level(verbose: int, quiet: bool) -> None:
+    """-v info, -vv debug, -q errors only; nothing given leaves logging as it is."""
+    if quiet or verbose:
+        level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO
+        logging.basicConfig(format=LOG_FORMAT, level=level)
+        logging.getLogger().setLevel(level)  # also after the group's own -v/-q
+
+
+def _verbose_option(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    set_log_level(value, quiet=False)
+
+
+def _quiet_option(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    set_log_level(0, quiet=value)
+
+
+VERBOSE_HELP = "Log more (-v info, -vv debug)."
+QUIET_HELP = "Log errors only."
+
+
+_LOG_OPTIONS = (
+    (("-v", "--verbose"), {"count": True, "callback": _verbose_option, "help": VERBOSE_HELP}),
+    (("-q", "--quiet"), {"is_flag": True, "callback": _quiet_option, "help": QUIET_HELP}),
+)
+
+
+class _LoggingCommand(click.Command):
+    """A command that also takes -v/-q after its name (`reportbot ask -v …`), as the group
+    does; one with a -v of its own (eval: a line per question) keeps it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        taken = {opt for param in self.params for opt in param.opts}
+        self.params += [
+            click.Option(list(opts), expose_value=False, **kind)
+            for opts, kind in _LOG_OPTIONS
+            if opts[0] not in taken
+        ]
+
+
+class CommandGroup(click.Group):
+    """A group whose commands, and subgroups' commands, take -v/-q (see _LoggingCommand)."""
+
+    command_class = _LoggingCommand
+    group_class = type
 
 
 def _with_service(command: Callable, existing: bool) -> Callable:
@@ -86,7 +135,7 @@ def one_line(error: Exception, db: str | Path) -> str:
     return str(error)
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 @click.version_option(__version__, prog_name="reportbot")
 @click.option(
     "--db",
@@ -97,8 +146,8 @@ def one_line(error: Exception, db: str | Path) -> str:
 @click.option(
     "--config", type=click.Path(dir_okay=False), help="TOML config file (else $REPORTBOT_CONFIG)."
 )
-@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Log errors only.")
+@click.option("-v", "--verbose", count=True, help=VERBOSE_HELP)
+@click.option("-q", "--quiet", is_flag=True, help=QUIET_HELP)
 def cli(db: str | None, config: str | None, verbose: int, quiet: bool) -> None:
     """Answer questions about work reports with cited passages.
 
@@ -107,9 +156,7 @@ def cli(db: str | None, config: str | None, verbose: int, quiet: bool) -> None:
         reportbot ingest reports/
         reportbot ask "支部书记签了几份责任书？"
     """
-    if quiet or verbose:
-        level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO
-        logging.basicConfig(format=LOG_FORMAT, level=level)
+    set_log_level(verbose, quiet)
 
 
 @cli.command()
@@ -225,7 +272,7 @@ def _hit_json(hit: Hit, sample: bool) -> dict:
 @click.option("--year", type=int, help="Only documents of this year.")
 @click.option("--unfiltered", is_flag=True, help=WORD_FILTERS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="JSON array (JSON Lines for stdin queries).")
-@with_service
+@with_existing_service
 def search(
     service: ReportService,
     settings: Settings,
@@ -248,6 +295,8 @@ def search(
     """
     k = k or settings.search.results
     filters = {"doc_id": doc_id, "kind": kind, "year": year, "words": not unfiltered}
+    if doc_id is not None:
+        service.document(doc_id)  # a mistyped id is an error, not "no passages found"
     if query is None:
         if not as_json:
             raise click.UsageError("QUERY is required unless --json reads queries from stdin")
@@ -288,7 +337,7 @@ def search(
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 20), default=None, help="How many passages.")
 @click.option("--unfiltered", is_flag=True, help=WORD_FILTERS_HELP)
-@with_service
+@with_existing_service
 def ask(
     service: ReportService, settings: Settings, query: str, k: int | None, unfiltered: bool
 ) -> None:
@@ -321,7 +370,7 @@ def ask(
         click.echo("\n" + to_plain(figures_text(settings.bot.language, figures)))
 
 
-class _ListByDefault(click.Group):
+class _ListByDefault(CommandGroup):
     """`docs 述职` is `docs list 述职`: a word that names no subcommand is a title filter."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -395,7 +444,7 @@ def docs_list(service: ReportService, settings: Settings, title: str | None, as_
 @docs.command(name="set-org")
 @click.argument("doc_id", type=int)
 @click.argument("name")
-@with_service
+@with_existing_service
 def docs_set_org(service: ReportService, settings: Settings, doc_id: int, name: str) -> None:
     """File document DOC_ID under organisation NAME (compare and reuse group by it).
 
@@ -477,7 +526,7 @@ def synonyms_add(service: ReportService, settings: Settings, word: str, synonym:
 @synonyms.command(name="remove")
 @click.argument("word")
 @click.argument("synonym", required=False)
-@with_service
+@with_existing_service
 def synonyms_remove(
     service: ReportService, settings: Settings, word: str, synonym: str | None
 ) -> None:
@@ -492,7 +541,7 @@ def synonyms_remove(
 
 @synonyms.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="JSON array of [word, synonym] pairs.")
-@with_service
+@with_existing_service
 def synonyms_list(service: ReportService, settings: Settings, as_json: bool) -> None:
     """Show the team's pairs.
 
@@ -512,7 +561,7 @@ def synonyms_list(service: ReportService, settings: Settings, as_json: bool) -> 
 
 @cli.command()
 @click.argument("doc_id", type=int)
-@with_service
+@with_existing_service
 def delete(service: ReportService, settings: Settings, doc_id: int) -> None:
     """Delete a document and its passages.
 
@@ -600,7 +649,7 @@ def export_log(
 @click.argument("qrels", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per question.")
-@with_service
+@with_existing_service
 def eval_command(
     service: ReportService, settings: Settings, qrels: str, as_json: bool, verbose: bool
 ) -> None:
@@ -674,7 +723,7 @@ def serve(service: ReportService, settings: Settings) -> None:
 
 
 @cli.command()
-@with_service
+@with_existing_service
 def chat(service: ReportService, settings: Settings) -> None:
     """Talk to the bot in the terminal: the same replies as in Telegram, as plain text.
 

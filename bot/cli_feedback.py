@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 
 import click
 
-from .cli import with_service
+from .access import login_name
+from .cli import CommandGroup, with_existing_service, with_service
 from .config import Settings
 from .service import ReportService, VoteEffect
 
 
-class VoteOrManage(click.Group):
+class VoteOrManage(CommandGroup):
     """A group whose first argument is either a subcommand (list, clear) or a question."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -57,14 +57,14 @@ def feedback_vote(
     Example:
         reportbot feedback vote "作风建设" 98 up
     """
-    service.vote_passage(query, chunk_id, direction == "up", voter=user or _login())
+    service.vote_passage(query, chunk_id, direction == "up", voter=user or login_name("cli"))
     moved = _moved(*service.placement(query, chunk_id))
     click.echo(f"recorded: {direction} on passage {chunk_id} for “{query}” ({moved})")
 
 
 @feedback.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="JSON array of votes.")
-@with_service
+@with_existing_service
 def feedback_list(service: ReportService, settings: Settings, as_json: bool) -> None:
     """Show every vote, newest first, with where it moved its passage for its question.
 
@@ -84,7 +84,7 @@ def feedback_list(service: ReportService, settings: Settings, as_json: bool) -> 
 
 @feedback.command(name="clear")
 @click.argument("chunk_id", type=int, required=False)
-@with_service
+@with_existing_service
 def feedback_clear(service: ReportService, settings: Settings, chunk_id: int | None) -> None:
     """Forget the votes on passage CHUNK_ID, or every vote: the ranking is as before.
 
@@ -93,14 +93,6 @@ def feedback_clear(service: ReportService, settings: Settings, chunk_id: int | N
         reportbot feedback clear 81
     """
     click.echo(f"cleared {service.clear_votes(chunk_id)} vote(s)")
-
-
-def _login() -> str:
-    """The login name as the default voter ("cli" where the system cannot say)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "cli"
 
 
 def _moved(before: int | None, after: int | None) -> str:

@@ -68,6 +68,7 @@ class Event:
     bot_username: str = ""
     edited: bool = False
     event_id: int | None = None  # the adapter's id for it; a retried event keeps it
+    user_name: str = ""  # who votes, where the adapter knows a name (the terminal's login)
 
     @property
     def in_group(self) -> bool:
@@ -186,6 +187,10 @@ class Conversation:
             return [self._say(event, "unsupported")]
         return self._text(event)
 
+    def no_button(self, label: str) -> list[Output]:
+        """What pressing a button that is not there by its label (the terminal's #N) gets."""
+        return [Reply(self.views.text("no_button", label=escape(label)))]
+
     def would_answer(self, event: Event) -> bool:
         """Whether this event is for the bot and from someone allowed (no side effects)."""
         if event.inline_query is not None or event.callback_data is not None:
@@ -290,6 +295,8 @@ class Conversation:
         if event.bot_username:
             text = re.sub(f"@{re.escape(event.bot_username)}", " ", text, flags=re.I).strip()
         command = COMMAND.match(text)
+        if command is None and text.startswith("/") and text[1:2].strip():
+            return [self._say(event, "unknown_command", command=escape(text.split()[0]))]
         if command is None:
             return self._ask(event, text)
         name = command[1].lower()
@@ -563,7 +570,7 @@ class Conversation:
             None,
             chunk_id,
             bool(up),
-            voter=str(event.user_id),
+            voter=event.user_name or str(event.user_id),
             source=self.source,
             query_log_id=log_id,
         )

@@ -50,6 +50,7 @@ MESSAGES = {
         "unsupported": "我只能读文字消息。请用文字提问，或发送 /help 查看用法。",
         "edited": "我不处理修改过的消息，请把问题重新发送一次。",
         "unknown_command": "没有这个命令：{command}。发送 /help 查看可用命令。",
+        "no_button": "没有这个按钮：{label}。#数字 按下上一条回复里的按钮，发送 /help 查看可用命令。",
         "usage": "用法：{usage}",
         "usage_wording": "/wording 主题（或 /提法 主题），例如 /wording 作风建设",
         "usage_problems": "/problems 主题，例如 /problems 党员教育",
@@ -109,6 +110,7 @@ MESSAGES = {
         "btn_copy": "📋 {n}",
         "btn_copy_section": "📋 复制全文",
         "btn_docs": "◀ 报告列表",
+        "btn_outline": "◀ 返回目录",
         "btn_delete": "确认删除",
         "btn_cancel": "取消",
         "btn_inline": "在其他聊天中引用",
@@ -183,6 +185,10 @@ MESSAGES = {
         "unsupported": "I can only read text. Ask in words, or send /help.",
         "edited": "I don't follow edited messages: please send the question again.",
         "unknown_command": "There is no command {command}. Send /help to see the commands.",
+        "no_button": (
+            "There is no button {label}. #N presses button N of the last reply; "
+            "send /help to see the commands."
+        ),
         "usage": "Usage: {usage}",
         "usage_wording": "/wording TOPIC (or /提法 TOPIC), e.g. /wording 作风建设",
         "usage_problems": "/problems TOPIC, e.g. /problems 党员教育",
@@ -244,6 +250,7 @@ MESSAGES = {
         "btn_copy": "📋 {n}",
         "btn_copy_section": "📋 Copy all",
         "btn_docs": "◀ Reports",
+        "btn_outline": "◀ Back to outline",
         "btn_delete": "Delete",
         "btn_cancel": "Cancel",
         "btn_inline": "Quote in another chat",

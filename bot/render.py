@@ -100,10 +100,6 @@ def has_placeholder(text: str) -> bool:
     return bool(_PLACEHOLDER.search(text))
 
 
-def citation(hit: Hit) -> str:
-    return escape(hit.citation)
-
-
 QUERY_ECHO_CHARS = 60
 
 
@@ -131,7 +127,7 @@ def answer_text(
     for hit in hits:
         body = hit.text if full else excerpt(hit.text, hit.matched_terms, limit)
         lines.append(f"<b>[{hit.rank}]</b> {highlight(body, hit.matched_terms)}")
-        lines.append(f"<i>— {citation(hit)}</i>")
+        lines.append(f"<i>— {escape(hit.citation_under(body))}</i>")
         if hit.also_in:
             lines.append(
                 f"<i>{message(lang, 'also_in', titles=escape('、'.join(hit.also_in)))}</i>"

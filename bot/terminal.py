@@ -6,11 +6,12 @@ are listed as #1, #2 …; typing ``#2`` presses one, as tapping it would in Tele
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 
-from .access import Access, RateLimiter
+from .access import Access, RateLimiter, login_name
 from .config import Settings
 from .core import Conversation, Event
 from .render import to_plain
@@ -67,24 +68,22 @@ def typed_lines(prompt: str = "> ") -> Iterator[str]:
 def repl(conversation: Conversation, lines: Iterable[str], echo: Callable[[str], None]) -> None:
     """Answer each line; `#N` presses button N of the last reply; /quit ends the session."""
     buttons: list[Button] = []
+    event_of = functools.partial(
+        Event, TERMINAL_USER, TERMINAL_USER, bot_username=BOT_NAME, user_name=login_name("terminal")
+    )
     for line in (line.strip() for line in lines):
         if not line:
             continue
         if line.lower() in QUIT:
             return
         press = PRESS.match(line)
-        if press and not 0 < int(press[1]) <= len(buttons):
-            echo(f"(no button {line})")
+        if line.startswith("#") and not (press and 0 < int(press[1]) <= len(buttons)):
+            echo(render(conversation.no_button(line))[0])
             continue
         if press:
-            event = Event(
-                TERMINAL_USER,
-                TERMINAL_USER,
-                callback_data=buttons[int(press[1]) - 1].data,
-                bot_username=BOT_NAME,
-            )
+            event = event_of(callback_data=buttons[int(press[1]) - 1].data)
         else:
-            event = Event(TERMINAL_USER, TERMINAL_USER, text=line, bot_username=BOT_NAME)
+            event = event_of(text=line)
         text, pressable = render(conversation.handle(event))
         buttons = pressable or buttons
         echo(text)

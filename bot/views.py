@@ -216,6 +216,7 @@ class Views(MemoryViews):
         ]
         if len(body) <= COPY_LIMIT:
             rows.append((Button(self.text("btn_copy_section"), copy_text=body),))
+        rows.append((self.button(self.text("btn_outline"), OUTLINE, first.doc_id, 0),))
         text = f"<b>{header}</b>{note}\n{quote}{escape(pages[page])}</blockquote>"
         return Reply(split_markup(text)[0], tuple(r for r in rows if r), edit=edit)
 
@@ -226,7 +227,9 @@ class Views(MemoryViews):
                 id=str(hit.chunk_id),
                 title=shorten(excerpt(hit.text, hit.matched_terms, 60), 60),
                 description=shorten(hit.citation, 100),
-                text=split_markup(f"{escape(hit.text)}\n<i>— {escape(hit.citation)}</i>")[0],
+                text=split_markup(
+                    f"{escape(hit.text)}\n<i>— {escape(hit.citation_under(hit.text))}</i>"
+                )[0],
             )
             for hit in hits
         ]

@@ -78,7 +78,18 @@ class Hit:
     @property
     def citation(self) -> str:
         """Document title › section path (· 第3页 for a paged file), as shown under a passage."""
-        cited = " › ".join((self.doc_title, *self.section_path))
+        return self._cite(self.section_path)
+
+    def citation_under(self, shown: str) -> str:
+        """The citation under `shown` (this passage's text, or a part of it): a last heading
+        the shown text opens with is left out, so the reader sees that heading once."""
+        path = self.section_path
+        if path and " ".join(shown.split()).startswith(" ".join(path[-1].split())):
+            path = path[:-1]
+        return self._cite(path)
+
+    def _cite(self, path: tuple[str, ...]) -> str:
+        cited = " › ".join((self.doc_title, *path))
         return f"{cited} · 第{self.page}页" if self.page else cited
 
 

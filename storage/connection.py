@@ -20,7 +20,6 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from .errors import (
-    RESTORE_HINT,
     DamagedError,
     ReadOnlyError,
     translate_public_methods,
@@ -29,6 +28,7 @@ from .errors import (
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
 
 def now() -> str:
@@ -66,6 +66,7 @@ class Connection:
 
     def _open(self, read_only: bool) -> None:
         """Create or migrate a writable database; open a read-only one as it is."""
+        self._check_is_sqlite()
         if read_only or (
             self.path.exists()
             and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
@@ -105,6 +106,19 @@ class Connection:
             self._uri = uri
             return
 
+    def _check_is_sqlite(self) -> None:
+        """A file that is not SQLite at all (a report, notes) was given by mistake: say so,
+        rather than the advice for a damaged database. An empty file is a new database."""
+        try:
+            with open(self.path, "rb") as file:
+                header = file.read(len(SQLITE_HEADER))
+        except OSError:  # missing (created below) or unreadable (SQLite says which)
+            return
+        if header and header != SQLITE_HEADER:
+            raise DamagedError(
+                f"{self.path} is not a reportbot database (not an SQLite file): check the path"
+            )
+
     def _check_is_ours(self) -> None:
         """Refuse to add tables to somebody else's SQLite file."""
         tables = {
@@ -113,8 +127,7 @@ class Connection:
         }
         if tables and not (migrations.applied(self.db) if "_sqlite_migrations" in tables else []):
             raise DamagedError(
-                f"{self.path} is not a reportbot database (it holds other "
-                f"tables); check --db, or {RESTORE_HINT}"
+                f"{self.path} is not a reportbot database (it holds other tables): check the path"
             )
 
     @property

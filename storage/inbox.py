@@ -3,7 +3,8 @@
 Storage knows no transport: a request is a receiver id (a bot), the transport's own id
 for the request (used only to recognise a re-delivery) and its payload. The inbox shares
 the reports' connection and file, so a question's log row and its inbox entry commit
-together.
+together, but it is a concern of its own with its own migration set (as llm keeps
+`llm.embeddings` apart), applied when an InboxStore is made.
 """
 
 from __future__ import annotations
@@ -14,8 +15,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .connection import StoreTable
-from .errors import ReadOnlyError, translate_public_methods
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .connection import Connection, StoreTable
+from .errors import ReadOnlyError, translate_public_methods, translated
+
+inbox_migrations = Migrations("reportbot.inbox")
+
+
+@inbox_migrations(name="0050_inbox")
+def m0050_inbox(db: Database) -> None:
+    """Requests stored before they are confirmed, so a crash loses none. A database made
+    before the inbox had a set of its own has the table already (the reports' set made it,
+    see storage/migrations.py): adopt it as it is."""
+    db.execute("""create table if not exists inbox (
+        id integer primary key autoincrement, receiver_id integer not null,
+        external_id integer not null, digest text not null, payload text not null,
+        received_at text not null, done_at text, attempts integer not null default 0)""")
+    db.execute(
+        "create unique index if not exists inbox_delivery on inbox "
+        "(receiver_id, external_id, digest)"
+    )
+    db.execute("create index if not exists inbox_done_at on inbox (done_at)")
 
 
 def payload_digest(payload: str) -> str:
@@ -38,6 +60,12 @@ class InboxEntry:
 @translate_public_methods
 class InboxStore(StoreTable):
     """The inbox table, over the connection of a ReportStore."""
+
+    def __init__(self, store: Connection) -> None:
+        super().__init__(store)
+        if not store.read_only:  # a read-only database is never served: nothing to store
+            with translated(self.path):
+                inbox_migrations.apply(self.db)
 
     def put(self, receiver_id: int, requests: Iterable[tuple[int, str]]) -> list[InboxEntry]:
         """Store fetched requests (id, JSON) before they are confirmed, in order.

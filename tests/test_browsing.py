@@ -41,7 +41,7 @@ def test_chat_docs_takes_a_title_word(seeded):
     assert "不存在&lt;b&gt;" in none.text and "还没有导入报告" not in none.text
 
 
-def test_a_date_that_is_not_a_date_is_one_clear_error(db_path):
+def test_a_date_that_is_not_a_date_is_one_clear_error(db_path, service):
     CliRunner().invoke(cli, ["--db", str(db_path), "ask", "作风"], catch_exceptions=False)
     result = CliRunner().invoke(cli, ["--db", str(db_path), "export-log", "--since", "11/01"])
     assert result.exit_code == 2
@@ -50,7 +50,7 @@ def test_a_date_that_is_not_a_date_is_one_clear_error(db_path):
     )
 
 
-def test_since_is_a_day_in_the_configured_time_zone(db_path, tmp_path):
+def test_since_is_a_day_in_the_configured_time_zone(db_path, service, tmp_path):
     CliRunner().invoke(cli, ["--db", str(db_path), "ask", "作风"], catch_exceptions=False)
     with sqlite3.connect(db_path) as conn:  # 04:00 on 2 March in Beijing
         conn.execute("update query_log set time = '2026-03-01T20:00:00+00:00'")
@@ -63,8 +63,8 @@ def test_since_is_a_day_in_the_configured_time_zone(db_path, tmp_path):
     assert CliRunner().invoke(cli, in_utc, catch_exceptions=False).output == ""
 
 
-def test_sample_reports_are_read_only_with_one_clear_line(tmp_path):
-    db = tmp_path / "fresh.db"
+def test_sample_reports_are_read_only_with_one_clear_line(db_path, service):
+    db = db_path  # an empty database: answers come from the samples
     runner = CliRunner()
     assert runner.invoke(cli, ["--db", str(db), "ask", "党费"]).exit_code == 0
     for args in (["delete", "3"], ["docs", "set-org", "3", "某单位"]):

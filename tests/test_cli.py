@@ -69,6 +69,12 @@ def test_an_empty_question_is_a_usage_error_and_not_logged(run, ingested):
     assert "\nqueries: 0\n" in run("stats").output
 
 
+def test_search_in_a_document_that_does_not_exist_says_so(run, ingested):
+    for args in (["search", "党建", "--doc", "42"], ["search", "--json", "--doc", "42"]):
+        result = run(*args, input="党建\n", expect=1)
+        assert result.output == "Error: no document with id 42\n", args
+
+
 def test_search_kind_filter(run, ingested):
     hits = json.loads(run("search", "党支部", "--kind", "problem", "--json").output)
     assert hits and {h["kind"] for h in hits} == {"problem"}
@@ -105,7 +111,7 @@ def test_stats_names_the_database(run, db_path, ingested):
     assert "documents: 5" in output
 
 
-def test_samples_answer_an_empty_database_and_say_so(run):
+def test_samples_answer_an_empty_database_and_say_so(run, service):
     answer = run("ask", "签了几份党风廉政建设责任书").output
     assert "示例报告" in answer and "[1]" in answer
 
@@ -113,7 +119,7 @@ def test_samples_answer_an_empty_database_and_say_so(run):
 def test_db_from_environment(tmp_path, monkeypatch):
     target = tmp_path / "env.db"
     monkeypatch.setenv("REPORTBOT_DB", str(target))
-    CliRunner().invoke(cli, ["search", "党建"], catch_exceptions=False)  # creates it
+    CliRunner().invoke(cli, ["synonyms", "add", "拍板", "研究决定"], catch_exceptions=False)
     result = CliRunner().invoke(cli, ["stats"], catch_exceptions=False)
     assert f"database: {target}" in result.output
 
@@ -161,18 +167,6 @@ def test_export_log_with_feedback(run, ingested, db_path):
     assert run("export-log", "--since", "2999-01-01").output == ""
 
 
-def test_looking_at_a_database_that_does_not_exist_creates_nothing(tmp_path):
-    from click.testing import CliRunner
-
-    from reportbot.bot.cli import cli
-
-    typo = tmp_path / "nodir" / "typo.db"
-    for command in (["stats"], ["docs"], ["outline", "1"], ["export-log"]):
-        result = CliRunner().invoke(cli, ["--db", str(typo), *command])
-        assert result.exit_code == 1 and "no such database" in result.output
-    assert not typo.parent.exists()
-
-
 @pytest.mark.parametrize(
     "setting, message",
     [
@@ -206,6 +200,28 @@ def test_stats_and_outline_as_json_and_log_levels(seeded, db_path):
     outline = json.loads(run("outline", str(doc_id), "--json").output)
     assert outline["doc_id"] == doc_id and {s["kind"] for s in outline["sections"]} >= {"work"}
     assert run("-q", "search", "党建").exit_code == 0 and run("-vv", "docs").exit_code == 0
+
+
+def test_log_levels_after_the_subcommand_as_on_the_group(tmp_path):
+    """The first search of a new database builds its index and logs so at INFO."""
+    report = tmp_path / "r.txt"
+    report.write_text("某局2024年工作总结\n一、主要工作\n开展主题党日12次。\n", "utf-8")
+    db = str(tmp_path / "reports.db")
+    script = os.path.join(os.path.dirname(sys.executable), "reportbot")
+
+    def logged(*args: str) -> bool:
+        for sidecar in tmp_path.glob("reports.db.*.npz"):
+            sidecar.unlink()
+        done = subprocess.run([script, *args], capture_output=True, text=True, check=True)
+        assert "主题党日" in done.stdout
+        return "INFO reportbot.storage.index: rebuilding the search index" in done.stderr
+
+    subprocess.run([script, "--db", db, "ingest", str(report)], check=True, capture_output=True)
+    assert not logged("--db", db, "search", "主题党日")
+    assert logged("--db", db, "search", "主题党日", "-v")
+    assert logged("--db", db, "search", "-v", "主题党日")
+    assert logged("-v", "--db", db, "search", "主题党日")
+    assert not logged("--db", db, "search", "主题党日", "-v", "-q")
 
 
 def test_progress_bar_has_the_real_length_and_lines_do_not_break_it(db_path, seeds):

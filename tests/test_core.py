@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from string import Formatter
 
@@ -12,12 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram_harness import seeded_db
 
-from reportbot.bot.access import Access, DenialBudget, RateLimiter
+from reportbot.bot.access import Access, DenialBudget, RateLimiter, login_name
 from reportbot.bot.callbacks import GROUP_SECTION_PAGE, OUTLINE, CallbackCodec
 from reportbot.bot.config import ConfigError, parse_settings
 from reportbot.bot.core import Conversation, Event, Upload, safe_file_name
 from reportbot.bot.messages import MESSAGES
 from reportbot.bot.render import (
+    answer_text,
     escape,
     highlight,
     key_sentences,
@@ -27,8 +30,9 @@ from reportbot.bot.render import (
 )
 from reportbot.bot.replies import InlineButton, Notice, Reply
 from reportbot.bot.service import ReportService
-from reportbot.bot.terminal import render, terminal_conversation
+from reportbot.bot.terminal import render, repl, terminal_conversation
 from reportbot.bot.views import Views
+from reportbot.retrieval.models import Hit
 from reportbot.storage.db import ChunkRecord
 
 ALICE, ADMIN, MALLORY, GROUP = 1001, 1002, 1003, -2001
@@ -432,3 +436,62 @@ def test_both_languages_have_every_message_with_the_same_placeholders():
     assert MESSAGES["zh"].keys() == MESSAGES["en"].keys()
     for key, text in MESSAGES["zh"].items():
         assert placeholders(text) == placeholders(MESSAGES["en"][key]), key
+
+
+def test_a_slash_word_that_names_no_command_is_not_taken_as_a_question(reports):
+    conv = conversation(reports)
+    [reply] = say(conv, "/党建工作 怎么写")
+    assert reply.text.startswith("没有这个命令：/党建工作") and "[1]" not in reply.text
+
+
+def test_terminal_hashes_that_press_no_button_get_a_hint_and_ask_nothing(reports):
+    shown: list[str] = []
+    repl(
+        terminal_conversation(reports, parse_settings({})),
+        ["#abc", "作风建设", "#99"],
+        shown.append,
+    )
+    hint = "没有这个按钮：{}。#数字 按下上一条回复里的按钮，发送 /help 查看可用命令。"
+    assert shown[0] == hint.format("#abc") and shown[2] == hint.format("#99")
+    assert "[1]" in shown[1]
+    assert [row.query for row in reports.export_log()] == ["作风建设"]
+
+
+def test_a_terminal_vote_is_listed_under_the_login_name(reports):
+    shown: list[str] = []
+    lines = iter(["作风建设"])
+    conv = terminal_conversation(reports, parse_settings({}))
+
+    def typed() -> Iterator[str]:
+        yield next(lines)
+        [number] = re.findall(r"#(\d+) 1👍", shown[-1])  # the first passage's 👍
+        yield f"#{number}"
+
+    repl(conv, typed(), shown.append)
+    [effect] = reports.vote_effects()
+    assert effect.stored.vote.voter == login_name("terminal") != "0"
+    assert effect.stored.source == "terminal"
+
+
+def test_a_section_has_a_button_back_to_its_outline(reports):
+    conv = conversation(reports)
+    [answer] = say(conv, "作风建设")
+    [section] = press(conv, answer.buttons[0][0].data)
+    [back] = [b for row in section.buttons for b in row if b.text == "◀ 返回目录"]
+    _, (chunk_id,) = CallbackCodec(b"test").decode(answer.buttons[0][0].data)
+    doc_id = reports.section(chunk_id)[0].doc_id
+    assert CallbackCodec(b"test").decode(back.data) == (OUTLINE, (doc_id, 0))
+    [outline] = press(conv, back.data)
+    assert outline.text.startswith(f"<b>[{doc_id}] ")
+
+
+def test_a_passage_that_opens_with_its_heading_is_cited_without_it_again():
+    def hit(text: str) -> Hit:
+        return Hit(1, 1.0, 7, 1, "报告", ("一、主要工作", "（一）抓学习"), "work", text)
+
+    opens = answer_text("学习", [hit("（一）抓学习\n全年学习12次。")], full=True)
+    assert opens.count("（一）抓学习") == 1 and "<i>— 报告 › 一、主要工作</i>" in opens
+    inside = answer_text("学习", [hit("全年学习12次。")], full=True)
+    assert "<i>— 报告 › 一、主要工作 › （一）抓学习</i>" in inside
+    [article] = Views("zh", CallbackCodec(b"k"), 3).articles([hit("（一）抓学习\n全年学习。")])
+    assert article.text.count("（一）抓学习") == 1 and article.description.endswith("（一）抓学习")

@@ -53,7 +53,7 @@ def unwritable_folder(tmp_path, tmpfs):
 
 def test_a_database_in_a_folder_that_cannot_be_written_is_one_line(unwritable_folder):
     db = unwritable_folder / "reports.db"
-    for command in (["ask", "作风建设"], ["ingest", str(db)], ["synonyms", "list"]):
+    for command in (["ingest", str(db)], ["synonyms", "add", "拍板", "研究决定"]):
         line = one_error_line("--db", str(db), *command)
         assert line == f"Error: {db}: cannot create a database there (the folder is read-only)"
     assert not db.exists()
@@ -62,7 +62,7 @@ def test_a_database_in_a_folder_that_cannot_be_written_is_one_line(unwritable_fo
 def test_a_file_where_the_folder_should_be_is_one_line(tmp_path):
     (tmp_path / "notes.txt").write_text("笔记", "utf-8")
     db = tmp_path / "notes.txt" / "reports.db"
-    line = one_error_line("--db", str(db), "ask", "作风建设")
+    line = one_error_line("--db", str(db), "synonyms", "add", "拍板", "研究决定")
     assert line == f"Error: {db}: {tmp_path / 'notes.txt'} is not a folder"
 
 

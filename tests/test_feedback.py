@@ -148,9 +148,11 @@ def test_many_people_voting_a_passage_down_for_many_questions_give_it_a_prior():
     assert FeedbackModel(votes[:2]).effect(analysis("别的", "别的"), candidate(7, "x")) is None
 
 
-def test_votes_on_the_samples_are_forgotten_when_the_first_report_arrives(tmp_path):
+def test_votes_on_the_samples_are_forgotten_when_the_first_report_arrives(
+    tmp_path, db_path, service
+):
     # from the first report on, searches draw on the user's reports, not the samples
-    db = tmp_path / "new.db"
+    db = db_path  # an empty database
 
     def run(*args: str) -> str:
         result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
@@ -165,3 +167,19 @@ def test_votes_on_the_samples_are_forgotten_when_the_first_report_arrives(tmp_pa
     report.write_text("某局2024年工作总结\n一、主要工作\n（一）抓学习。全年学习12次。\n", "utf-8")
     run("ingest", str(report))
     assert "ann" not in run("feedback", "list")
+
+
+def test_votes_cast_in_the_terminal_by_earlier_versions_name_the_terminal(run, db):
+    import sqlite3
+
+    chunk = ranked(run, QUESTION)[0]
+    with sqlite3.connect(db) as conn:  # as versions before 0051 stored a `reportbot chat` vote
+        conn.execute(
+            "insert into passage_votes (question, question_key, chunk_id, voter, source, vote, "
+            "time) values (?, ?, ?, '0', 'terminal', 1, '2026-11-30T08:00:00+00:00')",
+            [QUESTION, QUESTION, chunk],
+        )
+        conn.execute("delete from _sqlite_migrations where name = '0051_terminal_voters'")
+    listed = run("feedback", "list")
+    assert f"for “{QUESTION}” by terminal (terminal, 2026-11-30T08:00)" in listed
+    assert "by 0" not in listed

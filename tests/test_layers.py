@@ -2,8 +2,8 @@
 
 retrieval/ is pure (no storage, bot, telegram or click; of the top-level package only
 `reportbot.errors`), storage/ knows no bot or transport, and in bot/ only the service
-(service.py, memory.py: the TeamMemory half of ReportService, and samples.py: the sample
-corpus it opens) imports storage: every adapter goes through ReportService and never
+(service.py; ingesting.py, voting.py and memory.py: the concerns ReportService is made
+of; samples.py: the sample corpus it opens) imports storage: every adapter goes through ReportService and never
 reaches `.store`.
 """
 
@@ -21,9 +21,12 @@ FORBIDDEN = {
     "bot": ("reportbot.storage",),
 }
 BELOW_THE_SERVICE = ("store", "log", "searcher")  # the service's own attributes, not its API
-# ReportService: service.py, memory.py with its cross-report methods (a mixin), and the
-# sample corpus it opens.
-DOOR = (ROOT / "bot" / "service.py", ROOT / "bot" / "memory.py", ROOT / "bot" / "samples.py")
+# ReportService: service.py and the concerns it is composed of (mixins: ingest, passage
+# votes, the cross-report memory), and the sample corpus it opens.
+DOOR = tuple(
+    ROOT / "bot" / name
+    for name in ("service.py", "ingesting.py", "voting.py", "memory.py", "samples.py")
+)
 
 
 def modules(layer: str) -> list[Path]:

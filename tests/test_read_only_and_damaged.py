@@ -116,12 +116,13 @@ def damage(db: Path, how: str) -> None:
 @pytest.mark.parametrize(
     ("how", "says"),
     [
-        ("text file", "is not a reportbot database"),
-        ("other database", "is not a reportbot database"),
+        ("text file", "is not a reportbot database (not an SQLite file): check the path"),
+        ("other database", "is not a reportbot database (it holds other tables)"),
         ("torn copy", "is damaged: restore a backup, see README"),
     ],
 )
 def test_a_damaged_file_gets_one_clear_line(tmp_path, how, says):
+    """Restoring a backup is advice for a damaged database, not for a wrong path."""
     db = tmp_path / "reports.db"
     damage(db, how)
     size = db.stat().st_size
@@ -131,6 +132,7 @@ def test_a_damaged_file_gets_one_clear_line(tmp_path, how, says):
     assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert says in line and str(db) in line, line
+    assert ("restore a backup" in line) == (how == "torn copy"), line
     for command in (["ask", "作风建设"], ["stats"], ["ingest", str(db)]):
         result = run("--db", str(db), *command)  # raises if anything escapes as an exception
         assert result.exit_code == 1 and result.output.strip() == line, (command, result.output)

@@ -23,8 +23,8 @@ def rows(db: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def test_a_new_database_answers_from_the_samples_without_holding_them(tmp_path):
-    db = tmp_path / "new.db"
+def test_a_new_database_answers_from_the_samples_without_holding_them(db_path, service):
+    db = db_path  # new and empty
     result = CliRunner().invoke(cli, ["--db", str(db), "ask", QUESTION], catch_exceptions=False)
     assert "示例报告" in result.output and "13份" in result.output
     assert rows(db, "select count(*) from documents") == [(0,)]

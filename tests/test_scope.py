@@ -108,9 +108,9 @@ def test_a_report_kind_and_problem_sections_from_words(run):
     assert kinds == {"problem"}
 
 
-def test_filters_from_words_on_the_shipped_samples(tmp_path):
+def test_filters_from_words_on_the_shipped_samples(db_path, service):
     runner = CliRunner()
-    out = runner.invoke(cli, ["--db", str(tmp_path / "new.db"), "ask", "2024年的打算"]).output
+    out = runner.invoke(cli, ["--db", str(db_path), "ask", "2024年的打算"]).output
     assert out.startswith("只看：2024年 · 下步打算\n")
     assert "2024年工作" in out
 

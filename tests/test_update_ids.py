@@ -34,15 +34,13 @@ def test_restarted_update_ids_are_new_questions_and_old_rows_are_kept(tg):
 
 
 def test_an_older_database_keeps_its_inbox_and_log_links(tmp_path):
-    from sqlite_utils import Database
+    from test_inbox_migrations import inbox_of_an_older_version
 
     from reportbot.storage.db import ReportStore
     from reportbot.storage.inbox import InboxStore
-    from reportbot.storage.migrations import migrations
 
     path = tmp_path / "old.db"
-    old = Database(path)
-    migrations.apply(old, stop_before="0007_inbox_entries")
+    old = inbox_of_an_older_version(path)
     old["inbox"].insert_all(
         [
             {
