@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from ..retrieval.models import Hit
 from ..retrieval.scope import Scope
+from ..retrieval.text import fold_spaces
 from .messages import message
 
 EXCERPT_CHARS = 220
@@ -125,7 +126,8 @@ def answer_text(
     if related:
         lines.append(message(lang, "related_note"))
     for hit in hits:
-        body = hit.text if full else excerpt(hit.text, hit.matched_terms, limit)
+        text = fold_spaces(hit.text)  # "责任 制" as the writer meant it
+        body = text if full else excerpt(text, hit.matched_terms, limit)
         lines.append(f"<b>[{hit.rank}]</b> {highlight(body, hit.matched_terms)}")
         lines.append(f"<i>— {escape(hit.citation_under(body))}</i>")
         if hit.also_in:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..retrieval.models import Hit
 from ..retrieval.scope import Scope
+from ..retrieval.text import fold_spaces
 from ..retrieval.wording import copy_ready
 from .callbacks import (
     ANSWER,
@@ -199,7 +200,7 @@ class Views(MemoryViews):
         """One page of a whole section, folded when long; a long section is paged (one
         message per press) instead of sent as a flood of messages."""
         first = records[0]
-        body = "\n".join(r.text.strip() for r in records)
+        body = fold_spaces("\n".join(r.text.strip() for r in records))
         pages = section_pages(body)
         page = min(max(page, 0), len(pages) - 1)
         quote = "<blockquote expandable>" if len(body) > EXPAND_CHARS else "<blockquote>"
@@ -228,7 +229,8 @@ class Views(MemoryViews):
                 title=shorten(excerpt(hit.text, hit.matched_terms, 60), 60),
                 description=shorten(hit.citation, 100),
                 text=split_markup(
-                    f"{escape(hit.text)}\n<i>— {escape(hit.citation_under(hit.text))}</i>"
+                    f"{escape(fold_spaces(hit.text))}\n"
+                    f"<i>— {escape(hit.citation_under(hit.text))}</i>"
                 )[0],
             )
             for hit in hits

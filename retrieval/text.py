@@ -20,7 +20,8 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-_INLINE_SPACE_BY_WIDE = re.compile(r"(?<=[^\x00-\x7f])[ \t\u3000]+|[ \t\u3000]+(?=[^\x00-\x7f])")
+# any space but a line break (U+00A0 and U+3000 too) beside a non-ASCII character
+_INLINE_SPACE_BY_WIDE = re.compile(r"(?<=[^\x00-\x7f])[^\S\r\n]+|[^\S\r\n]+(?=[^\x00-\x7f])")
 
 
 def fold_spaces(text: str) -> str:
