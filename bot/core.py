@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -39,6 +40,17 @@ START_SECTION = re.compile(r"^s([0-9]{1,12})(?:_g([0-9]{1,16})_[0-9a-f]{8})?$")
 DOC_ID = re.compile(r"[0-9]{1,12}")
 INCOMING = ".incoming"  # uploads being downloaded and ingested, one folder each
 UNSAFE_NAME = re.compile(r"[^\w.\-()（）]+")
+MARKS = frozenset("/#")  # a command's / and the terminal's #N; phone keyboards type ／ and ＃
+SMALL_TALK = {  # messages of just these words are not questions about the reports
+    "greeting": frozenset({
+        "你好", "您好", "你好啊", "你好呀", "您好啊", "大家好", "在吗", "在么", "在不在", "哈喽",
+        "哈罗", "嗨", "早上好", "早安", "上午好", "下午好", "晚上好", "hi", "hello", "hey",
+    }),
+    "thanks": frozenset({
+        "谢谢", "谢谢你", "谢谢您", "谢谢啦", "谢啦", "谢了", "多谢", "多谢了", "感谢", "非常感谢",
+        "thanks", "thankyou", "thx",
+    }),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,21 @@ class Refusal:
     text: str
     title_key: str
     loud: bool = True
+
+
+def typed_mark(text: str) -> str:
+    """The text with a full-width leading ／ or ＃ read as / or # (NFKC of that character
+    only): the rest, a question's wording included, stays as typed."""
+    stripped = text.lstrip()
+    mark = unicodedata.normalize("NFKC", stripped[:1])
+    return mark + stripped[1:] if mark in MARKS and mark != stripped[:1] else text
+
+
+def small_talk(text: str) -> str | None:
+    """The kind of small talk (greeting, thanks) the whole message is, punctuation and emoji
+    around it aside, else None: a question that contains 你好 is still a question."""
+    word = "".join(c for c in text.lower() if unicodedata.category(c)[0] in "LN")
+    return next((kind for kind, words in SMALL_TALK.items() if word in words), None)
 
 
 def safe_file_name(name: str) -> str:
@@ -168,6 +195,8 @@ class Conversation:
 
     def handle(self, event: Event) -> list[Output]:
         """Answer one event; blocks on the database, so adapters run it in a thread."""
+        if event.text:
+            event = replace(event, text=typed_mark(event.text))
         if event.inline_query is not None:
             return self._inline(event)
         if event.chosen_inline is not None:
@@ -321,6 +350,9 @@ class Conversation:
         question = " ".join(question.split())
         if not question:
             return [self._say(event, "empty_question")]
+        talk = small_talk(question) if kind is None and not wording else None
+        if talk:  # 你好 alone, not /wording 你好
+            return [self._say(event, talk)]
         if len(question) > MAX_QUERY_CHARS:
             return [self._say(event, "too_long", length=len(question), limit=MAX_QUERY_CHARS)]
         response = self.service.search(
@@ -451,6 +483,8 @@ class Conversation:
             ]
         if words[0].lower() in REMOVE_WORDS and len(words) in (2, 3):
             count = self.service.remove_synonym(*words[1:])
+            if not count:
+                return [self._say(event, "synonym_none", word=escape(" ".join(words[1:])))]
             return [self._say(event, "synonym_removed", count=count)]
         if len(words) != 2:
             return [self._say(event, "usage", usage=self.views.text("usage_synonym"))]
