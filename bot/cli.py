@@ -25,8 +25,9 @@ from ..retrieval.models import KINDS, Hit, IngestWarning
 from ..retrieval.ranking import RELATED
 from .config import DB_ENV, LOG_FORMAT, Settings, load_settings
 from .memory_views import figures_text
+from .messages import message
 from .render import answer_text, scope_line, to_plain
-from .service import IngestResult, ReportService, expand_paths
+from .service import MAX_QUERY_CHARS, IngestResult, ReportService, expand_paths
 
 PROGRESS_MIN_FILES = 20
 WORD_FILTERS_HELP = "Ignore a report, year or kind the question names (2021年的打算)."
@@ -306,8 +307,7 @@ def search(
             hits = [_hit_json(h, response.from_samples) for h in response.hits] if response else []
             click.echo(json.dumps(hits, ensure_ascii=False))
         return
-    if not query.strip():
-        raise click.UsageError("the question is empty")
+    check_question(query, settings)
     response = service.search(query, k, **filters)
     if as_json:
         click.echo(
@@ -347,8 +347,7 @@ def ask(
     Example:
         reportbot ask "有没有关于作风建设的提法"
     """
-    if not query.strip():
-        raise click.UsageError("the question is empty")
+    check_question(query, settings)
     response = service.search(query, k or settings.search.results, words=not unfiltered)
     scoped = scope_line(response.scope, settings.bot.language)
     if scoped:
@@ -368,6 +367,16 @@ def ask(
     figures = service.figures(query)
     if figures is not None:
         click.echo("\n" + to_plain(figures_text(settings.bot.language, figures)))
+
+
+def check_question(query: str, settings: Settings) -> None:
+    """Refuse an empty question, and one over the chat's length limit with the chat's words."""
+    length = len(" ".join(query.split()))
+    if not length:
+        raise click.UsageError("the question is empty")
+    if length > MAX_QUERY_CHARS:
+        text = message(settings.bot.language, "too_long", length=length, limit=MAX_QUERY_CHARS)
+        raise click.UsageError(text)
 
 
 class _ListByDefault(CommandGroup):
@@ -433,6 +442,8 @@ def docs_list(service: ReportService, settings: Settings, title: str | None, as_
             )
         )
         return
+    if title and not documents:
+        click.echo(f"no report title contains “{title}”")
     for d in documents:
         sample = "  (sample)" if d.sample else ""
         click.echo(
@@ -530,13 +541,16 @@ def synonyms_add(service: ReportService, settings: Settings, word: str, synonym:
 def synonyms_remove(
     service: ReportService, settings: Settings, word: str, synonym: str | None
 ) -> None:
-    """Forget a pair, or every pair of WORD.
+    """Forget a pair, or every pair of WORD (exit status 1 if there is no such pair).
 
     \b
     Example:
         reportbot synonyms remove 一把手
     """
-    click.echo(f"removed {service.remove_synonym(word, synonym)} pair(s)")
+    removed = service.remove_synonym(word, synonym)
+    if not removed:
+        raise click.ClickException(f"no such pair: {' = '.join(filter(None, (word, synonym)))}")
+    click.echo(f"removed {removed} pair(s)")
 
 
 @synonyms.command(name="list")
@@ -598,7 +612,8 @@ def stats(service: ReportService, settings: Settings, as_json: bool) -> None:
 @click.argument("destination", type=click.Path(dir_okay=False))
 @with_existing_service
 def backup(service: ReportService, settings: Settings, destination: str) -> None:
-    """Copy the database to DESTINATION with SQLite's online backup (safe while serving).
+    """Copy the database to DESTINATION (a new file in an existing folder) with SQLite's
+    online backup (safe while serving).
 
     Restore by stopping the bot and copying the backup over the database file.
 
@@ -660,7 +675,11 @@ def eval_command(
     Example:
         reportbot eval ../shared/eval/dev.jsonl
     """
-    report = service.evaluate(load_questions(Path(qrels)))
+    try:
+        questions = load_questions(Path(qrels))
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{qrels}: not UTF-8 text (save it as UTF-8)") from error
+    report = service.evaluate(questions)
     summary = report.summary()
     if verbose:
         for q in report.questions:
@@ -715,6 +734,8 @@ def serve(service: ReportService, settings: Settings) -> None:
         token = settings.token()
     except OSError as error:
         raise click.ClickException(f"cannot read telegram.token_file: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise click.ClickException("telegram.token_file is not UTF-8 text") from error
     if not token:
         raise click.ClickException(
             "no bot token: set TELEGRAM_BOT_TOKEN (or telegram.token_file in the config)"

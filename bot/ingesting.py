@@ -163,6 +163,8 @@ class Ingesting:
     def _prepare(self, path: Path, keep: bool = False) -> _Prepared:
         """Hash a file and key its short lines; unless `keep`, a worker reads it again
         (a large batch cannot hold every file's text in memory)."""
+        if not (path.exists() or path.is_symlink()):  # a mistyped path, not a file type
+            return _Prepared(path, error=f"{path}: no such file or folder")
         try:
             source = checked_source(path, self.max_file_bytes)
         except DocumentError as error:

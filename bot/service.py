@@ -431,7 +431,11 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
         return self.log.unanswered(limit, offset)
 
     def backup(self, destination: str | Path) -> Path:
-        """An online copy of the database (safe while the bot serves)."""
+        """An online copy of the database (safe while the bot serves) into an existing
+        folder: a folder that is not there is more likely a typo than a wish for a new one."""
+        folder = Path(destination).parent
+        if not folder.is_dir():
+            raise InvalidRequestError(f"{folder}: no such folder (create it first)")
         return self.store.backup(destination)
 
     def export_log(self, since: datetime | None = None) -> Iterator[ExportRow]:

@@ -140,6 +140,7 @@ def test_console_script_runs_as_a_subprocess(db_path, seeds):
 
 def test_backup_is_a_working_copy_and_never_overwrites(run, ingested, tmp_path):
     target = tmp_path / "backups" / "copy.db"
+    target.parent.mkdir()  # a missing folder is refused (tests/test_first_use.py)
     assert "backed up" in run("backup", str(target)).output
     copy = CliRunner().invoke(
         cli, ["--db", str(target), "search", "一述一评", "--json"], catch_exceptions=False
