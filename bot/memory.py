@@ -28,7 +28,7 @@ from ..storage.errors import NotFoundError
 from ..storage.memory import FactRecord
 from .errors import InvalidRequestError
 
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 ORG_SEARCH_DEPTH = 30
 PASSAGES_PER_YEAR = 3
 FACTS_SHOWN = 10

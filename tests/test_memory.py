@@ -174,11 +174,11 @@ def test_rates_slogans_ordinals_and_years_are_not_counted():
 
 
 def test_an_aside_in_brackets_is_counted_under_its_own_words():
-    text = "全年批准发展党员5名（其中女性党员2名），按期转正预备党员3名。"
+    text = "全年批准发展党员5名（其中女性党员2名，占40%），按期转正预备党员3名。"
     assert [(f.what, f.number, f.unit) for f in extract_facts(text)] == [
         ("批准发展党员", 5.0, "名"),
-        ("女性党员", 2.0, "名"),
         ("按期转正预备党员", 3.0, "名"),
+        ("女性党员", 2.0, "名"),  # a sentence's asides come after its own figures
     ]
 
 
