@@ -147,3 +147,20 @@ def test_a_year_the_reports_hold_only_plans_for_filters_only_a_question_about_pl
     assert recognise("2021年干了啥", REPORTS, 2026).year is None  # 2021: plans only
     assert recognise("2021年有啥打算", REPORTS, 2026).year == 2021
     assert recognise("去年干了啥", REPORTS, 2021).year == 2020
+
+
+def test_a_unit_word_that_is_the_topic_falls_back_to_every_report(service, tmp_path):
+    reports = {
+        "a.txt": "青石社区党支部2021年党建工作总结\n一、主要工作\n（一）组织学习。全年组织学习12次。\n",
+        "b.txt": "白沙社区党支部2021年党建工作总结\n一、主要工作\n（一）志愿服务。开展志愿服务8次。\n",
+        "c.txt": "东湖街道党工委2021年工作总结\n一、主要工作\n"
+        "（一）后进社区整顿。对3个后进社区逐一制定整顿方案，派驻第一书记。\n",
+        "d.txt": "西山镇党委2021年工作总结\n一、主要工作\n（一）理论学习。中心组学习10次。\n",
+        "e.txt": "南湖街道党工委2021年工作总结\n一、主要工作\n（一）党员教育。举办培训班2期。\n",
+    }
+    for name, text in reports.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    service.ingest([tmp_path / name for name in reports])
+    response = service.answer("后进社区怎么整顿的", 5)
+    assert response.hits and "整顿方案" in response.hits[0].text
+    assert not response.scope or not response.scope.doc_ids
