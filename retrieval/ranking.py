@@ -101,9 +101,18 @@ class Candidate:
         return self.compact_text or compact_form(self.text)
 
     @cached_property
+    def body(self) -> str:
+        """The compact text beyond the headings it repeats."""
+        text = self.compact
+        for heading in self.section_path:
+            text = text.replace(_compact(heading), "", 1)
+        return text
+
+    @cached_property
     def shingles(self) -> frozenset[str]:
-        """4-character shingles, for near-duplicate detection."""
-        return _shingles(self.compact)
+        """4-character shingles of the body, for near-duplicate detection: passages sharing
+        only a heading ("二、存在问题") are not the same wording."""
+        return _shingles(self.body)
 
 
 def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int) -> list[Hit]:
@@ -324,7 +333,7 @@ class CueSet:
             factor *= UNASKED_PLAN_FACTOR  # plans hold intentions, not what was done
         if self.repeated and _repeats(text, *self.repeated):
             factor *= REPEATED_BOOST
-        if _body_length(candidate) < THIN_PASSAGE_CHARS:
+        if len(candidate.body) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
             factor *= LEAD_IN_FACTOR if candidate.section_path else OPENING_FACTOR
@@ -364,18 +373,10 @@ def _set_size(question: str) -> int | None:
     return int(value) if value else None
 
 
-def _body_length(candidate: Candidate) -> int:
-    """Characters of the passage beyond the headings it repeats."""
-    text = candidate.compact
-    for heading in candidate.section_path:
-        text = text.replace(_compact(heading), "", 1)
-    return len(text)
-
-
 @lru_cache(maxsize=2048)
 def _shingles(text: str) -> frozenset[str]:
     """Cached: the passages a question fetches are mostly the ones similar questions fetch."""
-    return frozenset(text[i : i + 4] for i in range(max(1, len(text) - 3)))
+    return frozenset(text[i : i + 4] for i in range(len(text) - 3))  # none under 4 chars
 
 
 @lru_cache(maxsize=8192)
