@@ -289,7 +289,7 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
             candidates = [c for c in candidates if c.kind != "problem"]
         model = self.feedback_model() if feedback else None
         candidates, effects = model.adjust(analysis, candidates) if model else (candidates, {})
-        return marked(select_passages(analysis, candidates, k), effects)
+        return marked(select_passages(analysis, candidates, k, scope.kind), effects)
 
     def search(
         self,

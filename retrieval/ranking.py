@@ -63,6 +63,7 @@ THIN_PASSAGE_FACTOR = 0.6
 UNASKED_PLAN_FACTOR = 0.8
 PROBLEM_SECTION_BOOST = 1.6
 REPEATED_BOOST = 1.5
+OTHER_KIND_FACTOR = 0.3  # asked for plans, a work passage of a report without a plan section
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
 OPENING_FACTOR = 0.8  # a report's opening paragraph: the whole year in brief
 DUPLICATE_SIMILARITY = 0.7
@@ -115,8 +116,13 @@ class Candidate:
         return _shingles(self.body)
 
 
-def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int) -> list[Hit]:
+def select_passages(
+    analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int, kind: str | None = None
+) -> list[Hit]:
     """Keep passages that carry enough of the question, collapse near-duplicates, rank them.
+
+    With a `kind` filter (下步打算), passages of other kinds come only from reports that
+    have no such section; they rank below the sections of that kind.
 
     The final score is the fused BM25 score times the square of the passage's coverage of
     the question (a rarity-weighted coordination factor, as in Lucene's classic `coord`),
@@ -133,7 +139,10 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
     confident_question = analysis.coverage >= CONFIDENT_CORPUS_COVERAGE
     scored = [
         (
-            max(c.score, MIN_FUSED_SCORE) * coverage**COORD_POWER * cues.factor(c),
+            max(c.score, MIN_FUSED_SCORE)
+            * coverage**COORD_POWER
+            * cues.factor(c)
+            * (OTHER_KIND_FACTOR if kind and c.kind != kind else 1.0),
             confident_question and coverage >= CONFIDENT_COVERAGE and cues.supplies(c),
             c,
         )

@@ -164,3 +164,20 @@ def test_a_unit_word_that_is_the_topic_falls_back_to_every_report(service, tmp_p
     response = service.answer("后进社区怎么整顿的", 5)
     assert response.hits and "整顿方案" in response.hits[0].text
     assert not response.scope or not response.scope.doc_ids
+
+
+def test_asked_for_plans_a_report_without_plans_does_not_come_first(service, tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "东湖街道党工委2021年工作总结\n一、主要工作\n（一）理论学习。开展学习。\n"
+        "二、下步打算\n（一）持续深化。健全制度，抓好理论武装。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.txt").write_text(
+        "西山镇党委2021年上半年工作总结\n一、主要工作\n"
+        "（一）理论学习。制定理论学习计划，下半年打算继续开展理论学习，理论学习覆盖全体党员。\n",
+        encoding="utf-8",
+    )
+    service.ingest([tmp_path / "a.txt", tmp_path / "b.txt"])
+    response = service.answer("明年理论学习有啥打算", 5)
+    assert response.scope and response.scope.kind == "plan"
+    assert response.hits[0].kind == "plan"
