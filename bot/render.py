@@ -157,6 +157,13 @@ def scope_line(scope: Scope | None, lang: str = "zh", shown_kind: str | None = N
     return message(lang, "scope_line", filters=" · ".join(parts)) if parts else ""
 
 
+def missing_year_line(scope: Scope | None, lang: str = "zh") -> str:
+    """ "没有2019年的报告…": a year the question names that no report covers ("" else)."""
+    if scope is None or scope.missing_year is None:
+        return ""
+    return message(lang, "scope_missing_year", year=scope.missing_year)
+
+
 def split_markup(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Cut markup into pieces of at most `limit` visible characters without breaking tags.
 

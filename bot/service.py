@@ -242,6 +242,8 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
             if doc_id is None and given != scope:
                 scope = given
                 hits = self._select(searcher, store, query, scope, k, wording, feedback)
+        if scope.missing_year is not None:  # "2019年…" answered from other years: related
+            hits = [replace(hit, confident=False) for hit in hits]
         filters = {
             k: v
             for k, v in {
@@ -261,7 +263,7 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
             answer_tier(hits),
             (time.perf_counter() - started) * 1000,
             filters,
-            scope if scope else None,
+            scope if scope or scope.missing_year else None,
         )
 
     def _select(

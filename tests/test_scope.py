@@ -37,6 +37,8 @@ def test_relative_years_count_back_from_today_and_only_years_the_reports_cover()
     assert recognise("前年党员发展", REPORTS, 2022).year == 2020
     unknown = recognise("去年党员发展", REPORTS, 2026)
     assert not unknown and unknown.query == "去年党员发展"
+    assert unknown.missing_year == 2025  # said in a note, not a filter
+    assert recognise("2021年的打算", REPORTS, 2026).missing_year is None  # plans cover 2021
 
 
 def test_abbreviated_report_names_match_by_their_characters():
@@ -80,6 +82,14 @@ def test_ask_shows_the_filters_it_applied(run):
     assert run("ask", "2021年的打算").startswith("只看：2021年 · 下步打算\n[1] ")
     hits = json.loads(run("search", "2021年的打算", "--json"))
     assert hits and {(h["doc_id"], h["kind"]) for h in hits} == {(4, "plan")}
+
+
+def test_a_year_no_report_covers_is_said_and_the_answer_is_only_related(run):
+    out = run("ask", "2019年发展了几个党员", "-k", "1")
+    assert out.startswith("没有2019年的报告，以下来自其他年份\n没有找到直接回答")
+    assert not any(
+        h["confident"] for h in json.loads(run("search", "2019年发展了几个党员", "--json"))
+    )
 
 
 def test_unfiltered_asks_over_every_report(run):
