@@ -160,7 +160,9 @@ def recognise(
     year, span = _year(text, this_year)
     # a year of plans only (2025 in a 2024 report) answers a question about plans only
     kinds = (None,) if KIND_WORDS["plan"].search(text) else NOT_PLANS
-    missing = year if year is not None and not catalog.selects(docs, year, None) else None
+    # "2019年…" with no 2019 report is said; 去年 is loose talk (the report's last year, often)
+    named_year = year is not None and YEAR.search(text) is not None
+    missing = year if named_year and not catalog.selects(docs, year, None) else None
     if year is not None and any(catalog.selects(docs, year, k) for k in kinds):
         cut.append(span)
     else:
