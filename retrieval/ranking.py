@@ -23,6 +23,7 @@ from .cues import (
     ASKS_LIST,
     ASKS_MEASURE,
     ASKS_NAMED_SET,
+    ASKS_PER_PERIOD,
     ASKS_PLAN,
     ASKS_PROBLEM,
     ASKS_REPEATED,
@@ -278,6 +279,7 @@ class CueSet:
         self.plan = bool(ASKS_PLAN.search(question))
         self.problem = bool(ASKS_PROBLEM.search(question))
         self.asks_fact = self.count or self.date or self.span
+        self.per_period = self.count and bool(ASKS_PER_PERIOD.search(question))
         self.rule = bool(ASKS_RULE.search(question))
         repeated = ASKS_REPEATED.search(question)
         self.repeated = (
@@ -292,7 +294,9 @@ class CueSet:
             return True
         text = candidate.compact
         focus = self._focus(text)
-        if self.count and not HAS_COUNT.search(focus):
+        if self.count and not (
+            HAS_COUNT.search(focus) or (self.per_period and HAS_SPAN.search(focus))
+        ):
             return False
         if self.quantity and not self.measure.search(focus):
             return False
@@ -331,6 +335,7 @@ class CueSet:
             factor *= ANSWER_TYPE_BOOST  # the count in the unit asked for
         if (
             (self.count and HAS_COUNT.search(text))
+            or (self.per_period and HAS_SPAN.search(text))
             or (self.date and HAS_DATE.search(text))
             or (self.span and HAS_SPAN.search(text))
             or (self.plan and candidate.kind == "plan")

@@ -267,3 +267,15 @@ def test_synonyms_command(reports, db_path):
     assert json.loads(run("list", "--json").output) == [["一把手", "第一责任人"]]
     assert run("add", "a b", "x").exit_code == 1
     assert run("remove", "一把手").output.startswith("removed 1")
+
+
+def test_a_count_per_period_is_answered_by_a_rhythm(service, tmp_path):
+    (tmp_path / "days.txt").write_text(
+        "某区司法局机关党委2024年党建工作总结\n一、主要工作\n"
+        "（一）组织生活。各支部坚持每月开展“主题党日”活动，做到月月有主题。\n"
+        "（二）理论学习。党组中心组集中学习12次。\n",
+        encoding="utf-8",
+    )
+    service.ingest([tmp_path / "days.txt"])
+    response = service.answer("主题党日一个月搞几回", 5)
+    assert response.tier == CONFIDENT and "每月" in response.hits[0].text
