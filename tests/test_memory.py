@@ -268,3 +268,19 @@ def test_no_sum_across_organisations(service, tmp_path):
     figures = service.figures("一共发展了几名党员")
     assert figures is not None and len(figures.facts) == 2
     assert (figures.total, figures.no_sum) == (None, "orgs")
+
+
+def test_compare_finds_an_organisation_whose_years_repeat_word_for_word(run, tmp_path):
+    same = "（一）一岗双责。班子成员落实“一岗双责”，与分管科室负责人签订责任书，定期听取汇报。"
+    for year in (2020, 2021):
+        (tmp_path / f"{year}.txt").write_text(
+            f"某县文旅局机关党委{year}年党建工作总结\n一、主要工作\n{same}\n"
+            f"（二）理论学习。{year}年中心组学习{year - 2010}次。\n",
+            encoding="utf-8",
+        )
+    (tmp_path / "other.txt").write_text(
+        "某镇党委2021年党建工作总结\n一、主要工作\n（一）一岗双责。落实“一岗双责”，层层签订责任书。\n",
+        encoding="utf-8",
+    )
+    run("ingest", str(tmp_path))
+    assert [b["year"] for b in as_json(run, "compare", "一岗双责")] == [2021, 2020]
