@@ -85,10 +85,17 @@ def excerpt(text: str, terms: Sequence[str], limit: int = EXCERPT_CHARS) -> str:
 
 def key_sentences(text: str, terms: Sequence[str], limit: int = EXCERPT_CHARS) -> str:
     """The first run of sentences that use the query terms: short wording to copy."""
-    sentences = [s for s in _SENTENCE.findall(" ".join(text.split())) if s.strip()] or [""]
+    # a heading line has no full stop: it ends at its line, and stays a line of its own
+    sentences = [
+        ("\n" if i and not j else "") + sentence
+        for i, line in enumerate(text.splitlines())
+        for j, sentence in enumerate(
+            s for s in _SENTENCE.findall(" ".join(line.split())) if s.strip()
+        )
+    ] or [""]
     uses = [any(t in s.lower() for t in terms) for s in sentences]
     start = uses.index(True) if any(uses) else 0
-    picked = sentences[start]
+    picked = sentences[start].lstrip("\n")
     for sentence, used in zip(sentences[start + 1 :], uses[start + 1 :], strict=True):
         if not used or len(picked) + len(sentence) > limit:
             break
