@@ -53,6 +53,7 @@ def test_org_comes_from_the_title_or_the_opening_clause():
         "X县X局机关党委"
     )
     assert extract_org("党建工作总结", "今年以来，我们认真学习。") is None
+    assert extract_org("2020年度党建工作总结（街道）", "区委牢固树立抓党建的理念。") == "街道"
 
 
 def test_docs_show_the_organisation_and_set_org_changes_it(run, db_path):
