@@ -26,7 +26,7 @@ from ..retrieval.ranking import RELATED
 from .config import DB_ENV, LOG_FORMAT, Settings, load_settings
 from .memory_views import figures_text
 from .messages import message
-from .render import answer_text, scope_line, to_plain
+from .render import answer_text, missing_year_line, scope_line, to_plain
 from .service import MAX_QUERY_CHARS, IngestResult, ReportService, expand_paths
 
 PROGRESS_MIN_FILES = 20
@@ -349,9 +349,12 @@ def ask(
     """
     check_question(query, settings)
     response = service.search(query, k or settings.search.results, words=not unfiltered)
-    scoped = scope_line(response.scope, settings.bot.language)
-    if scoped:
-        click.echo(to_plain(scoped))
+    for note in (
+        scope_line(response.scope, settings.bot.language),
+        missing_year_line(response.scope, settings.bot.language),
+    ):
+        if note:
+            click.echo(to_plain(note))
     click.echo(
         to_plain(
             answer_text(

@@ -28,7 +28,7 @@ from ..storage.errors import NotFoundError
 from ..storage.memory import FactRecord
 from .errors import InvalidRequestError
 
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 ORG_SEARCH_DEPTH = 30
 PASSAGES_PER_YEAR = 3
 FACTS_SHOWN = 10
@@ -145,11 +145,13 @@ class TeamMemory:
     def _org_for(self, topic: str, docs: Sequence[DocumentInfo]) -> str | None:
         """The organisation with the most years of reports on the topic (then most passages)."""
         by_id = {d.doc_id: d for d in docs}
+        by_title = {d.title: d for d in docs}
         years: dict[str, set[int]] = defaultdict(set)
         passages: dict[str, int] = defaultdict(int)
         for hit in self.answer(topic, ORG_SEARCH_DEPTH).hits:
-            doc = by_id.get(hit.doc_id)
-            if doc is not None:
+            # a passage repeated word for word in a later year is one hit naming the others
+            found = [by_id.get(hit.doc_id), *(by_title.get(t) for t in hit.also_in)]
+            for doc in filter(None, found):
                 years[doc.org].add(doc.year)
                 passages[doc.org] += 1
         return max(years, key=lambda o: (len(years[o]), passages[o]), default=None)

@@ -85,10 +85,17 @@ def excerpt(text: str, terms: Sequence[str], limit: int = EXCERPT_CHARS) -> str:
 
 def key_sentences(text: str, terms: Sequence[str], limit: int = EXCERPT_CHARS) -> str:
     """The first run of sentences that use the query terms: short wording to copy."""
-    sentences = [s for s in _SENTENCE.findall(" ".join(text.split())) if s.strip()] or [""]
+    # a heading line has no full stop: it ends at its line, and stays a line of its own
+    sentences = [
+        ("\n" if i and not j else "") + sentence
+        for i, line in enumerate(text.splitlines())
+        for j, sentence in enumerate(
+            s for s in _SENTENCE.findall(" ".join(line.split())) if s.strip()
+        )
+    ] or [""]
     uses = [any(t in s.lower() for t in terms) for s in sentences]
     start = uses.index(True) if any(uses) else 0
-    picked = sentences[start]
+    picked = sentences[start].lstrip("\n")
     for sentence, used in zip(sentences[start + 1 :], uses[start + 1 :], strict=True):
         if not used or len(picked) + len(sentence) > limit:
             break
@@ -155,6 +162,13 @@ def scope_line(scope: Scope | None, lang: str = "zh", shown_kind: str | None = N
     if scope.kind and scope.kind != shown_kind:
         parts.append(message(lang, f"scope_kind_{scope.kind}"))
     return message(lang, "scope_line", filters=" · ".join(parts)) if parts else ""
+
+
+def missing_year_line(scope: Scope | None, lang: str = "zh") -> str:
+    """ "没有2019年的报告…": a year the question names that no report covers ("" else)."""
+    if scope is None or scope.missing_year is None:
+        return ""
+    return message(lang, "scope_missing_year", year=scope.missing_year)
 
 
 def split_markup(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -234,6 +234,16 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
         hits = self._select(searcher, store, scope.query, scope, k, wording, feedback)
         if not hits and scope.query != query:  # the words naming the filters said the topic
             hits = self._select(searcher, store, query, scope, k, wording, feedback)
+        if not hits and words and named:
+            # "后进社区…": a word that named reports can be the topic, found elsewhere
+            given = scope_of(
+                query, ReportCatalog(()), store.clock().year, kind=kind, year=year, words=False
+            )
+            if doc_id is None and given != scope:
+                scope = given
+                hits = self._select(searcher, store, query, scope, k, wording, feedback)
+        if scope.missing_year is not None:  # "2019年…" answered from other years: related
+            hits = [replace(hit, confident=False) for hit in hits]
         filters = {
             k: v
             for k, v in {
@@ -253,7 +263,7 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
             answer_tier(hits),
             (time.perf_counter() - started) * 1000,
             filters,
-            scope if scope else None,
+            scope if scope or scope.missing_year else None,
         )
 
     def _select(
@@ -281,7 +291,7 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
             candidates = [c for c in candidates if c.kind != "problem"]
         model = self.feedback_model() if feedback else None
         candidates, effects = model.adjust(analysis, candidates) if model else (candidates, {})
-        return marked(select_passages(analysis, candidates, k), effects)
+        return marked(select_passages(analysis, candidates, k, scope.kind), effects)
 
     def search(
         self,

@@ -39,6 +39,7 @@ from .render import (
     excerpt,
     has_placeholder,
     key_sentences,
+    missing_year_line,
     scope_line,
     shorten,
     split_markup,
@@ -111,6 +112,7 @@ class Views(MemoryViews):
         page = min(max(page, 0), pages - 1)
         shown = hits[page * self.per_page : (page + 1) * self.per_page]
         notes = [scoped] if scoped else []
+        notes += [missing] if (missing := missing_year_line(scope, self.lang)) else []
         notes += [self.text(f"kind_{kind}")] if kind in ("problem", "plan") else []
         notes += [self.text("page", page=page + 1, pages=pages)] if pages > 1 else []
         head = f"<i>{' · '.join(notes)}</i>\n" if notes else ""

@@ -32,6 +32,8 @@ ASKS_MEASURE = re.compile(
 ASKS_DATE = re.compile(
     r"哪天|哪一天|什么时候|啥时候|何时|哪年|哪月|几月|几号|日期|每周|每月|礼拜|星期"
 )
+# "一个月搞几次": a count per period, answered by a rhythm too (每月, 每季度一次)
+ASKS_PER_PERIOD = re.compile(r"(?:一|每|1)个?(?:月|周|星期|礼拜|季度|年)")
 ASKS_SPAN = re.compile(r"多久|多长时间|多长|几年|多少年|几个月|多少天|几天|几周")
 ASKS_PLAN = re.compile(r"明年|下一步|下步|打算|计划|今后|以后|将来|准备|安排|来年|思路")
 ASKS_PROBLEM = re.compile(r"问题|不足|短板|毛病|缺点|差距|薄弱|不够|短处|没做好|做得不好")

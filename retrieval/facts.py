@@ -63,9 +63,9 @@ def extract_facts(text: str) -> list[Fact]:
     """Every count or amount in a passage, in order."""
     facts = []
     for sentence in re.findall(r"[^。！？；!?;\n]+[。！？；!?;]?", text):
-        for clause in CLAUSE.findall(sentence):
-            for part in (ASIDE.sub("", clause), *ASIDE.findall(clause)):
-                facts.extend(_clause_facts(part, sentence.strip()))
+        for part in (ASIDE.sub("", sentence), *ASIDE.findall(sentence)):
+            for clause in CLAUSE.findall(part):
+                facts.extend(_clause_facts(clause, sentence.strip()))
     return facts
 
 

@@ -24,8 +24,9 @@ MAX_ORG = 24
 
 
 def extract_org(title: str, opening: str = "") -> str | None:
-    """The organisation named in a title, else as the subject of an opening clause."""
-    return _from_title(title) or _from_opening(opening) or _from_note(title)
+    """The organisation named in a title (before its year, or in a bracketed note), else as
+    the subject of an opening clause: an opening often names the body above ("区委…")."""
+    return _from_title(title) or _from_note(title) or _from_opening(opening)
 
 
 def _from_title(title: str) -> str | None:

@@ -23,6 +23,7 @@ from .cues import (
     ASKS_LIST,
     ASKS_MEASURE,
     ASKS_NAMED_SET,
+    ASKS_PER_PERIOD,
     ASKS_PLAN,
     ASKS_PROBLEM,
     ASKS_REPEATED,
@@ -63,6 +64,7 @@ THIN_PASSAGE_FACTOR = 0.6
 UNASKED_PLAN_FACTOR = 0.8
 PROBLEM_SECTION_BOOST = 1.6
 REPEATED_BOOST = 1.5
+OTHER_KIND_FACTOR = 0.3  # asked for plans, a work passage of a report without a plan section
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
 OPENING_FACTOR = 0.8  # a report's opening paragraph: the whole year in brief
 DUPLICATE_SIMILARITY = 0.7
@@ -101,13 +103,27 @@ class Candidate:
         return self.compact_text or compact_form(self.text)
 
     @cached_property
+    def body(self) -> str:
+        """The compact text beyond the headings it repeats."""
+        text = self.compact
+        for heading in self.section_path:
+            text = text.replace(_compact(heading), "", 1)
+        return text
+
+    @cached_property
     def shingles(self) -> frozenset[str]:
-        """4-character shingles, for near-duplicate detection."""
-        return _shingles(self.compact)
+        """4-character shingles of the body, for near-duplicate detection: passages sharing
+        only a heading ("二、存在问题") are not the same wording."""
+        return _shingles(self.body)
 
 
-def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int) -> list[Hit]:
+def select_passages(
+    analysis: QueryAnalysis, candidates: Sequence[Candidate], k: int, kind: str | None = None
+) -> list[Hit]:
     """Keep passages that carry enough of the question, collapse near-duplicates, rank them.
+
+    With a `kind` filter (下步打算), passages of other kinds come only from reports that
+    have no such section; they rank below the sections of that kind.
 
     The final score is the fused BM25 score times the square of the passage's coverage of
     the question (a rarity-weighted coordination factor, as in Lucene's classic `coord`),
@@ -124,7 +140,10 @@ def select_passages(analysis: QueryAnalysis, candidates: Sequence[Candidate], k:
     confident_question = analysis.coverage >= CONFIDENT_CORPUS_COVERAGE
     scored = [
         (
-            max(c.score, MIN_FUSED_SCORE) * coverage**COORD_POWER * cues.factor(c),
+            max(c.score, MIN_FUSED_SCORE)
+            * coverage**COORD_POWER
+            * cues.factor(c)
+            * (OTHER_KIND_FACTOR if kind and c.kind != kind else 1.0),
             confident_question and coverage >= CONFIDENT_COVERAGE and cues.supplies(c),
             c,
         )
@@ -260,6 +279,7 @@ class CueSet:
         self.plan = bool(ASKS_PLAN.search(question))
         self.problem = bool(ASKS_PROBLEM.search(question))
         self.asks_fact = self.count or self.date or self.span
+        self.per_period = self.count and bool(ASKS_PER_PERIOD.search(question))
         self.rule = bool(ASKS_RULE.search(question))
         repeated = ASKS_REPEATED.search(question)
         self.repeated = (
@@ -274,7 +294,9 @@ class CueSet:
             return True
         text = candidate.compact
         focus = self._focus(text)
-        if self.count and not HAS_COUNT.search(focus):
+        if self.count and not (
+            HAS_COUNT.search(focus) or (self.per_period and HAS_SPAN.search(focus))
+        ):
             return False
         if self.quantity and not self.measure.search(focus):
             return False
@@ -313,6 +335,7 @@ class CueSet:
             factor *= ANSWER_TYPE_BOOST  # the count in the unit asked for
         if (
             (self.count and HAS_COUNT.search(text))
+            or (self.per_period and HAS_SPAN.search(text))
             or (self.date and HAS_DATE.search(text))
             or (self.span and HAS_SPAN.search(text))
             or (self.plan and candidate.kind == "plan")
@@ -324,7 +347,7 @@ class CueSet:
             factor *= UNASKED_PLAN_FACTOR  # plans hold intentions, not what was done
         if self.repeated and _repeats(text, *self.repeated):
             factor *= REPEATED_BOOST
-        if _body_length(candidate) < THIN_PASSAGE_CHARS:
+        if len(candidate.body) < THIN_PASSAGE_CHARS:
             factor *= THIN_PASSAGE_FACTOR
         if len(candidate.section_path) <= 1:  # an opening or a part's lead-in paragraph
             factor *= LEAD_IN_FACTOR if candidate.section_path else OPENING_FACTOR
@@ -364,18 +387,10 @@ def _set_size(question: str) -> int | None:
     return int(value) if value else None
 
 
-def _body_length(candidate: Candidate) -> int:
-    """Characters of the passage beyond the headings it repeats."""
-    text = candidate.compact
-    for heading in candidate.section_path:
-        text = text.replace(_compact(heading), "", 1)
-    return len(text)
-
-
 @lru_cache(maxsize=2048)
 def _shingles(text: str) -> frozenset[str]:
     """Cached: the passages a question fetches are mostly the ones similar questions fetch."""
-    return frozenset(text[i : i + 4] for i in range(max(1, len(text) - 3)))
+    return frozenset(text[i : i + 4] for i in range(len(text) - 3))  # none under 4 chars
 
 
 @lru_cache(maxsize=8192)

@@ -104,6 +104,7 @@ class Scope:
     # Reports with no section of the kind named in words, searched whole: a half-year
     # summary states its plans in its closing paragraph, under no 打算 heading.
     unlabelled: tuple[int, ...] = ()
+    missing_year: int | None = None  # a year named that no report covers: no filter, a note
 
     def __bool__(self) -> bool:
         return bool(self.doc_ids or self.year is not None or self.kind)
@@ -159,6 +160,9 @@ def recognise(
     year, span = _year(text, this_year)
     # a year of plans only (2025 in a 2024 report) answers a question about plans only
     kinds = (None,) if KIND_WORDS["plan"].search(text) else NOT_PLANS
+    # "2019年…" with no 2019 report is said; 去年 is loose talk (the report's last year, often)
+    named_year = year is not None and YEAR.search(text) is not None
+    missing = year if named_year and not catalog.selects(docs, year, None) else None
     if year is not None and any(catalog.selects(docs, year, k) for k in kinds):
         cut.append(span)
     else:
@@ -176,6 +180,7 @@ def recognise(
         year,
         kind,
         catalog.lacking(kind, docs) if kind else (),
+        missing if catalog.reports else None,
     )
 
 

@@ -48,6 +48,14 @@ def reports(service, tmp_path):
     return service
 
 
+def ingested(service, tmp_path, text: str):
+    """The service with one more report of ours, written to a file and ingested."""
+    path = tmp_path / f"report{len(list(tmp_path.glob('report*.txt')))}.txt"
+    path.write_text(text, encoding="utf-8")
+    assert service.ingest([path])[0].status == "added"
+    return service
+
+
 def top(service, question: str) -> str:
     response = service.answer(question, 5)
     assert response.hits, f"nothing for {question}"
@@ -183,13 +191,13 @@ def test_an_amount_asked_in_a_unit_needs_that_unit(reports):
 
 
 def test_a_named_set_is_answered_only_where_it_is_spelled_out(service, tmp_path):
-    (tmp_path / "sets.txt").write_text(
+    ingested(
+        service,
+        tmp_path,
         "某街道工委2024年党建工作总结\n一、主要工作\n"
         "（一）健全责任体系。建立了承诺、述职、评议、考核、问责“五位一体”责任体系。\n"
         "（二）强化理论武装。引导党员增强“四个意识”、坚定“四个自信”。\n",
-        encoding="utf-8",
     )
-    service.ingest([tmp_path / "sets.txt"])
     assert service.answer("五位一体是哪五样", 5).tier == CONFIDENT
     # named beside other slogans, never spelled out
     assert service.answer("四个意识是哪四个", 5).tier == RELATED
@@ -216,21 +224,20 @@ MEMBERS = """某区市场监管局2024年党建工作总结
 
 def test_a_question_about_what_was_done_prefers_work_over_plans(service, tmp_path):
     # the plan repeats the topic more often; only the work section says how it was done
-    (tmp_path / "members.txt").write_text(MEMBERS, encoding="utf-8")
-    service.ingest([tmp_path / "members.txt"])
+    ingested(service, tmp_path, MEMBERS)
     assert service.answer("流动党员是咋管的", 5).hits[0].kind == "work"
     assert service.answer("流动党员明年咋管", 5).hits[0].kind == "plan"
 
 
 def test_parallel_wording_is_found_by_its_repeated_character(service, tmp_path):
-    (tmp_path / "merge.txt").write_text(
+    ingested(
+        service,
+        tmp_path,
         "某县财政局2024年党建工作总结\n一、主要工作\n"
         "（一）党建引领业务。推动党建工作与业务工作深度融合，党建工作与业务工作互促共进，"
         "以党建带业务、以业务促党建，党建和业务融合更加紧密。\n"
         "（二）完善考核机制。推动党建与业务融合，目标同定、任务同下、工作同步、考核同行。\n",
-        encoding="utf-8",
     )
-    service.ingest([tmp_path / "merge.txt"])
     assert "同定" in top(service, "党建和业务融合，有没有四个“同”那种句子")
 
 
@@ -267,3 +274,15 @@ def test_synonyms_command(reports, db_path):
     assert json.loads(run("list", "--json").output) == [["一把手", "第一责任人"]]
     assert run("add", "a b", "x").exit_code == 1
     assert run("remove", "一把手").output.startswith("removed 1")
+
+
+def test_a_count_per_period_is_answered_by_a_rhythm(service, tmp_path):
+    ingested(
+        service,
+        tmp_path,
+        "某区司法局机关党委2024年党建工作总结\n一、主要工作\n"
+        "（一）组织生活。各支部坚持每月开展“主题党日”活动，做到月月有主题。\n"
+        "（二）理论学习。党组中心组集中学习12次。\n",
+    )
+    response = service.answer("主题党日一个月搞几回", 5)
+    assert response.tier == CONFIDENT and "每月" in response.hits[0].text

@@ -53,6 +53,7 @@ def test_org_comes_from_the_title_or_the_opening_clause():
         "X县X局机关党委"
     )
     assert extract_org("党建工作总结", "今年以来，我们认真学习。") is None
+    assert extract_org("2020年度党建工作总结（街道）", "区委牢固树立抓党建的理念。") == "街道"
 
 
 def test_docs_show_the_organisation_and_set_org_changes_it(run, db_path):
@@ -174,11 +175,11 @@ def test_rates_slogans_ordinals_and_years_are_not_counted():
 
 
 def test_an_aside_in_brackets_is_counted_under_its_own_words():
-    text = "全年批准发展党员5名（其中女性党员2名），按期转正预备党员3名。"
+    text = "全年批准发展党员5名（其中女性党员2名，占40%），按期转正预备党员3名。"
     assert [(f.what, f.number, f.unit) for f in extract_facts(text)] == [
         ("批准发展党员", 5.0, "名"),
-        ("女性党员", 2.0, "名"),
         ("按期转正预备党员", 3.0, "名"),
+        ("女性党员", 2.0, "名"),  # a sentence's asides come after its own figures
     ]
 
 
@@ -268,3 +269,19 @@ def test_no_sum_across_organisations(service, tmp_path):
     figures = service.figures("一共发展了几名党员")
     assert figures is not None and len(figures.facts) == 2
     assert (figures.total, figures.no_sum) == (None, "orgs")
+
+
+def test_compare_finds_an_organisation_whose_years_repeat_word_for_word(run, tmp_path):
+    same = "（一）一岗双责。班子成员落实“一岗双责”，与分管科室负责人签订责任书，定期听取汇报。"
+    for year in (2020, 2021):
+        (tmp_path / f"{year}.txt").write_text(
+            f"某县文旅局机关党委{year}年党建工作总结\n一、主要工作\n{same}\n"
+            f"（二）理论学习。{year}年中心组学习{year - 2010}次。\n",
+            encoding="utf-8",
+        )
+    (tmp_path / "other.txt").write_text(
+        "某镇党委2021年党建工作总结\n一、主要工作\n（一）一岗双责。落实“一岗双责”，层层签订责任书。\n",
+        encoding="utf-8",
+    )
+    run("ingest", str(tmp_path))
+    assert [b["year"] for b in as_json(run, "compare", "一岗双责")] == [2021, 2020]

@@ -37,6 +37,9 @@ def test_relative_years_count_back_from_today_and_only_years_the_reports_cover()
     assert recognise("前年党员发展", REPORTS, 2022).year == 2020
     unknown = recognise("去年党员发展", REPORTS, 2026)
     assert not unknown and unknown.query == "去年党员发展"
+    assert unknown.missing_year is None  # 去年 is loose talk; only a year written out is noted
+    assert recognise("2019年党员发展", REPORTS, 2026).missing_year == 2019
+    assert recognise("2021年的打算", REPORTS, 2026).missing_year is None  # plans cover 2021
 
 
 def test_abbreviated_report_names_match_by_their_characters():
@@ -80,6 +83,14 @@ def test_ask_shows_the_filters_it_applied(run):
     assert run("ask", "2021年的打算").startswith("只看：2021年 · 下步打算\n[1] ")
     hits = json.loads(run("search", "2021年的打算", "--json"))
     assert hits and {(h["doc_id"], h["kind"]) for h in hits} == {(4, "plan")}
+
+
+def test_a_year_no_report_covers_is_said_and_the_answer_is_only_related(run):
+    out = run("ask", "2019年发展了几个党员", "-k", "1")
+    assert out.startswith("没有2019年的报告，以下来自其他年份\n没有找到直接回答")
+    assert not any(
+        h["confident"] for h in json.loads(run("search", "2019年发展了几个党员", "--json"))
+    )
 
 
 def test_unfiltered_asks_over_every_report(run):
@@ -147,3 +158,37 @@ def test_a_year_the_reports_hold_only_plans_for_filters_only_a_question_about_pl
     assert recognise("2021年干了啥", REPORTS, 2026).year is None  # 2021: plans only
     assert recognise("2021年有啥打算", REPORTS, 2026).year == 2021
     assert recognise("去年干了啥", REPORTS, 2021).year == 2020
+
+
+def test_a_unit_word_that_is_the_topic_falls_back_to_every_report(service, tmp_path):
+    reports = {
+        "a.txt": "青石社区党支部2021年党建工作总结\n一、主要工作\n（一）组织学习。全年组织学习12次。\n",
+        "b.txt": "白沙社区党支部2021年党建工作总结\n一、主要工作\n（一）志愿服务。开展志愿服务8次。\n",
+        "c.txt": "东湖街道党工委2021年工作总结\n一、主要工作\n"
+        "（一）后进社区整顿。对3个后进社区逐一制定整顿方案，派驻第一书记。\n",
+        "d.txt": "西山镇党委2021年工作总结\n一、主要工作\n（一）理论学习。中心组学习10次。\n",
+        "e.txt": "南湖街道党工委2021年工作总结\n一、主要工作\n（一）党员教育。举办培训班2期。\n",
+    }
+    for name, text in reports.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    service.ingest([tmp_path / name for name in reports])
+    response = service.answer("后进社区怎么整顿的", 5)
+    assert response.hits and "整顿方案" in response.hits[0].text
+    assert not response.scope or not response.scope.doc_ids
+
+
+def test_asked_for_plans_a_report_without_plans_does_not_come_first(service, tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "东湖街道党工委2021年工作总结\n一、主要工作\n（一）理论学习。开展学习。\n"
+        "二、下步打算\n（一）持续深化。健全制度，抓好理论武装。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.txt").write_text(
+        "西山镇党委2021年上半年工作总结\n一、主要工作\n"
+        "（一）理论学习。制定理论学习计划，下半年打算继续开展理论学习，理论学习覆盖全体党员。\n",
+        encoding="utf-8",
+    )
+    service.ingest([tmp_path / "a.txt", tmp_path / "b.txt"])
+    response = service.answer("明年理论学习有啥打算", 5)
+    assert response.scope and response.scope.kind == "plan"
+    assert response.hits[0].kind == "plan"

@@ -65,3 +65,25 @@ def test_quoted_terms_and_titles_become_phrases():
         "三联四共",
         "条例汇编",
     }
+
+
+def test_passages_sharing_only_a_heading_are_not_the_same_wording(service):
+    from reportbot.retrieval.ranking import Candidate, select_passages
+    from reportbot.retrieval.tokenizer import tokenize
+
+    def passage(chunk_id: int, title: str, text: str) -> Candidate:
+        path = ("二、存在问题",)
+        return Candidate(
+            chunk_id, 1.0, chunk_id, title, path, "problem", text, frozenset(tokenize(text))
+        )
+
+    analysis = service.analyze("存在啥问题")
+    shown = select_passages(
+        analysis,
+        [
+            passage(1, "测试支部总结", "二、存在问题\n学习不深入，制度落实不到位。"),
+            passage(2, "某社区总结", "二、存在问题"),
+        ],
+        5,
+    )
+    assert not any(hit.also_in for hit in shown)

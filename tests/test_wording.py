@@ -34,3 +34,12 @@ def test_wording_leaves_out_problem_sentences_unless_asked(service, tmp_path):
     kinds = {h.kind for h in service.answer("理论学习", 5, wording=True).hits}
     assert kinds == {"work"}
     assert "problem" in {h.kind for h in service.answer("理论学习的不足", 5, wording=True).hits}
+
+
+def test_a_heading_line_is_not_run_into_the_sentence_after_it():
+    from reportbot.bot.render import key_sentences
+
+    text = "（五）以转变作风为重点，加强队伍建设\n一是突出作风建设。二是严明纪律。"
+    picked = key_sentences(text, ["作风"])
+    assert picked.splitlines() == ["（五）以转变作风为重点，加强队伍建设", "一是突出作风建设。"]
+    assert copy_ready(picked).splitlines() == ["以转变作风为重点，加强队伍建设", "突出作风建设。"]
