@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ class FieldIndex(BM25Index):
 ENGINES = {"bm25": (FieldIndex, FieldIndex), "rank-bm25": (ReferenceIndex, ReferenceIndex)}
 
 
+NUMERAL_WORD = re.compile(r"[\d.%xX]+|[零〇一二两三四五六七八九十百千万亿]+")
+
+
 @dataclass(frozen=True)
 class QueryWord:
     """A content word of the question: its rarity, sub-words, stand-ins and corpus presence."""
@@ -100,8 +104,10 @@ class QueryAnalysis:
         everyday Chinese: their rarity-weighted topicality (0 for a weather question). A
         proper name the reports never mention (成都, 世界杯) weighs FOREIGN_NAME_WEIGHT times.
         Cue words (明年, 打算, 问题) say which section, not what about: they count only when
-        the question names nothing else ("明年有啥打算")."""
-        words = [w for w in self.words if not is_cue_word(w.word)] or self.words
+        the question names nothing else ("明年有啥打算"). A figure names no topic ("1" is
+        common here as item numbering): a question of figures alone points nowhere."""
+        named = [w for w in self.words if not NUMERAL_WORD.fullmatch(w.word)]
+        words = [w for w in named if not is_cue_word(w.word)] or named
         total = sum(w.weight * (FOREIGN_NAME_WEIGHT if w.foreign else 1) for w in words)
         return sum(w.weight * w.topicality for w in words) / total if total else 0.0
 

@@ -162,6 +162,13 @@ def test_a_wording_request_is_answered_by_the_topic_not_a_definition(reports):
     assert response.tier == CONFIDENT and "专项整治" in response.hits[0].text
 
 
+def test_a_bare_number_is_not_a_question_about_these_reports(reports):
+    # "1." numbers items in every report: common here, but no topic
+    for question in ("1", "12", "一", "XX"):
+        assert reports.answer(question, 5).tier == NOTHING
+    assert reports.answer("12次主题党日", 5).tier != NOTHING
+
+
 def test_cue_words_alone_do_not_make_a_question_about_these_reports(reports):
     assert reports.answer("学校明年有啥打算", 5).tier == NOTHING  # 学校: not in the reports
     assert reports.answer("明年有啥打算", 5).tier != NOTHING
