@@ -376,6 +376,7 @@ class Ingesting:
                 phrases=analysed.phrases,
                 sample=sample,
                 replaces=replaces,
+                terms=analysed.terms,
             )
             self.remember(doc_id, analysed, target)
         return doc_id

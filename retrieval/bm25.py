@@ -8,9 +8,11 @@ Formula (rank-bm25's BM25Okapi, k1=1.5, b=0.75, epsilon=0.25), over the live row
     score(d) = sum over query tokens t (repeats count again) of
                idf(t) * tf(t,d) * (k1 + 1) / (tf(t,d) + K(d))
 
-Postings hold raw term frequencies (int32 row + smallest unsigned tf, ~5 bytes each), not weights,
-since avgdl, N and n(t) move with every update: K(d) per row and idf per term are recomputed after
-each update (O(rows + terms)) and weights are computed at query time for touched postings only.
+Postings hold raw term frequencies, not weights, since avgdl, N and n(t) move with every update:
+K(d) per row and idf per term are recomputed after each update (O(rows + terms)) and weights are
+computed at query time for touched postings only. A posting is 3 bytes: its row's offset within a
+block of 65,536 rows (uint16; a pointer per term and block says where each block's postings
+start) and the smallest unsigned tf; updates work on whole int32 rows and pack them again.
 dtype=np.float64 reproduces rank-bm25 bit for bit (same operations, same order); float32 halves
 K(d) and the accumulator. add() appends to a delta segment, merged into the main one (dropping
 deleted rows' postings) once it outgrows an eighth of it; delete() tombstones rows and recounts
@@ -60,7 +62,7 @@ log = logging.getLogger(__name__)
 K1 = 1.5
 B = 0.75
 EPSILON = 0.25
-FORMAT, FORMAT_VERSION = "reportbot-bm25", 1
+FORMAT, FORMAT_VERSION = "reportbot-bm25", 3
 MERGE_MIN = 1 << 16  # delta postings below this never trigger a merge
 BATCH = 1 << 14  # postings this short are accumulated in the first pass, all terms at once
 LOOKUP_COST = 16  # one binary-search probe costs about as much as this many accumulated postings
@@ -68,7 +70,9 @@ POOL = 4  # leading candidates completed per result to estimate the k-th best fu
 SHIFT = 13  # the compiled top-k takes rows 2**SHIFT at a time: a 32 KB float32 buffer, in L1
 MIN_IDF = 1e-20  # the compiled top-k needs every contribution > 0 to tell touched rows apart
 MAP_MIN = 1 << 20  # sidecar arrays this large are memory-mapped on load
-_FIELDS = ("meta", "terms", "offsets", "indptr", "rows", "tf", "doc_len", "alive")
+COMPILED_BUILD_MIN = 1 << 22  # ids from which from_ids() imports numba to build postings
+_FIELDS = ("meta", "terms", "offsets", "bptr", "low", "tf", "doc_len", "alive")
+BLOCK_BITS = 16  # a posting keeps its row's low 16 bits; the block (the rest) is where it lies
 _NUMBA = importlib.util.find_spec("numba") is not None
 _kernel = None  # the bm25_kernel module once warm_up() has compiled or loaded it
 _warm_lock = threading.Lock()
@@ -81,10 +85,35 @@ class IndexFileError(RetrievalError):
     """The sidecar index file is missing, unreadable, of another version or stale: rebuild it."""
 
 
-class _Segment(NamedTuple):
+class _Postings(NamedTuple):
+    """Term postings as updates handle them: whole row numbers."""
+
     indptr: np.ndarray  # int64, one more than the columns it covers
     rows: np.ndarray  # int32, ascending within each column
     tf: np.ndarray  # smallest unsigned dtype holding the largest term frequency
+
+
+class _Segment(NamedTuple):
+    """Term postings as searches read them, 3 bytes each: rows are split into blocks of
+    2**BLOCK_BITS, and a posting holds only its row's offset in its block (uint16); bptr says
+    where each (column, block) starts, column after column, blocks in order within one. The
+    segment covers blocks first_block .. first_block + n_blocks - 1 (a delta only its own)."""
+
+    bptr: np.ndarray  # int64, n_cols * n_blocks + 1
+    low: np.ndarray  # uint16 row offsets, ascending within each (column, block)
+    tf: np.ndarray  # smallest unsigned dtype holding the largest term frequency
+    n_blocks: int
+    first_block: int = 0
+    span: tuple[int, int] = (0, -1)  # the lowest and highest row of its postings
+
+    @property
+    def n_cols(self) -> int:
+        return (len(self.bptr) - 1) // self.n_blocks
+
+    @property
+    def indptr(self) -> np.ndarray:
+        """Where each column's postings start (a view)."""
+        return self.bptr[:: self.n_blocks]
 
 
 class _Snapshot(NamedTuple):
@@ -101,7 +130,7 @@ class _Snapshot(NamedTuple):
     weights: tuple[np.ndarray, np.ndarray] | None = None  # w(t,d) of main's, delta's postings
 
 
-_EMPTY = _Segment(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8))
+_EMPTY = _Segment(np.zeros(1, np.int64), np.zeros(0, np.uint16), np.zeros(0, np.uint8), 1)
 _NO_MASK = np.zeros(1, bool)
 
 
@@ -123,6 +152,42 @@ class BM25Index:
     ) -> None:
         self._setup(k1, b, epsilon, dtype, {})
         main, lens = self._encode(corpus, 0)
+        self._start(_pack(main, len(lens)), lens)
+
+    @classmethod
+    def from_ids(
+        cls,
+        terms: Sequence[str],
+        ids: np.ndarray,
+        lens: np.ndarray,
+        k1: float = K1,
+        b: float = B,
+        epsilon: float = EPSILON,
+        dtype: type = np.float32,
+    ) -> BM25Index:
+        """An index over rows given as ids into terms, row after row (lens ids each): a rebuild
+        from stored ids makes no Python object per token. Terms no row holds are left out."""
+        index = cls.__new__(cls)
+        kernel, lens = _kernel or _rebuild_kernel(len(ids)), np.asarray(lens)
+        if kernel is None:
+            main = _pack(_postings(ids, lens, len(terms), 0), len(lens))
+        else:
+            nb = _blocks(len(lens))
+            bptr, low, tf = kernel.packed_postings(ids, lens, len(terms), nb, BLOCK_BITS)
+            filled = np.flatnonzero(lens)
+            span = (int(filled[0]), int(filled[-1])) if len(filled) else (0, -1)
+            main = _Segment(bptr, low, _narrow(tf), nb, 0, span)
+        live = np.flatnonzero(np.diff(main.indptr))
+        index._setup(k1, b, epsilon, dtype, {terms[c]: i for i, c in enumerate(live.tolist())})
+        if len(live) < main.n_cols:  # drop the columns no row holds
+            kept = main.bptr[1:].reshape(main.n_cols, main.n_blocks)[live].ravel()
+            main = main._replace(bptr=np.concatenate([np.zeros(1, np.int64), kept]))
+        index._start(main, lens)
+        return index
+
+    def _start(self, main: _Segment, lens: np.ndarray) -> None:
+        """Publish the first snapshot: every row live, no delta segment."""
+        lens = np.asarray(lens)
         self._publish(
             main,
             _EMPTY,
@@ -177,8 +242,8 @@ class BM25Index:
             s.df,
             s.norm,
             s.idf,
-            *s.main,
-            *s.delta,
+            *s.main[:3],
+            *s.delta[:3],
             *scratch,
             *(s.weights or ()),
         ]
@@ -200,12 +265,15 @@ class BM25Index:
             s = self._s
             start = len(s.doc_len)
             seg, lens = self._encode(corpus_rows, start)
-            n_cols = len(seg.indptr) - 1
-            main, delta, dead = s.main, _concat(s.delta, seg, n_cols), s.dead_postings
+            n_cols, n_rows = len(seg.indptr) - 1, start + len(lens)
+            main, delta, dead = s.main, _concat(_unpack(s.delta), seg, n_cols), s.dead_postings
             alive = np.concatenate([s.alive, np.ones(len(lens), bool)])
             df = _pad(s.df, n_cols) + np.diff(seg.indptr)
-            if len(delta.rows) > max(MERGE_MIN, len(main.rows) // 8):
-                main, delta, dead = _merge(main, delta, alive, df, dead), _EMPTY, False
+            if len(delta.rows) > max(MERGE_MIN, len(main.low) // 8):
+                merged = _merge(_unpack(main), delta, alive, df, dead)
+                main, delta, dead = _pack(merged, n_rows), _EMPTY, False
+            else:
+                delta = _pack(delta, n_rows)
             self._publish(
                 main,
                 delta,
@@ -231,7 +299,7 @@ class BM25Index:
                 return 0
             alive = s.alive.copy()
             alive[rows] = False
-            df = _live_counts(s.main, alive, len(s.df)) + _live_counts(s.delta, alive, len(s.df))
+            df = sum(_live_counts(_unpack(seg), alive, len(s.df)) for seg in (s.main, s.delta))
             self._publish(
                 s.main,
                 s.delta,
@@ -249,11 +317,11 @@ class BM25Index:
         """Merge the delta segment and drop postings of deleted rows (row ids are kept)."""
         with self._lock:
             s = self._s
-            main = _merge(s.main, s.delta, s.alive, s.df, s.dead_postings)
+            main = _pack(_merged(s), len(s.doc_len))
             self._publish(main, _EMPTY, s.doc_len, s.alive, False, s.df, s.n_alive, s.total_len)
             self._schedule_weights()
 
-    def _encode(self, corpus: Sequence[Sequence[str]], base: int) -> tuple[_Segment, np.ndarray]:
+    def _encode(self, corpus: Sequence[Sequence[str]], base: int) -> tuple[_Postings, np.ndarray]:
         """Term-frequency postings of new rows; unseen terms get the next columns, in order."""
         vocab, n = self.vocabulary, len(corpus)
         lens = np.fromiter(map(len, corpus), np.int64, count=n)
@@ -262,12 +330,7 @@ class BM25Index:
             np.int64,
             count=int(lens.sum()),
         )
-        keys, tf = np.unique(ids * n + np.repeat(np.arange(n), lens), return_counts=True)
-        cols, rows = np.divmod(keys, max(n, 1))
-        indptr = np.zeros(len(vocab) + 1, np.int64)
-        np.cumsum(np.bincount(cols, minlength=len(vocab)), out=indptr[1:])
-        tf = tf.astype(np.min_scalar_type(int(tf.max()) if len(tf) else 0))
-        return _Segment(indptr, (rows + base).astype(np.int32), tf), lens
+        return _postings(ids, lens, len(vocab), base), lens
 
     def _publish(
         self,
@@ -311,8 +374,10 @@ class BM25Index:
         c = self.dtype.type(self.k1 + 1)
         weights = []
         for seg in (s.main, s.delta):
-            out = np.empty(len(seg.rows), self.dtype)
-            kernel.weigh(seg.rows, seg.tf, s.norm, c, out)
+            out = np.empty(len(seg.low), self.dtype)
+            kernel.weigh(
+                *seg[:2], seg.tf, seg.n_blocks, seg.first_block, BLOCK_BITS, s.norm, c, out
+            )
             weights.append(out)
         return s._replace(weights=tuple(weights))
 
@@ -365,7 +430,8 @@ class BM25Index:
         allowed = self._allowed(s, mask)
         if k <= 0 or not cols:
             return []
-        kernel = _kernel
+        # the compiled path indexes without bounds checks: only once the rows' CRC-32 held
+        kernel = None if self._unverified else _kernel
         if kernel is not None:
             if (
                 self.weighed
@@ -412,12 +478,17 @@ class BM25Index:
         if block is None:
             block = self._local.block = np.zeros(1 << SHIFT, self.dtype)
         rows, scores, ok = kernel.top_k(
-            s.main.indptr,
-            s.main.rows,
+            s.main.bptr,
+            s.main.low,
             s.weights[0] if weighed else s.main.tf,
-            s.delta.indptr,
-            s.delta.rows,
+            s.main.n_blocks,
+            s.main.first_block,
+            s.delta.bptr,
+            s.delta.low,
             s.weights[1] if weighed else s.delta.tf,
+            s.delta.n_blocks,
+            s.delta.first_block,
+            BLOCK_BITS,
             weighed,
             s.norm,
             self.dtype.type(self.k1 + 1),
@@ -555,8 +626,14 @@ class BM25Index:
         """Write the compacted index atomically to one .npz sidecar tagged with generation."""
         with self._lock:
             s = self._s
-            seg = _merge(s.main, s.delta, s.alive, s.df, s.dead_postings)
             terms = list(self.vocabulary)[: len(s.df)]
+        packed = s.main
+        if (
+            len(s.delta.low)
+            or s.dead_postings
+            or packed.first_block + packed.n_blocks != _blocks(len(s.doc_len))
+        ):
+            packed = _pack(_merged(s), len(s.doc_len), _kernel)
         offsets = np.zeros(len(terms) + 1, np.int64)
         np.cumsum([len(t) for t in terms], out=offsets[1:])
         meta = {
@@ -567,14 +644,19 @@ class BM25Index:
             "b": self.b,
             "epsilon": self.epsilon,
             "dtype": self.dtype.name,
+            "block_bits": BLOCK_BITS,
+            "n_blocks": packed.n_blocks,
+            "first_block": packed.first_block,
+            # the postings' lowest and highest row, so that load() need not read them all
+            "row_range": list(packed.span) if len(packed.low) else [],
         }
         arrays = {
             "meta": np.frombuffer(json.dumps(meta).encode(), np.uint8),
             "terms": np.frombuffer("".join(terms).encode(), np.uint8),
             "offsets": offsets,
-            "indptr": seg.indptr,
-            "rows": seg.rows,
-            "tf": seg.tf,
+            "bptr": packed.bptr,
+            "low": packed.low,
+            "tf": packed.tf,
             "doc_len": s.doc_len,
             "alive": s.alive,
         }
@@ -598,7 +680,9 @@ class BM25Index:
 
         With defer_checksums the CRC-32 of the memory-mapped arrays (a pass over the whole
         file: 0.4 s at 1M passages) is left to verify_checksums(), e.g. in a background
-        thread; the structural checks that keep searches safe still run here.
+        thread; the structural checks still run here. The postings' rows are then checked
+        only against the range saved with them: until their CRC-32 holds, searches take the
+        numpy path, whose indexing is bounds-checked, not the compiled one.
         """
         pending: list = []
         try:
@@ -613,25 +697,33 @@ class BM25Index:
             raise IndexFileError(f"{path} has format version {meta.get('version')}")
         if expected_generation is not None and meta.get("generation") != expected_generation:
             raise IndexFileError(f"{path} is stale: generation {meta.get('generation')!r}")
-        offsets, indptr, rows, doc_len, alive = (
-            a[name] for name in ("offsets", "indptr", "rows", "doc_len", "alive")
+        offsets, bptr, low, doc_len, alive = (
+            a[name] for name in ("offsets", "bptr", "low", "doc_len", "alive")
         )
+        n_blocks, first_block = meta.get("n_blocks"), meta.get("first_block")
         if not (
             all(x.ndim == 1 for x in a.values())
             and meta.get("dtype") in _DTYPES
             and all(isinstance(meta.get(x), (int, float)) for x in ("k1", "b", "epsilon"))
-            and offsets.dtype == indptr.dtype == np.int64
+            and offsets.dtype == bptr.dtype == np.int64
             and a["tf"].dtype.kind == "u"
-            and rows.dtype == doc_len.dtype == np.int32
+            and low.dtype == np.uint16
+            and doc_len.dtype == np.int32
             and alive.dtype == bool
-            and len(offsets) == len(indptr) > 0
+            and meta.get("block_bits") == BLOCK_BITS
+            and type(n_blocks) is type(first_block) is int
+            and n_blocks >= 1
+            and first_block >= 0
+            and first_block + n_blocks == _blocks(len(doc_len))
+            and len(offsets) > 0
+            and len(bptr) == (len(offsets) - 1) * n_blocks + 1
             and len(alive) == len(doc_len)
-            and offsets[0] == 0 == indptr[0]
+            and offsets[0] == 0 == bptr[0]
             and offsets[-1] == len(text)
-            and indptr[-1] == len(rows) == len(a["tf"])
+            and bptr[-1] == len(low) == len(a["tf"])
             and np.all(np.diff(offsets) >= 0)
-            and np.all(np.diff(indptr) >= 0)
-            and (not len(rows) or 0 <= rows.min() <= rows.max() < len(doc_len))
+            and np.all(np.diff(bptr) >= 0)
+            and _row_range_fits(meta.get("row_range"), len(low), len(doc_len))
         ):
             raise IndexFileError(f"{path} is inconsistent")
         vocabulary = {text[i:j]: col for col, (i, j) in enumerate(pairwise(offsets.tolist()))}
@@ -640,17 +732,33 @@ class BM25Index:
         index = cls.__new__(cls)
         index._setup(meta["k1"], meta["b"], meta["epsilon"], _DTYPES[meta["dtype"]], vocabulary)
         index._unverified = [(path, *check) for check in pending]
+        main = _Segment(
+            bptr, low, a["tf"], n_blocks, first_block, tuple(meta["row_range"] or (0, -1))
+        )
         index._publish(
-            _Segment(indptr, rows, a["tf"]),
+            main,
             _EMPTY,
             doc_len,
             alive,
             False,
-            np.diff(indptr),
+            np.diff(main.indptr),
             int(alive.sum()),
             int(doc_len[alive].sum()),
         )
         return index
+
+
+def _row_range_fits(row_range: object, n_postings: int, n_rows: int) -> bool:
+    """The saved [lowest, highest] row of the postings is within the rows (the rows
+    themselves are covered by their CRC-32, which may be checked after load)."""
+    if not n_postings:
+        return row_range == []
+    return (
+        isinstance(row_range, list)
+        and len(row_range) == 2
+        and all(type(r) is int for r in row_range)
+        and 0 <= row_range[0] <= row_range[1] < n_rows
+    )
 
 
 def _read_npz(
@@ -710,10 +818,34 @@ def _pieces(s: _Snapshot, col: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """A term's non-empty postings in the main then the delta segment (rows ascending)."""
     out = []
     for seg in (s.main, s.delta):
-        if col + 1 < len(seg.indptr) and seg.indptr[col] < seg.indptr[col + 1]:
-            start, end = seg.indptr[col], seg.indptr[col + 1]
-            out.append((seg.rows[start:end], seg.tf[start:end]))
+        nb = seg.n_blocks
+        if col < seg.n_cols and seg.bptr[col * nb] < seg.bptr[(col + 1) * nb]:
+            start, end = seg.bptr[col * nb], seg.bptr[(col + 1) * nb]
+            blocks = np.arange(seg.first_block, seg.first_block + nb, dtype=np.int32) << BLOCK_BITS
+            rows = seg.low[start:end] + np.repeat(
+                blocks, np.diff(seg.bptr[col * nb : (col + 1) * nb + 1])
+            )
+            out.append((rows, seg.tf[start:end]))
     return out
+
+
+def _postings(ids: np.ndarray, lens: np.ndarray, n_cols: int, base: int) -> _Postings:
+    """Term-frequency postings of rows given as column ids (lens per row, in any order within
+    a row), rows numbered from base."""
+    lens = np.asarray(lens, np.int64)
+    n = len(lens)
+    keys, tf = np.unique(
+        ids.astype(np.int64) * n + np.repeat(np.arange(n), lens), return_counts=True
+    )
+    cols, rows = np.divmod(keys, max(n, 1))
+    indptr = np.zeros(n_cols + 1, np.int64)
+    np.cumsum(np.bincount(cols, minlength=n_cols), out=indptr[1:])
+    return _Postings(indptr, (rows + base).astype(np.int32), _narrow(tf))
+
+
+def _narrow(tf: np.ndarray) -> np.ndarray:
+    """Term frequencies in the smallest unsigned dtype that holds them."""
+    return tf.astype(np.min_scalar_type(int(tf.max()) if len(tf) else 0))
 
 
 def _pad(array: np.ndarray, length: int, fill: int = 0) -> np.ndarray:
@@ -721,7 +853,7 @@ def _pad(array: np.ndarray, length: int, fill: int = 0) -> np.ndarray:
     return np.concatenate([array, np.full(length - len(array), fill, array.dtype)])
 
 
-def _concat(a: _Segment, b: _Segment, n_cols: int) -> _Segment:
+def _concat(a: _Postings, b: _Postings, n_cols: int) -> _Postings:
     """Column-wise a then b; every row of b is greater than every row of a."""
     ia, ib = (_pad(x.indptr, n_cols + 1, x.indptr[-1]) for x in (a, b))
     indptr = ia + ib
@@ -732,12 +864,12 @@ def _concat(a: _Segment, b: _Segment, n_cols: int) -> _Segment:
     tf = np.empty(len(from_b), np.result_type(a.tf, b.tf))
     rows[from_b], tf[from_b] = b.rows, b.tf
     rows[~from_b], tf[~from_b] = a.rows, a.tf
-    return _Segment(indptr, rows, tf)
+    return _Postings(indptr, rows, tf)
 
 
 def _merge(
-    main: _Segment, delta: _Segment, alive: np.ndarray, df: np.ndarray, dead_postings: bool
-) -> _Segment:
+    main: _Postings, delta: _Postings, alive: np.ndarray, df: np.ndarray, dead_postings: bool
+) -> _Postings:
     """One segment holding both, without the postings of deleted rows."""
     seg = _concat(main, delta, len(df))
     if not dead_postings:
@@ -745,10 +877,50 @@ def _merge(
     keep = alive[seg.rows]
     indptr = np.zeros(len(df) + 1, np.int64)
     np.cumsum(df, out=indptr[1:])  # live postings per column are exactly df
-    return _Segment(indptr, seg.rows[keep], seg.tf[keep])
+    return _Postings(indptr, seg.rows[keep], seg.tf[keep])
 
 
-def _live_counts(seg: _Segment, alive: np.ndarray, n_cols: int) -> np.ndarray:
+def _merged(s: _Snapshot) -> _Postings:
+    """The snapshot's postings in one piece, without those of deleted rows."""
+    return _merge(_unpack(s.main), _unpack(s.delta), s.alive, s.df, s.dead_postings)
+
+
+def _blocks(n_rows: int) -> int:
+    """Row blocks a segment over n_rows rows is split into (at least one)."""
+    return max(1, -(-n_rows >> BLOCK_BITS))
+
+
+def _pack(postings: _Postings, n_rows: int, kernel=None) -> _Segment:
+    """Postings over rows below n_rows as searches read them (see _Segment), from the
+    block of their lowest row on; bptr counted by the kernel when given."""
+    rows = postings.rows
+    first = int(rows.min()) >> BLOCK_BITS if len(rows) else 0
+    nb, n_cols = _blocks(n_rows) - first, len(postings.indptr) - 1
+    bptr = postings.indptr
+    if nb > 1 and kernel is not None:
+        bptr = kernel.block_pointers(bptr, rows, nb, first, BLOCK_BITS)
+    elif nb > 1:
+        keys = np.repeat(np.arange(0, n_cols * nb, nb, dtype=np.int64), np.diff(bptr))
+        keys += (rows >> BLOCK_BITS) - first
+        bptr = np.zeros(n_cols * nb + 1, np.int64)
+        np.cumsum(np.bincount(keys, minlength=n_cols * nb), out=bptr[1:])
+    low = (rows & ((1 << BLOCK_BITS) - 1)).astype(np.uint16)
+    span = (int(rows.min()), int(rows.max())) if len(rows) else (0, -1)
+    return _Segment(bptr, low, postings.tf, nb, first, span)
+
+
+def _unpack(seg: _Segment) -> _Postings:
+    """Whole row numbers again, for updates."""
+    first = seg.first_block
+    blocks = np.tile(
+        np.arange(first, first + seg.n_blocks, dtype=np.int32) << BLOCK_BITS, seg.n_cols
+    )
+    rows = seg.low.astype(np.int32)
+    rows += np.repeat(blocks, np.diff(seg.bptr))
+    return _Postings(seg.indptr.copy(), rows, seg.tf)
+
+
+def _live_counts(seg: _Postings, alive: np.ndarray, n_cols: int) -> np.ndarray:
     """Live postings per column, in one pass over the segment."""
     indptr = _pad(seg.indptr, n_cols + 1, seg.indptr[-1])
     counts = np.zeros(n_cols, np.int64)
@@ -792,6 +964,19 @@ def _load_kernel() -> None:
         log.warning("compiled BM25 top-k unavailable, searching with numpy", exc_info=True)
         return
     _kernel = bm25_kernel
+
+
+def _rebuild_kernel(n_ids: int):
+    """bm25_kernel for building postings from this many ids, if numba is installed and the
+    build is large enough to repay importing it (~0.45 s); None otherwise."""
+    if not _NUMBA or n_ids < COMPILED_BUILD_MIN:
+        return None
+    try:
+        from . import bm25_kernel
+    except Exception:  # a broken numba install must not break a rebuild: numpy still works
+        log.warning("compiled postings build unavailable, using numpy", exc_info=True)
+        return None
+    return bm25_kernel
 
 
 def _lookup(pieces: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray) -> np.ndarray:

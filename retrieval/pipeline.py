@@ -12,6 +12,7 @@ from .chunker import chunk_sections
 from .formats import SourceText, read_source
 from .models import Chunk, IngestWarning, ParsedReport
 from .parser import parse_report
+from .terms import TermRows, index_terms
 from .text import normalize, squeeze
 from .tokenizer import harvest_phrases, tokenize, tokenize_normalized
 
@@ -24,6 +25,7 @@ class AnalysedReport:
     chunks: tuple[Chunk, ...]
     phrases: frozenset[str]
     warnings: tuple[IngestWarning, ...] = ()
+    terms: tuple[TermRows, ...] = ()  # per search field (terms.FIELDS), made here in the worker
 
 
 def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter) -> AnalysedReport:
@@ -36,7 +38,7 @@ def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter
         tokens = passage_tokens(chunk.path, normalized, phrases)
         chunks.append(replace(chunk, tokens=tokens, compact=squeeze(normalized)))
     chunks = tuple(chunks)
-    return AnalysedReport(report, chunks, phrases, self_check(report, source))
+    return AnalysedReport(report, chunks, phrases, self_check(report, source), index_terms(chunks))
 
 
 # A file whose body is more than this share of table rows is "mostly tables".

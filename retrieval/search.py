@@ -17,6 +17,7 @@ import math
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -28,6 +29,7 @@ from .models import KINDS
 from .numbers import number_tokens
 from .reference import ReferenceIndex
 from .synonyms import Thesaurus
+from .terms import StoredField
 from .text import normalize, squeeze
 from .tokenizer import (
     bigrams,
@@ -173,6 +175,17 @@ class Searcher:
             Rows.of(records),
             phrases,
         )
+
+    @classmethod
+    def from_ids(
+        cls, rows: Rows, fields: Sequence[StoredField], phrases: Iterable[str] = ()
+    ) -> Searcher:
+        """A searcher over stored term ids (the word then the bigram field): a rebuild with
+        no string per token, both fields at once, since the compiled build runs without the
+        GIL."""
+        with ThreadPoolExecutor(len(fields)) as pool:
+            words, chars = pool.map(lambda f: FieldIndex.from_ids(f.terms, f.ids, f.lens), fields)
+        return cls(words, chars, rows, phrases)
 
     def add(self, records: Iterable[IndexRow], phrases: Iterable[str] = ()) -> None:
         """Make more passages searchable (global BM25 statistics move with them)."""

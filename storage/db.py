@@ -8,11 +8,15 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-from ..retrieval.models import Chunk
+import numpy as np
+
+from ..retrieval.models import KINDS, Chunk
 from ..retrieval.scope import ReportFacts
+from ..retrieval.search import Rows
+from ..retrieval.terms import StoredField, TermRows, index_terms
 from .connection import Connection, now
 from .errors import (
     DuplicateError,
@@ -21,6 +25,7 @@ from .errors import (
     translate_public_methods,
 )
 from .memory import MemoryTable
+from .terms import TermIds, store_doc_terms, stored_fields
 
 
 @dataclass(frozen=True)
@@ -188,8 +193,11 @@ class ReportStore(Connection, MemoryTable):
         phrases: Iterable[str],
         sample: bool = False,
         replaces: int | None = None,
+        terms: Sequence[TermRows] = (),
     ) -> int:
         """Store a document and its chunks in one transaction, replacing an older version.
+
+        `terms` are the chunks' index_terms(), made from them here if not given.
 
         Whatever is stored under `source` (or has id `replaces`) is replaced. Raises
         DuplicateError when another document with the same content is stored already:
@@ -258,6 +266,15 @@ class ReportStore(Connection, MemoryTable):
                     for position, chunk in enumerate(chunks)
                 ],
             )
+            store_doc_terms(
+                self.db.conn,
+                self._term_ids,
+                doc_id,
+                first_chunk,
+                chunks,
+                year,
+                terms or index_terms(chunks),
+            )
             self.db.conn.executemany(
                 "insert or ignore into doc_lines (doc_id, key) values (?, ?)",
                 [(doc_id, key) for key in set(line_keys)],
@@ -277,7 +294,7 @@ class ReportStore(Connection, MemoryTable):
         return info
 
     def _delete(self, doc_id: int) -> None:
-        for table in ("facts", "chunks", "doc_lines", "doc_phrases"):
+        for table in ("facts", "chunks", "doc_lines", "doc_phrases", "doc_terms"):
             self.db.execute(f"delete from {table} where doc_id = ?", [doc_id])
         self.db.execute("delete from documents where id = ?", [doc_id])
         self._record("delete", doc_id)
@@ -372,6 +389,30 @@ class ReportStore(Connection, MemoryTable):
                   from chunks c join documents d on d.id = c.doc_id {where} order by c.id"""
         for chunk_id, doc, kind, year, tokens, path, text in self.db.execute(sql, params):
             yield (chunk_id, doc, kind, year, tokens.split(), "\n".join((*json.loads(path), text)))
+
+    def index_fields(self) -> tuple[Rows, list[StoredField]]:
+        """Every chunk's filter metadata by chunk id and both search fields of them as stored
+        term ids: what an index rebuild reads, one row a document, no string per token."""
+        docs = self.db.execute(
+            """select doc_id, first_chunk, kinds, years, word_lens, word_ids, bigram_lens,
+                      bigram_ids from doc_terms order by first_chunk"""
+        ).fetchall()
+        kinds = [json.loads(d[2]) for d in docs]
+        counts = np.fromiter(map(len, kinds), np.int64, len(docs))
+        firsts = np.fromiter((d[1] for d in docs), np.int64, len(docs))
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        rows = Rows(
+            np.repeat(firsts, counts) + np.arange(int(counts.sum())) - starts,
+            np.repeat(np.fromiter((d[0] for d in docs), np.int64, len(docs)), counts),
+            np.array([KINDS.index(k) for ks in kinds for k in ks], np.int8),
+            np.array([y or 0 for d in docs for y in json.loads(d[3])], np.int32),
+        )
+        return rows, stored_fields(self.db.conn, [[d[i] for d in docs] for i in range(4, 8)])
+
+    @cached_property
+    def _term_ids(self) -> TermIds:
+        """This store's cache of the term ids (it follows the table on every write)."""
+        return TermIds()
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
         """Passages by id with their document titles (missing ids are left out)."""

@@ -78,9 +78,16 @@ class ReportIndex:
         self._generation = changes[-1].generation
         self._state = ""
 
+    def _build(self) -> Searcher:
+        """A searcher over every stored passage: from the stored term ids, or (the reference
+        engine, which takes strings) from the tokens."""
+        if self.engine == "bm25":
+            return Searcher.from_ids(*self.store.index_fields(), self.store.phrases())
+        return Searcher.build(self.store.iter_index_rows(), self.store.phrases(), self.engine)
+
     def _rebuild_now(self) -> Searcher:
         state = self.store.state()
-        searcher = Searcher.build(self.store.iter_index_rows(), self.store.phrases(), self.engine)
+        searcher = self._build()
         self._generation, self._state = _generation_of(state), state
         self._save(searcher, state)
         return searcher
@@ -91,9 +98,7 @@ class ReportIndex:
 
         def rebuild() -> None:
             state = self.store.state()
-            searcher = Searcher.build(
-                self.store.iter_index_rows(), self.store.phrases(), self.engine
-            )
+            searcher = self._build()
             with self._lock:
                 self._searcher = searcher
                 self._generation, self._state = _generation_of(state), state

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from ..retrieval.models import Chunk
+from ..retrieval.terms import index_terms
+from .terms import TermIds, store_doc_terms
 
 migrations = Migrations("reportbot")
 
@@ -323,3 +328,45 @@ def m0051_terminal_voters(db: Database) -> None:
     db.execute(
         "update passage_votes set voter = 'terminal' where source = 'terminal' and voter = '0'"
     )
+
+
+@migrations(name="0060_term_ids")
+def m0060_term_ids(db: Database) -> None:
+    """Each search field's terms with append-only ids, and per document what the index reads:
+    its chunks' kinds and years and both fields' tokens as int32 arrays of ids, so a rebuild
+    reads one row a document and no string per token (docs/benchmarks.md); documents stored
+    before are converted here, in the order of their chunks."""
+    db["index_terms"].create(
+        {"field": str, "id": int, "term": str}, pk=("field", "id"), not_null={"term"}
+    )
+    db["index_terms"].create_index(["field", "term"], unique=True)
+    db["doc_terms"].create(
+        {
+            "doc_id": int,
+            "first_chunk": int,
+            "kinds": str,
+            "years": str,
+            "word_lens": bytes,
+            "word_ids": bytes,
+            "bigram_lens": bytes,
+            "bigram_ids": bytes,
+        },
+        pk="doc_id",
+        not_null={"first_chunk", "kinds", "years"},
+    )
+    term_ids = TermIds()
+    docs = db.execute(
+        "select doc_id, min(id) first from chunks group by doc_id order by first"
+    ).fetchall()
+    for doc_id, first in docs:
+        rows = db.execute(
+            """select c.path, c.kind, c.text, c.tokens, coalesce(c.year, d.year)
+               from chunks c join documents d on d.id = c.doc_id
+               where c.doc_id = ? order by c.id""",
+            [doc_id],
+        ).fetchall()
+        chunks = [
+            Chunk(0, tuple(json.loads(path)), kind, text, tuple(tokens.split()), year=year)
+            for path, kind, text, tokens, year in rows
+        ]
+        store_doc_terms(db.conn, term_ids, doc_id, first, chunks, None, index_terms(chunks))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import numpy as np
@@ -10,6 +11,13 @@ from rank_bm25 import BM25Okapi
 
 from reportbot.retrieval import bm25
 from reportbot.retrieval.bm25 import BM25Index, IndexFileError, reference_scores
+
+
+@pytest.fixture(autouse=True, params=[16, 3], ids=["blocks-64k", "blocks-8"])
+def block_bits(request, monkeypatch):
+    """Every test with the real row blocks and with blocks of 8 rows, where postings span
+    many blocks."""
+    monkeypatch.setattr(bm25, "BLOCK_BITS", request.param)
 
 
 def zipf_corpus(rng: np.random.Generator, n_rows: int, n_terms: int) -> list[list[str]]:
@@ -202,6 +210,33 @@ def test_empty_corpus_and_empty_rows():
     assert [row for row, _ in empty.top_k(["a"], 3)] == [0]
 
 
+def as_ids(corpus: list[list[str]], unused: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The corpus as ids into a term list (first seen first) with some terms no row holds."""
+    terms = list(unused)
+    for row in corpus:
+        terms += [t for t in dict.fromkeys(row) if t not in terms]
+    ids = np.array([terms.index(t) for row in corpus for t in row], np.int32)
+    return terms, ids, np.array([len(row) for row in corpus], np.int64)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_index_from_term_ids_equals_one_from_the_tokens(dtype):
+    rng = np.random.default_rng(8)
+    corpus = zipf_corpus(rng, 200, 120)
+    from_ids = BM25Index.from_ids(*as_ids(corpus, ["无人用", "也无人用"]), dtype=dtype)
+    index = BM25Index(corpus, dtype=dtype)
+    assert set(from_ids.vocabulary) == set(index.vocabulary)  # the unused terms left out
+    reference = BM25Okapi(corpus)
+    for query in queries(rng, 120, 30):
+        assert np.array_equal(from_ids.scores(query), index.scores(query))
+        assert from_ids.top_k(query, 10) == index.top_k(query, 10)
+        if dtype == np.float64:
+            assert np.array_equal(from_ids.scores(query), reference.get_scores(query))
+    assert from_ids.add([["词1", "新"]]) == index.add([["词1", "新"]])
+    assert from_ids.top_k(["新", "词1"], 5) == index.top_k(["新", "词1"], 5)
+    assert BM25Index.from_ids([], np.zeros(0, np.int32), np.zeros(0, np.int64)).n_docs == 0
+
+
 @pytest.mark.parametrize("map_min", [1 << 20, 0])  # small arrays read, or all memory-mapped
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_save_load_round_trip(tmp_path, monkeypatch, dtype, map_min):
@@ -253,6 +288,14 @@ def test_bad_sidecar_files_raise_index_file_error(tmp_path, monkeypatch, map_min
     bad.with_suffix(".npy").rename(bad)
     with pytest.raises(IndexFileError):
         BM25Index.load(bad)
+    with np.load(path) as z:
+        arrays = dict(z)
+    meta = json.loads(arrays["meta"].tobytes())
+    for saved_range in ([0, 40], [-1, 3], [5, 2], [0], "0-39", [0.0, 39.0], [True, 39], None):
+        meta["row_range"] = saved_range  # rows 0..39 are there
+        np.savez(bad, **(arrays | {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}))
+        with pytest.raises(IndexFileError, match="inconsistent"):
+            BM25Index.load(bad, expected_generation="1")
     monkeypatch.setattr(bm25, "FORMAT_VERSION", 99)
     BM25Index([["a"]]).save(bad, generation="1")
     monkeypatch.undo()

@@ -62,18 +62,20 @@ def test_float64_top_k_is_rank_bm25_bit_for_bit(compiled, seed):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shift", [2, 5, 15])
-def test_compiled_equals_numpy_after_updates_with_masks(compiled, monkeypatch, dtype, shift):
-    """Blocks of 4 to 32k rows (both ways of reading rows back), main and delta segments,
-    tombstones, masks, repeated tokens; also against the numpy MaxScore path."""
+@pytest.mark.parametrize(("shift", "bits"), [(2, 3), (2, 16), (5, 5), (5, 16), (15, 16)])
+def test_compiled_equals_numpy_after_updates_with_masks(compiled, monkeypatch, dtype, shift, bits):
+    """Kernel blocks of 4 to 32k rows (both ways of reading rows back) within stored row
+    blocks of 8 to 64k, main and delta segments, tombstones, masks, repeated tokens; also
+    against the numpy MaxScore path."""
     monkeypatch.setattr(bm25, "SHIFT", shift)
+    monkeypatch.setattr(bm25, "BLOCK_BITS", bits)
     monkeypatch.setattr(bm25, "MERGE_MIN", 1 << 20)  # keep a delta segment
     rng = np.random.default_rng(shift)
     corpus = [row for row in zipf_corpus(rng, 1200, 300) if "一半" not in row]  # idf > 0
     index = BM25Index(corpus, dtype=dtype)
     index.add(zipf_corpus(rng, 150, 320))
     index.delete(range(0, index.n_docs, 13))
-    assert len(index._s.delta.rows) and index._s.weights is not None
+    assert len(index._s.delta.low) and index._s.weights is not None
     for batch in (1 << 14, 8):
         monkeypatch.setattr(bm25, "BATCH", batch)
         for query in queries(rng, 320, 40):
@@ -100,7 +102,7 @@ def test_updates_are_weighed_in_the_background(kernel, monkeypatch):
         if thread.name == "bm25-weights":
             thread.join()
     assert index._s.weights is not None
-    assert len(index._s.weights[1]) == len(index._s.delta.rows)
+    assert len(index._s.weights[1]) == len(index._s.delta.low)
     for query in queries(rng, 100, 20):
         assert index.top_k(query, 10) == numpy_top_k(index, query, 10)
 
@@ -140,7 +142,8 @@ def test_compiled_weights_are_the_numpy_ones(compiled, dtype):
     index = BM25Index(corpus, dtype=dtype)
     s = index._s
     assert s.main.tf.dtype == np.uint32
-    assert np.array_equal(index._weigh(s).weights[0], index._weights(s, s.main.rows, s.main.tf))
+    main = bm25._unpack(s.main)
+    assert np.array_equal(index._weigh(s).weights[0], index._weights(s, main.rows, main.tf))
 
 
 def test_concurrent_compiled_searches_agree_with_sequential(compiled):
@@ -176,3 +179,65 @@ def test_an_unweighed_index_is_compiled_from_term_frequencies(compiled, dtype):
         for k, m in ((10, None), (5, mask)):
             assert index.top_k(query, k, m) == numpy_top_k(index, query, k, m)
     assert index._s.weights is None
+
+
+@pytest.mark.parametrize("bits", [2, 16])
+def test_compiled_postings_are_the_numpy_ones(kernel, monkeypatch, bits):
+    """An index built from term ids by the kernel's counting sort holds the very arrays
+    that numpy's build gives, columns no row holds left out alike."""
+    monkeypatch.setattr(bm25, "BLOCK_BITS", bits)
+    monkeypatch.setattr(bm25, "COMPILED_BUILD_MIN", 0)
+    calls = []
+    packed_postings = kernel.packed_postings
+    monkeypatch.setattr(
+        kernel, "packed_postings", lambda *a: calls.append(1) or packed_postings(*a)
+    )
+    rng = np.random.default_rng(9)
+    terms = [f"词{t}" for t in range(310)]
+    for n_rows in (0, 1, 7, 500):
+        lens = rng.integers(0, 40, n_rows) * (rng.random(n_rows) < 0.9)  # some empty rows
+        ids = rng.zipf(1.3, int(lens.sum())) % 300  # repeats within rows: tf > 1
+        for dtype in (np.int32, np.int64):
+            built = BM25Index.from_ids(terms, ids.astype(dtype), lens)
+            monkeypatch.setattr(bm25, "_NUMBA", False)
+            numpy_built = BM25Index.from_ids(terms, ids.astype(dtype), lens)
+            monkeypatch.setattr(bm25, "_NUMBA", True)
+            assert len(calls) == 1 and built.vocabulary == numpy_built.vocabulary
+            calls.clear()
+            for ours, theirs in zip(built._s.main, numpy_built._s.main, strict=True):
+                if isinstance(ours, np.ndarray):
+                    assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+                else:
+                    assert ours == theirs
+
+
+def test_a_small_build_from_ids_does_not_import_numba(kernel, monkeypatch):
+    calls = []
+    monkeypatch.setattr(kernel, "packed_postings", lambda *a: calls.append(a))
+    index = BM25Index.from_ids(["a", "b"], np.array([0, 1, 0], np.int32), np.array([2, 1]))
+    assert not calls and index.top_k(["a"], 2) == BM25Index([["a", "b"], ["a"]]).top_k(["a"], 2)
+
+
+def test_rows_unchecked_after_load_never_reach_the_compiled_path(compiled, tmp_path, monkeypatch):
+    """load(defer_checksums=True) checks the postings only against their saved row range:
+    until their CRC-32 has been read, a damaged row meets numpy's bounds checks instead of
+    the kernel's unchecked indexing."""
+    monkeypatch.setattr(bm25, "MAP_MIN", 0)  # memory-mapped, as at full size
+    path = tmp_path / "index.bm25.npz"
+    index = BM25Index([["a", "b"], ["b", "c"], ["c"]] * 20)
+    index.save(path)
+    expected = index.top_k(["a"], 5)
+    calls = []
+    top_k = compiled.top_k
+    monkeypatch.setattr(compiled, "top_k", lambda *a: calls.append(1) or top_k(*a))
+    healthy = BM25Index.load(path, defer_checksums=True)
+    assert healthy.top_k(["a"], 5) == expected and not calls
+    healthy.verify_checksums()
+    assert healthy.top_k(["a"], 5) == expected and calls
+    damaged = BM25Index.load(path, defer_checksums=True)
+    damaged._s.main.low[0] = 65535  # as if the file were damaged (a private copy: "c" mode)
+    with pytest.raises(IndexError):
+        damaged.top_k(["a"], 5)
+    with pytest.raises(bm25.IndexFileError, match="CRC"):
+        damaged.verify_checksums()
+    assert BM25Index.load(path).top_k(["a"], 5) == expected  # the file itself is intact

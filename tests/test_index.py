@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 import zipfile
 
+import numpy as np
 import pytest
+from sqlite_utils import Database
 
 from reportbot.bot.service import ReportService
 from reportbot.retrieval import bm25
 from reportbot.retrieval.search import Searcher
+from reportbot.retrieval.tokenizer import bigrams
 from reportbot.storage.index import MAX_INCREMENTAL_CHANGES, ReportIndex
 
 REPORT = "{org}2023年工作总结\n一、主要工作\n（一）抓学习。{body}\n二、存在的问题\n学习不够深入。\n"
@@ -26,7 +29,7 @@ def no_rebuild(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the index was rebuilt from the database")
 
-    return lambda: monkeypatch.setattr(Searcher, "build", classmethod(refuse))
+    return lambda: monkeypatch.setattr(ReportIndex, "_build", refuse)
 
 
 def test_restart_loads_the_saved_index(db_path, seeds, no_rebuild):
@@ -172,3 +175,75 @@ def test_engine_is_chosen_in_the_config(tmp_path):
     assert parse_settings({"search": {"engine": "rank-bm25"}}).search.engine == "rank-bm25"
     with pytest.raises(ConfigError, match=r"search\.engine"):
         parse_settings({"search": {"engine": "lucene"}})
+
+
+def test_a_rebuild_from_stored_ids_equals_one_from_the_tokens(db_path, tmp_path, seeds):
+    service = ReportService.open(db_path)
+    service.ingest([seeds / "000_40057f9b2783dadc.txt", seeds / "001_9b8d0438ced14182.txt"])
+    service.delete(service.documents()[0].doc_id)  # its terms keep their ids, unused now
+    service.ingest([seeds / "002_3d94340f791ca2d0.txt", write(tmp_path, "a.txt", "甲局", "读书")])
+    from_ids = ReportIndex(service.store, persist=False).searcher()
+    from_tokens = Searcher.build(service.store.iter_index_rows(), service.store.phrases())
+    for ours, theirs in (
+        (from_ids.index, from_tokens.index),
+        (from_ids.bigram_index, from_tokens.bigram_index),
+    ):
+        assert set(ours.vocabulary) == set(theirs.vocabulary)  # no term of the deleted report
+        for term in theirs.vocabulary:
+            assert ours.doc_freq(term) == theirs.doc_freq(term)
+    for question in ("党组中心组学习", "党员积分制管理", "疫情期间怎么宣传动员群众", "读书"):
+        analysis = from_tokens.analyze(question)
+        expected = from_tokens.candidates(analysis, 10)
+        assert expected and from_ids.candidates(analysis, 10) == expected, question
+    service.close()
+
+
+def stored_tokens(store) -> list[tuple[list[str], list[str]]]:
+    """Each passage's word and bigram tokens spelled back from the stored term ids."""
+    _, fields = store.index_fields()
+    spelled = []
+    for field in fields:
+        ends = np.cumsum(field.lens)
+        spelled.append(
+            [
+                [field.terms[t] for t in field.ids[e - n : e]]
+                for e, n in zip(ends, field.lens, strict=True)
+            ]
+        )
+    return list(zip(*spelled, strict=True))
+
+
+def expected_tokens(store) -> list[tuple[list[str], list[str]]]:
+    return [(list(r[4]), bigrams(r[5])) for r in store.iter_index_rows()]
+
+
+def test_term_ids_spell_the_tokens_and_stay_the_same_across_ingests(db_path, tmp_path, seeds):
+    service = ReportService.open(db_path)
+    service.ingest([seeds / "000_40057f9b2783dadc.txt"])
+    before = [field.terms for field in service.store.index_fields()[1]]
+    service.ingest([seeds / "001_9b8d0438ced14182.txt"])
+    other = ReportService.open(db_path)  # another process's writer, with its own cache
+    other.ingest([write(tmp_path, "a.txt", "甲局", "组织红色观影活动XX场。")])
+    service.ingest([write(tmp_path, "b.txt", "乙局", "组织红色观影活动，开展读书会。")])
+    after = [field.terms for field in service.store.index_fields()[1]]
+    for old, new in zip(before, after, strict=True):
+        assert new[: len(old)] == old and len(new) > len(old) and len(set(new)) == len(new)
+    assert stored_tokens(service.store) == expected_tokens(service.store)
+    other.close()
+    service.close()
+
+
+def test_an_older_database_gets_its_token_strings_converted(db_path, seeds):
+    service = ReportService.open(db_path)
+    service.ingest([seeds / "000_40057f9b2783dadc.txt", seeds / "001_9b8d0438ced14182.txt"])
+    expected = expected_tokens(service.store)
+    service.close()
+    db = Database(db_path)  # as a version before 0060 left it: no ids, no term table
+    db.execute("delete from _sqlite_migrations where name = '0060_term_ids'")
+    db["doc_terms"].drop()
+    db["index_terms"].drop()
+    db.close()
+    reopened = ReportService.open(db_path)
+    assert stored_tokens(reopened.store) == expected
+    assert reopened.search("党员春训").hits
+    reopened.close()
