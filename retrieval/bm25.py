@@ -31,6 +31,12 @@ the leading candidates are completed by binary search in them; once the k-th bes
 beats what the remaining terms can add (idf * (k1+1) each), only candidates within reach are
 probed, and their per-term weights are summed in query order, as scores() does.
 
+The postings are our own compressed sparse columns rather than scipy.sparse: scipy keeps
+int32 row indices and a data value per entry (8+ bytes a posting, where ours take 3), has no
+append-only delta or tombstones, and its sparse-vector products would still need the MaxScore
+pruning and rank-bm25's exact summation order written around them; it would also be a 100 MB
+dependency for what is a few numpy arrays here.
+
 save() writes one uncompressed .npz (zip CRC-32 per array, no pickle) with a JSON header holding
 the format version and the caller's generation; the vocabulary is one joined string + offsets.
 """
