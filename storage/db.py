@@ -168,15 +168,21 @@ class ReportStore(Connection, MemoryTable):
     def report_facts(self) -> list[ReportFacts]:
         """Each report's title and the (year, kind) pairs of its passages: what filters
         named in a question can select (retrieval/scope.py)."""
+        documents = {
+            doc_id: (title, year)
+            for doc_id, title, year in self.db.execute("select id, title, year from documents")
+        }
         rows: dict[int, set[tuple[int | None, str]]] = {}
-        titles: dict[int, str] = {}
-        sql = """select d.id, d.title, coalesce(c.year, d.year), c.kind
-                 from documents d join chunks c on c.doc_id = d.id
-                 group by d.id, coalesce(c.year, d.year), c.kind order by d.id"""
-        for doc_id, title, year, kind in self.db.execute(sql):
-            titles[doc_id] = title
-            rows.setdefault(doc_id, set()).add((year, kind))
-        return [ReportFacts(doc_id, titles[doc_id], frozenset(rows[doc_id])) for doc_id in titles]
+        # read from the covering index chunks(doc_id, year, kind) alone (migration 0044)
+        sql = "select doc_id, year, kind from chunks group by doc_id, year, kind"
+        for doc_id, year, kind in self.db.execute(sql):
+            if doc_id in documents:
+                pairs = rows.setdefault(doc_id, set())
+                pairs.add((year if year is not None else documents[doc_id][1], kind))
+        return [
+            ReportFacts(doc_id, documents[doc_id][0], frozenset(pairs))
+            for doc_id, pairs in sorted(rows.items())
+        ]
 
     def save_document(
         self,

@@ -370,3 +370,10 @@ def m0060_term_ids(db: Database) -> None:
             for path, kind, text, tokens, year in rows
         ]
         store_doc_terms(db.conn, term_ids, doc_id, first, chunks, None, index_terms(chunks))
+
+
+@migrations(name="0044_chunk_year_kind_index")
+def m0044_chunk_year_kind_index(db: Database) -> None:
+    """What filters named in a question can select, read from an index alone: scanning
+    the chunks themselves took 0.2 s at 100k passages on the first such question."""
+    db["chunks"].create_index(["doc_id", "year", "kind"], if_not_exists=True)
