@@ -133,8 +133,8 @@ def answer_text(
     if related:
         lines.append(message(lang, "related_note"))
     for hit in hits:
-        text = fold_spaces(hit.text)  # "责任 制" as the writer meant it
-        body = text if full else excerpt(text, hit.matched_terms, limit)
+        # "责任 制" as the writer meant it; an excerpt's joined lines fold the same way
+        body = fold_spaces(hit.text if full else excerpt(hit.text, hit.matched_terms, limit))
         lines.append(f"<b>[{hit.rank}]</b> {highlight(body, hit.matched_terms)}")
         lines.append(f"<i>— {escape(hit.citation_under(body))}</i>")
         if hit.also_in:
