@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
 
 from .models import Chunk
-from .tokenizer import bigram_runs
+from .text import compact_form
+from .tokenizer import word_runs
 
 FIELDS = ("words", "bigrams")  # the search fields, in the order index_terms() returns them
 
@@ -42,9 +44,16 @@ def term_rows(passages: Iterable[Sequence[str]]) -> TermRows:
     return TermRows(tuple(local), lens, ids)
 
 
-def passage_text(path: Sequence[str], text: str) -> str:
-    """What a passage's bigrams are cut from: its headings, then its text, a line each."""
-    return "\n".join((*path, text))
+def bigram_text(chunk: Chunk) -> str:
+    """What a passage's bigrams are cut from: its headings' and its text's compact forms run
+    together, as bigrams("\\n".join((*path, text))) sees them (a line break is white space).
+    The text's compact form is made once at ingest; headings repeat, so theirs are cached."""
+    return "".join(map(_compact_heading, chunk.path)) + (chunk.compact or compact_form(chunk.text))
+
+
+@lru_cache(maxsize=16384)
+def _compact_heading(heading: str) -> str:
+    return compact_form(heading)
 
 
 # Between runs of a report's bigram text: a code point no run holds (runs are letters and
@@ -55,9 +64,9 @@ _PAIR = re.compile(".{2}", re.DOTALL)
 
 
 def bigram_rows(texts: Iterable[str]) -> TermRows:
-    """term_rows of the texts' bigrams, made without a string per bigram: the report's runs
-    as one array of code points, each bigram one int64 key, numbered in one np.unique."""
-    runs = [bigram_runs(text) for text in texts]
+    """term_rows of the bigrams of these bigram_text()s, made without a string per bigram:
+    the report's runs as one array of code points, a bigram one int64 key, one np.unique."""
+    runs = [word_runs(text) for text in texts]
     lens = np.fromiter((sum(map(len, r)) - len(r) for r in runs), np.int32, len(runs))
     points = np.frombuffer(_GAP.join(chain.from_iterable(runs)).encode("utf-32-le"), np.uint32)
     keys = points[:-1].astype(np.int64) << _CODE_BITS | points[1:]
@@ -76,7 +85,7 @@ def index_terms(chunks: Sequence[Chunk]) -> tuple[TermRows, ...]:
     """Both fields' term rows of a report's passages, in FIELDS order."""
     return (
         term_rows(chunk.tokens for chunk in chunks),
-        bigram_rows(passage_text(chunk.path, chunk.text) for chunk in chunks),
+        bigram_rows(map(bigram_text, chunks)),
     )
 
 

@@ -262,12 +262,14 @@ def bigrams(text: str) -> list[str]:
     """
     # interned: an index build holds every passage's bigrams at once, mostly repeats
     intern = sys.intern
-    return [intern(run[i : i + 2]) for run in bigram_runs(text) for i in range(len(run) - 1)]
+    runs = word_runs(normalize(text).replace(" ", ""))
+    return [intern(run[i : i + 2]) for run in runs for i in range(len(run) - 1)]
 
 
-def bigram_runs(text: str) -> list[str]:
-    """The runs of text that bigrams are cut from: letters and digits, placeholders out."""
-    return WORD_RUN.findall(normalize(text).replace(" ", ""))
+def word_runs(compact: str) -> list[str]:
+    """The runs bigrams are cut from in normalised text without spaces (compact_form):
+    letters and digits, placeholders out."""
+    return WORD_RUN.findall(compact)
 
 
 def question_bigrams(words: Iterable[str], question: str) -> list[str]:
