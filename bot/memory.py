@@ -84,7 +84,9 @@ class TeamMemory:
         report, chunks = analysed.report, analysed.chunks
         opening = next((c.text for c in chunks if not c.path), "")
         store.set_org(doc_id, extract_org(report.title, opening))
-        self._extract_facts(doc_id, store)
+        chunk_ids = store.chunk_ids(doc_id)
+        facts = ((chunk_ids[position], fact) for position, fact in analysed.facts)
+        store.save_facts(doc_id, facts, FACTS_VERSION)
 
     def _searched(self) -> ReportStore:
         """The reports searches draw on: the user's, or the samples until the first one."""

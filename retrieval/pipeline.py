@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .boilerplate import BoilerplateFilter
 from .chunker import chunk_sections
+from .facts import Fact, extract_facts
 from .formats import SourceText, read_source
 from .models import Chunk, IngestWarning, ParsedReport
 from .parser import parse_report
@@ -26,10 +27,12 @@ class AnalysedReport:
     phrases: frozenset[str]
     warnings: tuple[IngestWarning, ...] = ()
     terms: tuple[TermRows, ...] = ()  # per search field (terms.FIELDS), made here in the worker
+    facts: tuple[tuple[int, Fact], ...] = ()  # (passage position, figure), found here too
 
 
 def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter) -> AnalysedReport:
-    """Parse, chunk and tokenize one report; the passage's headings are indexed with it."""
+    """Parse, chunk and tokenize one report (the passage's headings are indexed with it),
+    and find its figures: the CPU-heavy work, done in a worker, not by the one writer."""
     report = parse_report(source, name, boilerplate)
     phrases = frozenset(harvest_phrases("\n".join(s.text for s in report.sections)))
     chunks = []
@@ -38,7 +41,9 @@ def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter
         tokens = passage_tokens(chunk.path, normalized, phrases)
         chunks.append(replace(chunk, tokens=tokens, compact=squeeze(normalized)))
     chunks = tuple(chunks)
-    return AnalysedReport(report, chunks, phrases, self_check(report, source), index_terms(chunks))
+    facts = tuple((i, fact) for i, chunk in enumerate(chunks) for fact in extract_facts(chunk.text))
+    warnings = self_check(report, source)
+    return AnalysedReport(report, chunks, phrases, warnings, index_terms(chunks), facts)
 
 
 # A file whose body is more than this share of table rows is "mostly tables".

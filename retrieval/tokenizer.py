@@ -260,11 +260,16 @@ def bigrams(text: str) -> list[str]:
     question and the report segment differently (整改完毕 / 改完), the usual way to make
     Chinese retrieval robust to segmentation. Placeholders (X, XX) make no bigrams.
     """
-    out: list[str] = []
-    for run in WORD_RUN.findall(normalize(text).replace(" ", "")):
-        # interned: an index build holds every passage's bigrams at once, mostly repeats
-        out.extend(sys.intern(run[i : i + 2]) for i in range(len(run) - 1))
-    return out
+    # interned: an index build holds every passage's bigrams at once, mostly repeats
+    intern = sys.intern
+    runs = word_runs(normalize(text).replace(" ", ""))
+    return [intern(run[i : i + 2]) for run in runs for i in range(len(run) - 1)]
+
+
+def word_runs(compact: str) -> list[str]:
+    """The runs bigrams are cut from in normalised text without spaces (compact_form):
+    letters and digits, placeholders out."""
+    return WORD_RUN.findall(compact)
 
 
 def question_bigrams(words: Iterable[str], question: str) -> list[str]:

@@ -436,6 +436,15 @@ class ReportStore(Connection, MemoryTable):
             raise NotFoundError(f"no passage with id {chunk_id}")
         return self._chunk_records("c.doc_id = ? and c.section = ?", list(row))
 
+    def chunk_ids(self, doc_id: int) -> list[int]:
+        """A document's chunk ids, passage by passage."""
+        return [
+            chunk_id
+            for (chunk_id,) in self.db.execute(
+                "select id from chunks where doc_id = ? order by position", [doc_id]
+            )
+        ]
+
     def document_chunks(self, doc_id: int) -> list[ChunkRecord]:
         return self._chunk_records("c.doc_id = ?", [doc_id])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from itertools import islice
+from itertools import islice, repeat
 
 import numpy as np
 
@@ -42,14 +42,14 @@ class TermIds:
                     [field, len(known)],
                 )
             )
-        new = {term: len(known) + i for i, term in enumerate(t for t in terms if t not in known)}
-        if new:
-            conn.executemany(
-                "insert into index_terms (field, id, term) values (?, ?, ?)",
-                [(field, i, term) for term, i in new.items()],
-            )
-            known.update(new)
-        return np.fromiter(map(known.__getitem__, terms), np.int32, len(terms))
+        ids = np.fromiter(map(known.get, terms, repeat(-1)), np.int32, len(terms))
+        unknown = np.flatnonzero(ids < 0)
+        if len(unknown):
+            ids[unknown] = np.arange(len(known), len(known) + len(unknown), dtype=np.int32)
+            new = [(field, int(ids[i]), terms[i]) for i in unknown]
+            conn.executemany("insert into index_terms (field, id, term) values (?, ?, ?)", new)
+            known.update((term, i) for _, i, term in new)
+        return ids
 
 
 def stored_fields(conn: sqlite3.Connection, blobs: Sequence[Sequence[bytes]]) -> list[StoredField]:
