@@ -207,7 +207,8 @@ def tokenize(text: str, phrases: Iterable[str] = ()) -> list[str]:
 def tokenize_normalized(normalized: str, phrases: Iterable[str] = ()) -> list[str]:
     """tokenize() of text normalize() has made (ingest normalises each passage once)."""
     tokens = [t for t in segmenter.cut_for_search(normalized) if is_term(t.strip())]
-    return tokens + number_tokens(normalized) + [p for p in phrases if p in normalized]
+    # phrases come as a set: sorted, so the same report always gets the same tokens (and ids)
+    return tokens + number_tokens(normalized) + sorted(p for p in phrases if p in normalized)
 
 
 def query_words(question: str, known: Callable[[str], bool] | None = None) -> list[str]:

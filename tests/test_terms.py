@@ -49,3 +49,11 @@ def test_bigram_rows_are_the_bigrams_of_each_passage(passages):
     assert_bigram_rows_are_the_bigrams(
         [Chunk(0, path, "body", text, compact=compact_form(text)) for path, text in passages]
     )
+
+
+def test_a_reports_phrases_give_the_same_tokens_in_any_order():
+    from reportbot.retrieval.tokenizer import tokenize_normalized
+
+    text = "开展“三会一课”和“主题党日”活动"
+    phrases = ["“三会一课”", "“主题党日”", "三会一课", "主题党日"]
+    assert tokenize_normalized(text, phrases) == tokenize_normalized(text, phrases[::-1])
