@@ -9,8 +9,8 @@ import click
 
 from .cli import _hit_json, cli, with_existing_service
 from .config import Settings
-from .memory import Figures, YearBlock
-from .messages import message
+from .memory import YearBlock
+from .memory_views import sum_text
 from .service import FactRecord, ReportService
 
 
@@ -150,18 +150,10 @@ def facts(service: ReportService, settings: Settings, query: str, as_json: bool)
         click.echo(
             f"{fact.what} {fact.shown}  — {' › '.join((fact.doc_title, *fact.section_path))}"
         )
-    line = sum_line(service.figures(query)) if found else ""
+    figures = service.figures(query) if found else None
+    line = sum_text("en", figures) if figures is not None else ""  # as the bot's English
     if line:
         click.echo(line)
-
-
-def sum_line(figures: Figures | None) -> str:
-    """The sum of the figures, or why there is none, worded as the bot's English replies."""
-    if figures is None:
-        return ""
-    if figures.total_shown is not None:
-        return message("en", "facts_sum", total=figures.total_shown)
-    return message("en", f"facts_no_sum_{figures.no_sum}") if figures.no_sum else ""
 
 
 @cli.command()

@@ -95,8 +95,12 @@ def figures_text(lang: str, figures: Figures) -> str:
         for f in figures.facts[:FACTS_IN_LINE]
     ]
     line = message(lang, "facts_line", figures="；".join(shown))
+    total = sum_text(lang, figures)
+    return f"{line}。{total}" if total else line
+
+
+def sum_text(lang: str, figures: Figures) -> str:
+    """The sum of the figures, or why there is none ("" when neither applies)."""
     if figures.total_shown is not None:
-        line += "。" + message(lang, "facts_sum", total=figures.total_shown)
-    elif figures.no_sum:
-        line += "。" + message(lang, f"facts_no_sum_{figures.no_sum}")
-    return line
+        return message(lang, "facts_sum", total=figures.total_shown)
+    return message(lang, f"facts_no_sum_{figures.no_sum}") if figures.no_sum else ""

@@ -237,12 +237,12 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
         hits = self._select(searcher, store, scope.query, scope, k, wording, feedback)
         if not hits and scope.query != query:  # the words naming the filters said the topic
             hits = self._select(searcher, store, query, scope, k, wording, feedback)
-        if not hits and words and named:
+        if not hits and words and named and doc_id is None:
             # "后进社区…": a word that named reports can be the topic, found elsewhere
             given = scope_of(
                 query, ReportCatalog(()), store.clock().year, kind=kind, year=year, words=False
             )
-            if doc_id is None and given != scope:
+            if given != scope:
                 scope = given
                 hits = self._select(searcher, store, query, scope, k, wording, feedback)
         if scope.missing_year is not None:  # "2019年…" answered from other years: related

@@ -16,14 +16,16 @@ ASKS_DEFINITION = re.compile(
 ASKS_WORDING = re.compile(
     r"提法|说法|表述|写法|咋写|怎么写|如何写|句子|句话|那句|一句|那段|段话|排比|范文|模板|咋说|怎么说|措辞"
 )
-# "A和B有啥区别" needs a passage that sets the two apart; a work report seldom does.
 # "有没有四个“同”那种句子", "几个真字排一起": parallel wording asked for by the character
 # its phrases repeat
 ASKS_REPEATED = re.compile(r"([两三四五六七八九十几多]+)个(?:[“\"「‘'](\w)[”\"」’']|(\w)字)")
+# "A和B有啥区别" needs a passage that sets the two apart; a work report seldom does.
 ASKS_CONTRAST = re.compile(r"区别|差别|异同|不同之处|有啥不同|有什么不同|不一样")
 HAS_CONTRAST = re.compile(r"区别|差别|不同于|有别于|相比|而不是|而非|不同的是")
 ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|有哪|包括|包含|都有啥|都有什么|都是啥")
+# "是哪五样": a named set, and (as a question word) its size, which is a cue, not a topic
 ASKS_NAMED_SET = re.compile(r"是?哪([两三四五六七八九十])")
+SET_SIZE = re.compile(r"[两三四五六七八九十]+[样个项条点种块类]")
 HAS_LIST = re.compile(r"、.*、|[一二三四五六七八九十]是.*[二三四五六七八九十]是|[;；].*[;；]")
 ASKS_COUNT = re.compile(r"多少|几[次回个名份项场位家件篇条期批人遍天年届]|数量|规模|一共|总共|共计")
 ASKS_MEASURE = re.compile(
@@ -44,18 +46,15 @@ HAS_COUNT = re.compile(
 HAS_DATE = re.compile(
     r"(\d+|x+|[一二三四五六七八九十]+)[年月日号]|每[年月周季]|年[初中底]|[上下]半年|周[一二三四五六日]|季度"
 )
-# A span of time, or for "多久一次" the rhythm that answers it (每季度, 定期).
 # "按规定…多久一次", "不少于多少学时", "必须轮岗": a rule, answered only by a passage that
 # states one, not by one reporting what was done.
 ASKS_RULE = re.compile(r"按规定|规定[的要]|一般|必须|不少于|至少|才能|限制|满[几多]|标准是")
 HAS_RULE = re.compile(r"规定|要求|不少于|不低于|至少|不得|必须|应当|须|原则上|一律|标准")
+# A span of time, or for "多久一次" the rhythm that answers it (每季度, 定期).
 HAS_SPAN = re.compile(
     r"(?<!\d)(\d{1,2}|x+|[一二两三四五六七八九十半]+)个?(年|月|天|周|日|小时|学时)"
     r"|每[年月周日天季]|每个?季度|定期"
 )
-
-
-SET_SIZE = re.compile(r"[两三四五六七八九十]+[样个项条点种块类]")
 
 
 def is_cue_word(word: str) -> bool:

@@ -68,6 +68,7 @@ OTHER_KIND_FACTOR = 0.3  # asked for plans, a work passage of a report without a
 LEAD_IN_FACTOR = 0.9  # "一年来…" / "下一步，…将…": summaries, rarely the specific answer
 OPENING_FACTOR = 0.8  # a report's opening paragraph: the whole year in brief
 DUPLICATE_SIMILARITY = 0.7
+MIN_ENUMERATED = 3  # "A、B、C“X”" enumerates X when no size is asked
 SENTENCE_END = re.compile(r"[。;；!！?？]")
 # The units a passage may give for the one asked: "几回" is answered by "X次".
 SAME_MEASURE = {
@@ -416,11 +417,8 @@ class Definition:
     def search(self, text: str) -> bool:
         if self.explained.search(text):
             return True
-        wanted = self.size or 3
-        return any(
-            (m[1].count("、") + 1 == wanted) if self.size else (m[1].count("、") + 1 >= wanted)
-            for m in self.enumerated.finditer(text)
-        )
+        items = (m[1].count("、") + 1 for m in self.enumerated.finditer(text))
+        return any(n == self.size if self.size else n >= MIN_ENUMERATED for n in items)
 
 
 def _near_duplicate(candidate: Candidate, shown: Candidate) -> bool:

@@ -79,10 +79,15 @@ class ReportCatalog:
     def lacking(self, kind: str, docs: Sequence[ReportFacts]) -> tuple[int, ...]:
         """Ids of the reports (all when none are named) with no passage of this kind."""
         if docs:
-            return tuple(r.doc_id for r in docs if all(k != kind for _, k in r.rows))
+            return _lacking(kind, docs)
         if kind not in self._lacking:
-            self._lacking[kind] = self.lacking(kind, self.reports) if self.reports else ()
+            self._lacking[kind] = _lacking(kind, self.reports)
         return self._lacking[kind]
+
+    @classmethod
+    def of(cls, reports: ReportCatalog | Sequence[ReportFacts]) -> ReportCatalog:
+        """The catalog itself, or one made of plain facts (tests, one-off calls)."""
+        return reports if isinstance(reports, ReportCatalog) else cls(reports)
 
     def candidates(self, name: str) -> list[int]:
         """Positions of the titles holding every character of the name, in order."""
@@ -90,6 +95,10 @@ class ReportCatalog:
         if not sets:
             return list(range(len(self.reports)))
         return sorted(sets[0].intersection(*sets[1:]))
+
+
+def _lacking(kind: str, reports: Sequence[ReportFacts]) -> tuple[int, ...]:
+    return tuple(r.doc_id for r in reports if all(k != kind for _, k in r.rows))
 
 
 @dataclass(frozen=True)
@@ -122,7 +131,7 @@ def scope_of(
 ) -> Scope:
     """The filters a search applies: the explicit ones, then those the question names
     (unless not `words`) for what the explicit ones leave open."""
-    catalog = reports if isinstance(reports, ReportCatalog) else ReportCatalog(reports)
+    catalog = ReportCatalog.of(reports)
     if doc_id is not None:
         catalog = ReportCatalog(r for r in catalog.reports if r.doc_id == doc_id)
     named = recognise(question, catalog, this_year) if words else Scope(question)
@@ -149,7 +158,7 @@ def recognise(
     question: str, reports: ReportCatalog | Sequence[ReportFacts], this_year: int
 ) -> Scope:
     """The filters a question names that select something in these reports."""
-    catalog = reports if isinstance(reports, ReportCatalog) else ReportCatalog(reports)
+    catalog = ReportCatalog.of(reports)
     text = normalize(question)
     cut: list[tuple[int, int]] = []
     docs: tuple[ReportFacts, ...] = ()

@@ -26,7 +26,7 @@ import numpy as np
 from .bm25 import BM25Index
 from .cues import ASKS_DATE, is_cue_word
 from .models import KINDS
-from .numbers import number_tokens
+from .numbers import CHINESE_DIGITS, number_tokens
 from .reference import ReferenceIndex
 from .synonyms import Thesaurus
 from .terms import StoredField
@@ -65,7 +65,7 @@ class FieldIndex(BM25Index):
 ENGINES = {"bm25": (FieldIndex, FieldIndex), "rank-bm25": (ReferenceIndex, ReferenceIndex)}
 
 
-NUMERAL_WORD = re.compile(r"[\d.%xX]+|[零〇一二两三四五六七八九十百千万亿]+")
+NUMERAL_WORD = re.compile(rf"[\d.%xX]+|[{CHINESE_DIGITS}亿]+")
 
 
 @dataclass(frozen=True)
