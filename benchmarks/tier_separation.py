@@ -36,7 +36,7 @@ def judged(service: ReportService, question: str) -> dict | None:
     analysis = service.analyze(question)
     candidate = Candidate(
         hit.chunk_id, hit.score, hit.doc_id, hit.doc_title, hit.section_path, hit.kind,
-        hit.text, frozenset(tokenize(hit.text)),
+        hit.text, " ".join(tokenize(hit.text)),
     )  # fmt: skip
     heading = hit.section_path[-1] if hit.section_path else ""
     sentences = [s for s in SENTENCE.split(candidate.compact) if s]
@@ -44,7 +44,7 @@ def judged(service: ReportService, question: str) -> dict | None:
     return {
         "coverage": coverage,
         "sentence": max(
-            passage_coverage(analysis, replace(candidate, text=heading + s, tokens=frozenset()))
+            passage_coverage(analysis, replace(candidate, text=heading + s, words="", doc_title=""))
             for s in sentences
         ),
         "information": coverage * analysis.total_weight,

@@ -10,7 +10,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
@@ -256,7 +256,7 @@ def _ingest_line(result: IngestResult) -> str:
 
 def _hit_json(hit: Hit, sample: bool) -> dict:
     """A hit as `search --json` prints it; `confident` false marks a related-only passage."""
-    data = asdict(hit)
+    data = {f.name: getattr(hit, f.name) for f in fields(hit)}  # flat: asdict deep-copies
     data["sample"] = sample
     data["section_path"] = list(hit.section_path)
     data["matched_terms"] = list(hit.matched_terms)

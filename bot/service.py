@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 
 from ..retrieval.bm25 import warm_up as warm_up_kernel
@@ -25,7 +24,6 @@ from ..retrieval.numbers import to_digits
 from ..retrieval.ranking import (
     CONFIDENT,
     NOTHING,
-    Candidate,
     answer_tier,
     asks_problems,
     select_passages,
@@ -35,7 +33,6 @@ from ..retrieval.search import QueryAnalysis, Searcher
 from ..retrieval.segmenter import segmenter
 from ..retrieval.synonyms import Thesaurus, cilin_synonyms
 from ..retrieval.text import normalize
-from ..retrieval.tokenizer import tokenize
 from ..storage.db import ChunkRecord, DocumentInfo, ReportStore, Stats
 from ..storage.errors import NotFoundError, StorageError
 from ..storage.inbox import InboxEntry, InboxStore
@@ -72,12 +69,6 @@ __all__ = [
 ]
 
 MAX_QUERY_CHARS = 500
-
-
-@lru_cache(maxsize=4096)
-def title_tokens(title: str) -> frozenset[str]:
-    """Words of a document title: a question naming the organisation counts them as covered."""
-    return frozenset(tokenize(title))
 
 
 @dataclass(frozen=True)
@@ -289,7 +280,7 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
             year=scope.year,
             any_kind_in=scope.unlabelled,
         )
-        candidates = self._candidates(ranked, store)
+        candidates = store.candidates(ranked)
         if wording and not asks_problems(query):
             candidates = [c for c in candidates if c.kind != "problem"]
         model = self.feedback_model() if feedback else None
@@ -386,25 +377,6 @@ class ReportService(Ingesting, PassageVoting, TeamMemory):
 
     def remove_synonym(self, word: str, synonym: str | None = None) -> int:
         return self.log.remove_synonym(normalize(word), normalize(synonym) if synonym else None)
-
-    def _candidates(self, ranked: list[tuple[int, float]], store: ReportStore) -> list[Candidate]:
-        records = store.chunks([chunk_id for chunk_id, _ in ranked])
-        return [
-            Candidate(
-                chunk_id,
-                score,
-                r.doc_id,
-                r.doc_title,
-                r.path,
-                r.kind,
-                r.text,
-                frozenset(r.tokens) | title_tokens(r.doc_title),
-                r.page,
-                r.compact,
-            )
-            for chunk_id, score in ranked
-            if (r := records.get(chunk_id)) is not None
-        ]
 
     # browsing ----------------------------------------------------------------------
 

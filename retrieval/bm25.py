@@ -504,7 +504,7 @@ class BM25Index:
             allowed is not None,
             len(s.doc_len),
             k,
-            SHIFT,
+            min(SHIFT, BLOCK_BITS),  # the kernel's rows at a time stay within a stored block
             block,
             MIN_IDF,
         )

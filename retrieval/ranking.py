@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from .cues import (
@@ -41,7 +41,7 @@ from .models import Hit
 from .numbers import to_digits
 from .search import BIGRAM_CREDIT, EXPANSION_CREDIT, QueryAnalysis, QueryWord
 from .text import compact_form
-from .tokenizer import dictionary_count
+from .tokenizer import dictionary_count, tokenize
 
 CONFIDENT, RELATED, NOTHING = "confident", "related", "nothing"
 # Domain evidence below which the question is not about what these reports discuss.
@@ -94,9 +94,15 @@ class Candidate:
     section_path: tuple[str, ...]
     kind: str
     text: str
-    tokens: frozenset[str]
+    words: str  # its stored tokens, space-separated
     page: int | None = None
     compact_text: str = ""  # compact_form(text), made at ingest
+
+    @cached_property
+    def tokens(self) -> frozenset[str]:
+        """Its tokens and its report title's: a question naming the organisation is covered.
+        Made when first needed: a question word found in the text needs no token set."""
+        return frozenset(self.words.split()) | title_tokens(self.doc_title)
 
     @cached_property
     def compact(self) -> str:
@@ -157,30 +163,37 @@ def select_passages(
     kept = sorted(
         scored, key=lambda item: (-(item[1] and item[0] >= ANSWER_FIRST_SHARE * top), -item[0])
     )
-    hits: list[Hit] = []
     shown: list[Candidate] = []
+    verdicts: list[tuple[float, bool]] = []  # (score, answers) of each passage shown
+    also_in: list[list[str]] = []
     for score, answers, candidate in kept:
         twin = next((i for i, other in enumerate(shown) if _near_duplicate(candidate, other)), None)
         if twin is not None:
             if candidate.doc_id != shown[twin].doc_id:
-                hits[twin] = replace(hits[twin], also_in=(*hits[twin].also_in, candidate.doc_title))
+                also_in[twin].append(candidate.doc_title)
             elif len(candidate.compact) > len(shown[twin].compact):
                 shown[twin] = candidate  # same report: the fuller passage holds the answer
-                old = hits[twin]
-                hits[twin] = replace(
-                    _hit(analysis, candidate, old.rank, old.score, old.confident or answers),
-                    also_in=old.also_in,
-                )
+                verdicts[twin] = (verdicts[twin][0], verdicts[twin][1] or answers)
             continue
-        if len(hits) == k:
-            continue
-        shown.append(candidate)
-        hits.append(_hit(analysis, candidate, len(hits) + 1, round(score, 4), answers))
-    return hits
+        if len(shown) < k:
+            shown.append(candidate)
+            verdicts.append((round(score, 4), answers))
+            also_in.append([])
+    return [
+        _hit(analysis, candidate, rank, score, answers, tuple(others))
+        for rank, (candidate, (score, answers), others) in enumerate(
+            zip(shown, verdicts, also_in, strict=True), 1
+        )
+    ]
 
 
 def _hit(
-    analysis: QueryAnalysis, candidate: Candidate, rank: int, score: float, confident: bool
+    analysis: QueryAnalysis,
+    candidate: Candidate,
+    rank: int,
+    score: float,
+    confident: bool,
+    also_in: tuple[str, ...],
 ) -> Hit:
     return Hit(
         rank=rank,
@@ -192,6 +205,7 @@ def _hit(
         kind=candidate.kind,
         text=candidate.text,
         matched_terms=matched_terms(analysis, candidate),
+        also_in=also_in,
         confident=confident,
         page=candidate.page,
     )
@@ -219,11 +233,12 @@ def passage_coverage(analysis: QueryAnalysis, candidate: Candidate) -> float:
 
 def word_credit(word: QueryWord, candidate: Candidate) -> float:
     """1 for the word itself, less for a stand-in, a share of its sub-words or bigrams."""
-    tokens, text = candidate.tokens, candidate.compact
-    if word.word in tokens or word.word in text:
+    text = candidate.compact
+    if word.word in text or word.word in candidate.tokens:
         return 1.0
+    tokens = candidate.tokens
     credit = 0.0
-    if any(e in tokens or e in text for e in word.expansions):
+    if any(e in text or e in tokens for e in word.expansions):
         credit = EXPANSION_CREDIT
     if word.parts:
         credit = max(credit, sum(1 for p in word.parts if p in tokens) / len(word.parts))
@@ -235,7 +250,7 @@ def word_credit(word: QueryWord, candidate: Candidate) -> float:
 
 def matched_terms(analysis: QueryAnalysis, candidate: Candidate) -> tuple[str, ...]:
     """Question tokens visible in the passage text, longest first, for highlighting."""
-    terms = {t for t in analysis.tokens if t in candidate.tokens and t in candidate.compact}
+    terms = {t for t in analysis.tokens if t in candidate.compact and t in candidate.tokens}
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
 
 
@@ -391,7 +406,13 @@ def _set_size(question: str) -> int | None:
 @lru_cache(maxsize=2048)
 def _shingles(text: str) -> frozenset[str]:
     """Cached: the passages a question fetches are mostly the ones similar questions fetch."""
-    return frozenset(text[i : i + 4] for i in range(len(text) - 3))  # none under 4 chars
+    return frozenset({text[i : i + 4] for i in range(len(text) - 3)})  # none under 4 chars
+
+
+@lru_cache(maxsize=4096)
+def title_tokens(title: str) -> frozenset[str]:
+    """Cached: every passage of a report carries its title's words."""
+    return frozenset(tokenize(title))
 
 
 @lru_cache(maxsize=8192)

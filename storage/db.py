@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..retrieval.models import KINDS, Chunk
+from ..retrieval.ranking import Candidate
 from ..retrieval.scope import ReportFacts
 from ..retrieval.search import Rows
 from ..retrieval.terms import StoredField, TermRows, index_terms
@@ -426,6 +427,22 @@ class ReportStore(Connection, MemoryTable):
             return {}
         marks = ",".join("?" * len(chunk_ids))
         return {r.chunk_id: r for r in self._chunk_records(f"c.id in ({marks})", list(chunk_ids))}
+
+    def candidates(self, ranked: Sequence[tuple[int, float]]) -> list[Candidate]:
+        """The passages of ranked (chunk id, score) rows, in that order (missing ids left
+        out), with only what ranking reads: one query, no record in between."""
+        if not ranked:
+            return []
+        sql = f"""select c.id, c.doc_id, d.title, c.path, c.kind, c.text, c.tokens, c.page,
+                         c.compact
+                  from chunks c join documents d on d.id = c.doc_id
+                  where c.id in ({",".join("?" * len(ranked))})"""
+        rows = {row[0]: row for row in self.db.conn.execute(sql, [i for i, _ in ranked])}
+        return [
+            Candidate(i, score, r[1], r[2], _section_path(r[3]), r[4], r[5], r[6], r[7], r[8] or "")
+            for i, score in ranked
+            if (r := rows.get(i)) is not None
+        ]
 
     def section_chunks(self, chunk_id: int) -> list[ChunkRecord]:
         """All passages of the section a passage belongs to, in order."""

@@ -120,7 +120,7 @@ def analysis(question: str, *words: str) -> QueryAnalysis:
 
 
 def candidate(chunk_id: int, text: str) -> Candidate:
-    return Candidate(chunk_id, 1.0, 1, "报告", ("一、",), "work", text, frozenset())
+    return Candidate(chunk_id, 1.0, 1, "报告", ("一、",), "work", text, "")
 
 
 def test_an_up_vote_never_lifts_a_passage_without_the_questions_words():

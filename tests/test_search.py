@@ -74,7 +74,7 @@ def test_passages_sharing_only_a_heading_are_not_the_same_wording(service):
     def passage(chunk_id: int, title: str, text: str) -> Candidate:
         path = ("二、存在问题",)
         return Candidate(
-            chunk_id, 1.0, chunk_id, title, path, "problem", text, frozenset(tokenize(text))
+            chunk_id, 1.0, chunk_id, title, path, "problem", text, " ".join(tokenize(text))
         )
 
     analysis = service.analyze("存在啥问题")
