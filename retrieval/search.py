@@ -52,9 +52,7 @@ CUE_WEIGHT = 6.0  # 明年, 打算, 不足 point at a section (ranking boosts it
 KEYNESS_FLOOR = 3.0
 KEYNESS_TOPIC = 7.0
 FOREIGN_NAME_WEIGHT = 3.0
-# From this many rows a field's compiled top-k (~0.1 ms at 100k) outweighs handing it to
-# another thread (~0.03 ms).
-PARALLEL_FIELD_ROWS = 50_000
+MAX_JUDGED_WORDS = 50_000
 
 
 class FieldIndex(BM25Index):
@@ -164,7 +162,9 @@ class Searcher:
         self.thesaurus = thesaurus or Thesaurus()
         self._lock = threading.Lock()
         self._sorted_vocabulary: list[str] = []
-        self._field_thread: ThreadPoolExecutor | None = None
+        self._judged: dict[str, QueryWord] = {}
+        self._judged_state: tuple = ()
+        self._judged_with: tuple = ()
 
     @classmethod
     def build(
@@ -242,7 +242,25 @@ class Searcher:
         )
 
     def _judge(self, word: str) -> QueryWord:
-        """A question word with the credit the reports give it and its stand-ins."""
+        """A question word with the credit the reports give it and its stand-ins, kept until
+        the passages, the phrases or the thesaurus change: questions share most words."""
+        state = (
+            self.index.n_docs,
+            self.index.n_alive,
+            self.bigram_index.n_docs,
+            self.bigram_index.n_alive,
+            id(self.phrases),
+            id(self.thesaurus),
+        )
+        if state != self._judged_state or len(self._judged) > MAX_JUDGED_WORDS:
+            self._judged, self._judged_state = {}, state
+            self._judged_with = (self.phrases, self.thesaurus)  # alive: their ids stay theirs
+        judged = self._judged.get(word)
+        if judged is None:
+            judged = self._judged[word] = self._judge_anew(word)
+        return judged
+
+    def _judge_anew(self, word: str) -> QueryWord:
         parts = _parts(word)
         occurs = self.index.doc_freq
         expansions = self.thesaurus.expansions(word, occurs)
@@ -347,11 +365,11 @@ class Searcher:
         mask = _mask(rows, self.index.n_docs, doc_id, kind, year, any_kind_in)
         depth = max(FUSION_DEPTH, k * CANDIDATE_FACTOR)
         fused: dict[int, float] = {}
-        for found, weight in zip(
-            self._top_k_both(analysis, depth, mask),
-            (WORD_FIELD_WEIGHT, 1 - WORD_FIELD_WEIGHT),
-            strict=True,
+        for index, query, weight in (
+            (self.index, analysis.tokens, WORD_FIELD_WEIGHT),
+            (self.bigram_index, analysis.bigrams, 1 - WORD_FIELD_WEIGHT),
         ):
+            found = index.top_k(query, depth, mask) if query else []
             best = max((score for _, score in found), default=0.0)
             for row, score in found:  # matched by a shared token, even where BM25 gives
                 # 0 or less (a term in half the rows or more; a corpus of one passage)
@@ -359,23 +377,6 @@ class Searcher:
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
         ranked = ranked[: k * CANDIDATE_FACTOR]
         return [(int(rows.chunk_ids[row]), score) for row, score in ranked]
-
-    def _top_k_both(
-        self, analysis: QueryAnalysis, depth: int, mask: np.ndarray | None
-    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-        """Both fields' best rows; over many rows the bigram field runs in a second thread
-        meanwhile (the compiled top-k releases the GIL), so the answer waits for one."""
-        words, chars = analysis.tokens, analysis.bigrams
-        if not (words and chars) or self.index.n_docs < PARALLEL_FIELD_ROWS:
-            return (
-                self.index.top_k(words, depth, mask) if words else [],
-                self.bigram_index.top_k(chars, depth, mask) if chars else [],
-            )
-        with self._lock:
-            if self._field_thread is None:
-                self._field_thread = ThreadPoolExecutor(1, thread_name_prefix="bigram-field")
-        bigram_rows = self._field_thread.submit(self.bigram_index.top_k, chars, depth, mask)
-        return self.index.top_k(words, depth, mask), bigram_rows.result()
 
 
 def _mask(
