@@ -80,10 +80,10 @@ class QueryWord:
     expansions: tuple[str, ...] = ()
     topicality: float = 1.0
     foreign: bool = False  # a proper name the reports never mention
+    bigrams: tuple[str, ...] = field(init=False, compare=False)
 
-    @property
-    def bigrams(self) -> tuple[str, ...]:
-        return tuple(bigrams(self.word))
+    def __post_init__(self) -> None:  # read for every passage judged: made once
+        object.__setattr__(self, "bigrams", tuple(bigrams(self.word)))
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,10 @@ class QueryAnalysis:
     coverage: float
     bigrams: tuple[str, ...] = ()
     numbers: tuple[str, ...] = field(default=())
+    total_weight: float = field(init=False, compare=False)
 
-    @property
-    def total_weight(self) -> float:
-        return sum(w.weight for w in self.words)
+    def __post_init__(self) -> None:  # the denominator of every passage's coverage
+        object.__setattr__(self, "total_weight", sum(w.weight for w in self.words))
 
     @property
     def evidence(self) -> float:
