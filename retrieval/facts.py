@@ -24,6 +24,7 @@ FIGURE = re.compile(
     rf"(?<![\d.X第每])(?P<number>\d+(?:\.\d+)?|X{{1,4}}|[{CN_NUMERAL}]+)"
     rf"(?P<scale>万|亿)?(?P<approx>余|多)?(?P<unit>{UNITS})"
 )
+SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 CLAUSE = re.compile(r"[^，。；：！？,;:!?\n]+")
 # "发展党员X名（其中女性党员X名）": the aside counts something else, under its own words
 ASIDE = re.compile(r"[（(]([^（）()]*)[）)]")
@@ -62,15 +63,20 @@ def shown_figure(
 def extract_facts(text: str) -> list[Fact]:
     """Every count or amount in a passage, in order."""
     facts = []
-    for sentence in re.findall(r"[^。！？；!?;\n]+[。！？；!?;]?", text):
+    for sentence in SENTENCE.findall(text):
         for part in (ASIDE.sub("", sentence), *ASIDE.findall(sentence)):
-            for clause in CLAUSE.findall(part):
-                facts.extend(_clause_facts(clause, sentence.strip()))
+            # most parts hold no figure; a clause's figure is one of its part's, as clauses
+            # end at punctuation, which no figure holds and none may follow
+            if FIGURE.search(part):
+                for clause in CLAUSE.findall(part):
+                    facts.extend(_clause_facts(clause, sentence.strip()))
     return facts
 
 
 def _clause_facts(clause: str, sentence: str) -> list[Fact]:
     """Figures of one clause; "召开支部党员大会XX次、支委会XX次" is two clauses at its 、."""
+    if not FIGURE.search(clause):  # a figure of one of its parts is one of the clause's
+        return []
     parts = clause.split("、")
     if sum(1 for part in parts if FIGURE.search(part)) < 2:
         parts = [clause]

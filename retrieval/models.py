@@ -5,6 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("work", "problem", "plan", "other")
+UNIT_SEPARATOR = "\x1f"
+
+
+def packed(strings: tuple[str, ...]) -> str | tuple[str, ...]:
+    """Many short strings as one, for the trip from an ingest worker to the writer: one
+    string pickles and unpickles far faster than thousands (the tuple itself if a string
+    holds the separator, or there are fewer than two)."""
+    joined = UNIT_SEPARATOR.join(strings)
+    return (
+        joined if len(strings) > 1 and joined.count(UNIT_SEPARATOR) == len(strings) - 1 else strings
+    )
+
+
+def unpacked(strings: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The strings packed() packed."""
+    return strings if isinstance(strings, tuple) else tuple(strings.split(UNIT_SEPARATOR))
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,14 @@ class Chunk:
     page: int | None = None
     year: int | None = None
     compact: str = field(default="", repr=False)  # the text as search compares it (ranking)
+
+    def __reduce__(self):  # tokens packed: a report's passages travel from a worker
+        fields = (self.section, self.path, self.kind, self.text)
+        return _chunk, (*fields, packed(self.tokens), self.page, self.year, self.compact)
+
+
+def _chunk(section, path, kind, text, tokens, page, year, compact) -> Chunk:
+    return Chunk(section, path, kind, text, unpacked(tokens), page, year, compact)
 
 
 @dataclass(frozen=True)

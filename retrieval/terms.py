@@ -16,7 +16,7 @@ from itertools import chain
 
 import numpy as np
 
-from .models import Chunk
+from .models import Chunk, packed, unpacked
 from .text import compact_form
 from .tokenizer import word_runs
 
@@ -31,6 +31,13 @@ class TermRows:
     terms: tuple[str, ...]
     lens: np.ndarray
     ids: np.ndarray
+
+    def __reduce__(self):  # terms packed: they travel from a worker with the report
+        return _term_rows, (packed(self.terms), self.lens, self.ids)
+
+
+def _term_rows(terms: str | tuple[str, ...], lens: np.ndarray, ids: np.ndarray) -> TermRows:
+    return TermRows(unpacked(terms), lens, ids)
 
 
 def term_rows(passages: Iterable[Sequence[str]]) -> TermRows:

@@ -16,6 +16,8 @@ def normalize(text: str) -> str:
     Reports carry stray spaces ("责任 制") and full-width letters; search must not see them.
     """
     text = unicodedata.normalize("NFKC", text).lower()
+    if _SPACE.search(text) is None:  # most passages: one scan instead of two rewrites
+        return text
     text = _SPACE_BETWEEN_WIDE.sub("", text)
     return _SPACE.sub(" ", text).strip()
 

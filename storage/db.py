@@ -101,6 +101,12 @@ class Stats:
 
 
 @lru_cache(maxsize=8192)
+def _stored_path(path: tuple[str, ...]) -> str:
+    """A heading path as stored (JSON), made once: a section's passages share it."""
+    return json.dumps(path, ensure_ascii=False)
+
+
+@lru_cache(maxsize=8192)
 def _section_path(stored: str) -> tuple[str, ...]:
     """A stored heading path (JSON), parsed once: a section's passages share it."""
     return tuple(json.loads(stored))
@@ -262,7 +268,7 @@ class ReportStore(Connection, MemoryTable):
                         doc_id,
                         position,
                         chunk.section,
-                        json.dumps(chunk.path, ensure_ascii=False),
+                        _stored_path(chunk.path),
                         chunk.kind,
                         chunk.text,
                         " ".join(chunk.tokens),
