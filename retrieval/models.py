@@ -72,6 +72,12 @@ class Chunk:
     year: int | None = None
     compact: str = field(default="", repr=False)  # the text as search compares it (ranking)
 
+    def analysed(self, tokens: tuple[str, ...], compact: str) -> Chunk:
+        """This passage with its index tokens and compact text (dataclasses.replace() costs
+        ten times as much, once per passage ingested)."""
+        fields = (self.section, self.path, self.kind, self.text)
+        return Chunk(*fields, tokens, self.page, self.year, compact)
+
     def __reduce__(self):  # tokens packed: a report's passages travel from a worker
         fields = (self.section, self.path, self.kind, self.text)
         return _chunk, (*fields, packed(self.tokens), self.page, self.year, self.compact)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,7 +39,7 @@ def analyse_report(source: SourceText, name: str, boilerplate: BoilerplateFilter
     for chunk in chunk_sections(report.sections):
         normalized = normalize(chunk.text)
         tokens = passage_tokens(chunk.path, normalized, phrases)
-        chunks.append(replace(chunk, tokens=tokens, compact=squeeze(normalized)))
+        chunks.append(chunk.analysed(tokens, squeeze(normalized)))
     chunks = tuple(chunks)
     facts = tuple((i, fact) for i, chunk in enumerate(chunks) for fact in extract_facts(chunk.text))
     warnings = self_check(report, source)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 
 import docx
 import pytest
 
+from reportbot.bot.ingesting import BATCH_GC_THRESHOLD
 from reportbot.bot.service import ReportService
 from reportbot.storage.db import ReportStore
 
@@ -192,3 +194,12 @@ def test_every_search_is_logged(service, db_path):
     assert rows[0][:3] == ("telegram", 7, 8) and rows[0][3] > 0
     assert rows[1][3] == 0 and rows[1][4] == "[]"
     assert all(row[5] >= 0 for row in rows)
+
+
+def test_collector_runs_less_often_only_while_ingesting(service, tmp_path):
+    before = gc.get_threshold()
+    seen = []
+    (tmp_path / "report.txt").write_text(REPORT, encoding="utf-8")
+    service.ingest([tmp_path], progress=lambda result: seen.append(gc.get_threshold()))
+    assert seen and seen[0][0] >= BATCH_GC_THRESHOLD > before[0]
+    assert gc.get_threshold() == before
