@@ -33,6 +33,9 @@ from .worker import ParseWorker, WorkerTimeout, _exit_with_parent, _read_job, ch
 
 UPLOAD_SECONDS = 60.0
 PARALLEL_MIN_FILES = 16
+# Text kept from the first read of a batch's files for the workers, which otherwise read
+# them again: ~64 MB, the 5,000-report benchmark corpus (17M characters) whole.
+KEPT_TEXT_CHARS = 32_000_000
 STORE_GROUP = 16  # documents per write transaction: fewer commits, the lock held briefly
 SAMPLE_PREFIX = "sample:"
 BATCH_GC_THRESHOLD = 20_000  # allocations between young collections while ingesting (700)
@@ -92,7 +95,12 @@ class _Prepared:
     content_hash: str = ""
     keys: frozenset[str] = frozenset()
     error: str | None = None
-    source: SourceText | None = None  # kept for small batches and OCR: each file is read once
+    source: SourceText | None = None  # kept (see KEPT_TEXT_CHARS): each file is read once
+
+    @property
+    def chars(self) -> int:
+        """Characters of the text kept for the worker."""
+        return sum(map(len, self.source.lines)) if self.source else 0
 
 
 def _analyse_job(
@@ -147,8 +155,10 @@ class Ingesting:
     ) -> list[IngestResult]:
         files, skipped = expand_paths(paths)
         results = [IngestResult(str(p), "skipped", reason=why) for p, why in skipped]
-        keep = len(files) < PARALLEL_MIN_FILES
-        prepared = [self._prepare(path, keep) for path in files]
+        prepared, kept = [], 0
+        for path in files:  # texts read here go to the workers while they fit the budget
+            prepared.append(self._prepare(path, keep=kept < KEPT_TEXT_CHARS))
+            kept += prepared[-1].chars
         boilerplate = self._boilerplate_for(prepared)
         todo = []
         for item in prepared:
@@ -204,7 +214,7 @@ class Ingesting:
 
     def _prepare(self, path: Path, keep: bool = False) -> _Prepared:
         """Hash a file and key its short lines; unless `keep`, a worker reads it again
-        (a large batch cannot hold every file's text in memory)."""
+        (a large batch cannot hold every file's text in memory; OCR text is always kept)."""
         if not (path.exists() or path.is_symlink()):  # a mistyped path, not a file type
             return _Prepared(path, error=f"{path}: no such file or folder")
         try:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from importlib import resources
 from importlib.util import find_spec
 
 import numpy as np
+
+from .derived import derived_stem, save_atomically, trusted
 
 ENV = "REPORTBOT_SEGMENTER"
 # jieba's finalseg splits an unknown run into these pieces (its re_skip), one char otherwise
@@ -158,6 +159,8 @@ class Lexicon:
         """The lexicon of jieba's shipped dict.txt, from a cache file made on first use."""
         source, stem = _dictionary_cache("lexicon")
         try:
+            if not (trusted(stem + ".words.npy") and trusted(stem + ".counts.npy")):
+                raise OSError("no lexicon cache of this user's")
             words = np.load(stem + ".words.npy", mmap_mode="r")
             counts = np.load(stem + ".counts.npy", mmap_mode="r")
             if len(words) != len(counts) - 1:
@@ -165,7 +168,7 @@ class Lexicon:
         except (OSError, ValueError):
             words, counts = _read_dictionary(source)
             for name, array in (("words", words), ("counts", counts)):
-                _save_atomically(f"{stem}.{name}.npy", array)
+                save_atomically(f"{stem}.{name}.npy", lambda f, a=array: np.save(f, a))
         return cls(words, counts[:-1], int(counts[-1]))
 
     def get(self, word: str) -> int | None:
@@ -232,20 +235,19 @@ class ProperNames:
                 source, stem = _dictionary_cache("proper")
                 cache = stem + ".npy"
                 try:
+                    if not trusted(cache):
+                        raise OSError("no proper-name cache of this user's")
                     self._names = np.load(cache, mmap_mode="r")
                 except (OSError, ValueError):
-                    self._names = _read_proper_names(source)
-                    _save_atomically(cache, self._names)
+                    self._names = names = _read_proper_names(source)
+                    save_atomically(cache, lambda f: np.save(f, names))
         return self._names
 
 
 def _dictionary_cache(kind: str) -> tuple[str, str]:
-    """jieba's shipped dict.txt, and the stem of a cache file made from it: named by the
-    file's size and time, so a new jieba dictionary gets a new cache."""
+    """jieba's shipped dict.txt, and the stem of the cache files made from it."""
     source = os.path.join(os.path.dirname(find_spec("jieba").origin), "dict.txt")
-    stat = os.stat(source)
-    name = f"reportbot-{kind}-{stat.st_size}-{int(stat.st_mtime)}"
-    return source, os.path.join(tempfile.gettempdir(), name)
+    return source, derived_stem(kind, source)
 
 
 def _read_proper_names(path: str) -> np.ndarray:
@@ -269,16 +271,6 @@ def _read_dictionary(path: str) -> tuple[np.ndarray, np.ndarray]:
                 total += int(parts[1])
     words = np.array(sorted(counts))
     return words, np.array([*(counts[w] for w in words.tolist()), total], np.int64)
-
-
-def _save_atomically(path: str, array: np.ndarray) -> None:
-    directory = os.path.dirname(path)
-    try:
-        with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as f:
-            np.save(f, array)
-        os.replace(f.name, path)
-    except OSError:  # no writable temp folder: the next start reads the dictionary again
-        pass
 
 
 segmenter = Segmenter()
